@@ -1,0 +1,1 @@
+"""Models of the 766 framework, snapshots and scores."""

@@ -1,0 +1,49 @@
+"""Project-level views: home page and health check."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Render the landing page."""
+    return render(request, "home.html")
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_broker() -> str:
+    from scoreboard.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Report whether the database (and the broker, when configured) answer."""
+    checks: dict[str, str] = {}
+    healthy = True
+    probes = [("database", _check_database)]
+    if settings.BROKER_CONFIGURED:
+        probes.append(("broker", _check_broker))
+    for name, probe in probes:
+        try:
+            checks[name] = probe()
+        except Exception as exc:  # a health check reports failures, it must not raise
+            checks[name] = f"error: {exc.__class__.__name__}"
+            healthy = False
+    if not settings.BROKER_CONFIGURED:
+        checks["broker"] = "not configured (tasks run eagerly)"
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks},
+        status=200 if healthy else 503,
+    )

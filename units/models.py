@@ -1,0 +1,1 @@
+"""Models of administrative units (filled by the units issue)."""
