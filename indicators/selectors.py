@@ -1,0 +1,426 @@
+"""Reads of snapshots and scores for pages, the API and the CLI.
+
+Each selector costs a constant number of queries, whatever the number of units: rows come
+with their unit and band joined, and group scores and unit codes are fetched in one query
+each for the whole table.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, Count, F, IntegerField, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import (
+    GroupScore,
+    IndicatorGroup,
+    IndicatorValue,
+    Snapshot,
+    SnapshotPeriod,
+    SnapshotStatus,
+    UnitScore,
+    ValueStatus,
+)
+from indicators.scoring import ValueStatus as Status
+from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel, valid_on_q
+
+# Which code identifies a unit in tables and exports, best first.
+CODE_PREFERENCE = [CodeScheme.GSO, CodeScheme.PORTAL, CodeScheme.VAC, CodeScheme.ALIAS]
+
+PEER_SET_LABELS = {
+    UnitLevel.COUNTRY: _("Country"),
+    UnitLevel.PROVINCE: _("Provinces"),
+    UnitLevel.DISTRICT: _("District-level units of %(parent)s"),
+    UnitLevel.COMMUNE: _("Communes of %(parent)s"),
+    UnitLevel.DEPARTMENT: _("Departments of %(parent)s"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCell:
+    """A unit's figures for one group (or combined block) of a leaderboard row."""
+
+    code: str
+    name: str
+    max_points: Decimal
+    points: Decimal | None
+    official_points: Decimal | None
+    rank: int | None
+    peer_count: int | None
+    is_combined: bool
+    is_confirmed: bool
+
+    @property
+    def ranking_points(self) -> Decimal | None:
+        return self.official_points if self.official_points is not None else self.points
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardRow:
+    """One unit of a published ranking, with everything a table, chart or export shows."""
+
+    unit_id: int
+    unit_name: str
+    unit_full_name: str
+    unit_short_label: str
+    unit_level: str
+    codes: dict[str, str]
+    peer_key: str
+    rank: int | None
+    peer_count: int | None
+    total: Decimal | None
+    official_total: Decimal | None
+    ranking_total: Decimal | None
+    totals_disagree: bool
+    band_code: str | None
+    band_label: str
+    band_is_confirmed: bool
+    groups: dict[str, GroupCell]
+    previous_total: Decimal | None
+    previous_rank: int | None
+    has_indicator_values: bool
+
+    @property
+    def unit_code(self) -> str:
+        """The unit's preferred code (GSO, else portal …), or an empty string."""
+        return next((self.codes[s] for s in CODE_PREFERENCE if s in self.codes), "")
+
+    @property
+    def delta_total(self) -> Decimal | None:
+        if self.ranking_total is None or self.previous_total is None:
+            return None
+        return self.ranking_total - self.previous_total
+
+    @property
+    def delta_rank(self) -> int | None:
+        """Places gained since the previous snapshot (positive = moved up)."""
+        if self.rank is None or self.previous_rank is None:
+            return None
+        return self.previous_rank - self.rank
+
+
+def _groups_of(snapshot: Snapshot) -> list[IndicatorGroup]:
+    return list(
+        IndicatorGroup.objects.filter(framework_id=snapshot.framework_id).order_by("position")
+    )
+
+
+def _codes_of(unit_ids, as_of: datetime.date) -> dict[int, dict[str, str]]:
+    codes: dict[int, dict[str, str]] = defaultdict(dict)
+    rows = (
+        UnitCode.objects.filter(valid_on_q(as_of), unit_id__in=unit_ids)
+        .order_by("unit_id", "scheme", "code")
+        .values_list("unit_id", "scheme", "code")
+    )
+    for unit_id, scheme, code in rows:
+        codes[unit_id].setdefault(scheme, code)
+    return codes
+
+
+def leaderboard(
+    *, snapshot: Snapshot, peer_key: str | None = None, level: str | None = None
+) -> list[LeaderboardRow]:
+    """Return a snapshot's ranking, by peer set then rank (unranked units last), in 4 queries."""
+    scores = UnitScore.objects.filter(snapshot=snapshot)
+    if peer_key is not None:
+        scores = scores.filter(peer_key=peer_key)
+    if level is not None:
+        scores = scores.filter(unit__level=level)
+    unit_ids = scores.values("unit_id")
+    groups = _groups_of(snapshot)
+    cells: dict[int, dict[int, GroupScore]] = defaultdict(dict)
+    for score in GroupScore.objects.filter(snapshot=snapshot, unit_id__in=unit_ids):
+        cells[score.unit_id][score.group_id] = score
+    codes = _codes_of(unit_ids, snapshot.as_of)
+    rows = []
+    for score in scores.select_related("unit", "band").order_by(
+        "peer_key", F("rank").asc(nulls_last=True), "unit__sort_key", "unit_id"
+    ):
+        unit, band = score.unit, score.band
+        rows.append(
+            LeaderboardRow(
+                unit_id=unit.pk,
+                unit_name=unit.name,
+                unit_full_name=unit.full_name,
+                unit_short_label=unit.short_label,
+                unit_level=unit.level,
+                codes=codes.get(unit.pk, {}),
+                peer_key=score.peer_key,
+                rank=score.rank,
+                peer_count=score.peer_count,
+                total=score.total,
+                official_total=score.official_total,
+                ranking_total=score.ranking_total,
+                totals_disagree=score.totals_disagree,
+                band_code=band.code if band else None,
+                band_label=str(band.label) if band else "",
+                band_is_confirmed=band.is_confirmed if band else True,
+                groups=_group_cells(groups, cells.get(unit.pk, {})),
+                previous_total=score.previous_total,
+                previous_rank=score.previous_rank,
+                has_indicator_values=score.has_indicator_values,
+            )
+        )
+    return rows
+
+
+def _group_cells(
+    groups: list[IndicatorGroup], scores: dict[int, GroupScore]
+) -> dict[str, GroupCell]:
+    result = {}
+    for group in groups:
+        score = scores.get(group.pk)
+        result[group.code] = GroupCell(
+            code=group.code,
+            name=group.name,
+            max_points=group.max_points,
+            points=score.points if score else None,
+            official_points=score.official_points if score else None,
+            rank=score.rank if score else None,
+            peer_count=score.peer_count if score else None,
+            is_combined=group.is_combined,
+            is_confirmed=group.is_confirmed,
+        )
+    return result
+
+
+def snapshot_latest_published(
+    *,
+    scope: AdministrativeUnit,
+    as_of: datetime.date | None = None,
+    period: str | None = None,
+) -> Snapshot | None:
+    """Return the latest published snapshot of scope on or before as_of (any date if None).
+
+    With no period, year-to-date wins over other periods of the same date.
+    """
+    snapshots = Snapshot.objects.filter(scope=scope, status=SnapshotStatus.PUBLISHED)
+    if as_of is not None:
+        snapshots = snapshots.filter(as_of__lte=as_of)
+    if period is not None:
+        snapshots = snapshots.filter(period=period)
+    ytd_first = Case(
+        When(period=SnapshotPeriod.YTD, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        snapshots.select_related("framework", "scope")
+        .order_by("-as_of", ytd_first, "-period_year", "-period_number")
+        .first()
+    )
+
+
+def snapshot_list(*, scope: AdministrativeUnit, include_drafts: bool = False) -> QuerySet[Snapshot]:
+    """Return a scope's snapshots, newest first: published and superseded, drafts on request."""
+    statuses = [SnapshotStatus.PUBLISHED, SnapshotStatus.SUPERSEDED]
+    if include_drafts:
+        statuses.append(SnapshotStatus.DRAFT)
+    return (
+        Snapshot.objects.filter(scope=scope, status__in=statuses)
+        .select_related("framework")
+        .annotate(unit_count=Count("unit_scores"))
+        .order_by("-as_of", "period", "-period_year", "-period_number", "-revision")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPoint:
+    """A unit's standing in one published snapshot, for trend charts."""
+
+    snapshot_id: int
+    as_of: datetime.date
+    period: str
+    period_year: int
+    period_number: int
+    is_provisional: bool
+    is_synthetic: bool
+    total: Decimal | None
+    official_total: Decimal | None
+    ranking_total: Decimal | None
+    band_code: str | None
+    rank: int | None
+    peer_count: int | None
+    groups: dict[str, Decimal | None] = field(default_factory=dict)
+
+
+def unit_history(*, unit: AdministrativeUnit, period: str | None = None) -> list[HistoryPoint]:
+    """Return the unit's scores over published snapshots, oldest first, in 2 queries."""
+    scores = UnitScore.objects.filter(unit=unit, snapshot__status=SnapshotStatus.PUBLISHED)
+    if period is not None:
+        scores = scores.filter(snapshot__period=period)
+    scores = scores.select_related("snapshot", "band").order_by(
+        "snapshot__as_of", "snapshot__period"
+    )
+    groups: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
+    group_rows = GroupScore.objects.filter(
+        unit=unit, snapshot_id__in=scores.values("snapshot_id")
+    ).values_list("snapshot_id", "group__code", "points", "official_points")
+    for snapshot_id, code, points, official in group_rows:
+        groups[snapshot_id][code] = official if official is not None else points
+    return [
+        HistoryPoint(
+            snapshot_id=s.snapshot_id,
+            as_of=s.snapshot.as_of,
+            period=s.snapshot.period,
+            period_year=s.snapshot.period_year,
+            period_number=s.snapshot.period_number,
+            is_provisional=s.snapshot.is_provisional,
+            is_synthetic=s.snapshot.is_synthetic,
+            total=s.total,
+            official_total=s.official_total,
+            ranking_total=s.ranking_total,
+            band_code=s.band.code if s.band else None,
+            rank=s.rank,
+            peer_count=s.peer_count,
+            groups=groups.get(s.snapshot_id, {}),
+        )
+        for s in scores
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorLine:
+    code: str
+    name: str
+    ratio_definition: str
+    max_points: Decimal
+    threshold: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    points: Decimal | None
+    portal_points: Decimal | None
+    status: str
+    status_label: str
+    is_confirmed: bool
+    note: str
+
+    @property
+    def points_lost(self) -> Decimal | None:
+        """Points missed; None when the value is unknown or does not apply."""
+        return None if self.points is None else self.max_points - self.points
+
+
+@dataclass(frozen=True, slots=True)
+class GroupBreakdown:
+    code: str
+    name: str
+    max_points: Decimal
+    is_combined: bool
+    is_confirmed: bool
+    points: Decimal | None
+    official_points: Decimal | None
+    rank: int | None
+    peer_count: int | None
+    indicators: list[IndicatorLine]
+
+    @property
+    def points_lost(self) -> Decimal | None:
+        shown = self.official_points if self.official_points is not None else self.points
+        return None if shown is None else self.max_points - shown
+
+
+@dataclass(frozen=True, slots=True)
+class UnitBreakdown:
+    """Where one unit gains and loses points in one snapshot."""
+
+    snapshot: Snapshot
+    unit: AdministrativeUnit
+    score: UnitScore | None
+    groups: list[GroupBreakdown]
+
+
+def unit_breakdown(*, snapshot: Snapshot, unit: AdministrativeUnit) -> UnitBreakdown:
+    """Return groups → indicators with counts, points and points lost, in 4 queries."""
+    score = UnitScore.objects.filter(snapshot=snapshot, unit=unit).select_related("band").first()
+    group_scores = {g.group_id: g for g in GroupScore.objects.filter(snapshot=snapshot, unit=unit)}
+    values = {
+        v.indicator_id: v for v in IndicatorValue.objects.filter(snapshot=snapshot, unit=unit)
+    }
+    groups = IndicatorGroup.objects.filter(framework_id=snapshot.framework_id).prefetch_related(
+        "indicators"
+    )
+    result = []
+    for group in groups.order_by("position"):
+        lines = []
+        for indicator in group.indicators.all():
+            value = values.get(indicator.pk)
+            status = value.status if value else Status.NO_DATA.value
+            lines.append(
+                IndicatorLine(
+                    code=indicator.code,
+                    name=indicator.name,
+                    ratio_definition=indicator.ratio_definition,
+                    max_points=indicator.max_points,
+                    threshold=indicator.threshold,
+                    numerator=value.numerator if value else None,
+                    denominator=value.denominator if value else None,
+                    points=value.points if value else None,
+                    portal_points=value.portal_points if value else None,
+                    status=status,
+                    status_label=str(ValueStatus(status).label),
+                    is_confirmed=indicator.is_confirmed,
+                    note=indicator.note,
+                )
+            )
+        group_score = group_scores.get(group.pk)
+        result.append(
+            GroupBreakdown(
+                code=group.code,
+                name=group.name,
+                max_points=group.max_points,
+                is_combined=group.is_combined,
+                is_confirmed=group.is_confirmed,
+                points=group_score.points if group_score else None,
+                official_points=group_score.official_points if group_score else None,
+                rank=group_score.rank if group_score else None,
+                peer_count=group_score.peer_count if group_score else None,
+                indicators=lines,
+            )
+        )
+    return UnitBreakdown(snapshot=snapshot, unit=unit, score=score, groups=result)
+
+
+@dataclass(frozen=True, slots=True)
+class PeerSet:
+    key: str
+    level: str
+    parent_id: int | None
+    label: str
+    unit_count: int
+    ranked_count: int
+
+
+def peer_sets(*, snapshot: Snapshot) -> list[PeerSet]:
+    """Return the peer sets present in a snapshot with labels and sizes, in 2 queries."""
+    rows = list(
+        UnitScore.objects.filter(snapshot=snapshot)
+        .values("peer_key", "unit__level", "unit__parent_id")
+        .annotate(units=Count("id"), ranked=Count("rank"))
+        .order_by("peer_key")
+    )
+    parents = AdministrativeUnit.objects.in_bulk(
+        {r["unit__parent_id"] for r in rows if r["unit__parent_id"]}
+    )
+    result = []
+    for row in rows:
+        level, parent_id = row["unit__level"], row["unit__parent_id"]
+        parent = parents.get(parent_id)
+        label = PEER_SET_LABELS.get(level, "%(parent)s") % {
+            "parent": parent.full_name if parent else ""
+        }
+        result.append(
+            PeerSet(
+                key=row["peer_key"],
+                level=level,
+                parent_id=parent_id,
+                label=str(label),
+                unit_count=row["units"],
+                ranked_count=row["ranked"],
+            )
+        )
+    return sorted(result, key=lambda p: (list(UnitLevel.values).index(p.level), p.label))

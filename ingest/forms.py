@@ -1,0 +1,53 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from units.services import unit_resolve
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+PERIOD_CHOICES = [
+    ("year", _("Year to date")),
+    ("half", _("Half-year")),
+    ("quarter", _("Quarter")),
+    ("month", _("Month")),
+]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Export file (CSV or XLSX)"),
+        help_text=_("A group table or an indicator table copied from the public-service portal."),
+    )
+    scope = forms.CharField(
+        label=_("Scope"),
+        max_length=200,
+        help_text=_(
+            "Province, city or district the table ranks: a name (“Bình Dương”) or a code (“74”, “H29”)."
+        ),
+    )
+    as_of = forms.DateField(label=_("Data as of"), widget=forms.DateInput(attrs={"type": "date"}))
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, initial="year")
+    sheet = forms.CharField(
+        label=_("Sheet"),
+        max_length=100,
+        required=False,
+        help_text=_("Leave empty to read the first sheet."),
+    )
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than 10 MB; export only the ranking table.")
+            )
+        return f
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") and data.get("as_of"):
+            match = unit_resolve(text=data["scope"], as_of=data["as_of"])
+            if match.unit is None:
+                self.add_error("scope", match.error)
+            else:
+                data["scope_unit"] = match.unit
+        return data

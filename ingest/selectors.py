@@ -1,0 +1,151 @@
+"""Reads of the import pipeline: upload history and the dry-run preview of a draft."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from indicators.models import GroupScore, Snapshot, SnapshotStatus, UnitScore
+from ingest.models import Upload
+
+JUMP_LIMIT = 5  # how many of the biggest rises and falls the preview lists
+
+
+def upload_list(*, scope_ids: list[int] | None = None) -> QuerySet[Upload]:
+    """Return uploads newest first, with what the history table shows already joined."""
+    qs = Upload.objects.select_related("scope", "uploaded_by", "snapshot")
+    if scope_ids is not None:
+        qs = qs.filter(scope_id__in=scope_ids)
+    return qs
+
+
+@dataclass
+class PreviewRow:
+    unit_id: int
+    unit_label: str
+    old_total: Decimal | None
+    new_total: Decimal | None
+    old_rank: int | None
+    new_rank: int | None
+    peer_count: int | None
+    old_band: str | None
+    new_band: str | None
+    official_total: Decimal | None
+    recomputed_total: Decimal | None
+    totals_disagree: bool
+    group_changes: dict[str, tuple[Decimal | None, Decimal | None]] = field(default_factory=dict)
+
+    @property
+    def delta(self) -> Decimal | None:
+        if self.old_total is None or self.new_total is None:
+            return None
+        return self.new_total - self.old_total
+
+    @property
+    def is_new(self) -> bool:
+        return self.old_total is None and self.old_rank is None
+
+    @property
+    def band_changed(self) -> bool:
+        return self.old_band is not None and self.old_band != self.new_band
+
+
+@dataclass
+class Preview:
+    draft: Snapshot
+    previous: Snapshot | None
+    rows: list[PreviewRow]
+    missing_units: list[str]
+
+    @property
+    def rises(self) -> list[PreviewRow]:
+        moved = [r for r in self.rows if r.delta is not None and r.delta > 0]
+        return sorted(moved, key=lambda r: r.delta, reverse=True)[:JUMP_LIMIT]
+
+    @property
+    def falls(self) -> list[PreviewRow]:
+        moved = [r for r in self.rows if r.delta is not None and r.delta < 0]
+        return sorted(moved, key=lambda r: r.delta)[:JUMP_LIMIT]
+
+    @property
+    def new_units(self) -> list[PreviewRow]:
+        return [r for r in self.rows if r.is_new] if self.previous else []
+
+    @property
+    def band_changes(self) -> list[PreviewRow]:
+        return [r for r in self.rows if r.band_changed]
+
+    @property
+    def disagreements(self) -> list[PreviewRow]:
+        return [r for r in self.rows if r.totals_disagree]
+
+
+def _previous_for(draft: Snapshot) -> Snapshot | None:
+    # The published snapshot this draft would replace (same date: a correction) or follow.
+    return (
+        Snapshot.objects.filter(
+            scope_id=draft.scope_id,
+            period=draft.period,
+            status=SnapshotStatus.PUBLISHED,
+            as_of__lte=draft.as_of,
+        )
+        .exclude(pk=draft.pk)
+        .order_by("-as_of", "-revision")
+        .first()
+    )
+
+
+def _scores(snapshot_id: int) -> dict[int, UnitScore]:
+    rows = UnitScore.objects.filter(snapshot_id=snapshot_id).select_related("unit", "band")
+    return {s.unit_id: s for s in rows}
+
+
+def _groups(snapshot_id: int) -> dict[int, dict[str, Decimal | None]]:
+    out: dict[int, dict[str, Decimal | None]] = {}
+    for unit_id, code, points, official in GroupScore.objects.filter(
+        snapshot_id=snapshot_id
+    ).values_list("unit_id", "group__code", "points", "official_points"):
+        out.setdefault(unit_id, {})[code] = official if official is not None else points
+    return out
+
+
+def upload_preview(*, upload: Upload) -> Preview | None:
+    """Compare an upload's draft with the published snapshot it would replace (6 queries)."""
+    if upload.snapshot_id is None:
+        return None
+    draft = Snapshot.objects.select_related("scope").get(pk=upload.snapshot_id)
+    previous = _previous_for(draft)
+    new_scores = _scores(draft.pk)
+    new_groups = _groups(draft.pk)
+    old_scores = _scores(previous.pk) if previous else {}
+    old_groups = _groups(previous.pk) if previous else {}
+    rows = []
+    for unit_id, new in new_scores.items():
+        old = old_scores.get(unit_id)
+        changes = {}
+        for code, value in new_groups.get(unit_id, {}).items():
+            before = old_groups.get(unit_id, {}).get(code)
+            if old is not None and before != value:
+                changes[code] = (before, value)
+        rows.append(
+            PreviewRow(
+                unit_id=unit_id,
+                unit_label=new.unit.short_label,
+                old_total=old.ranking_total if old else None,
+                new_total=new.ranking_total,
+                old_rank=old.rank if old else None,
+                new_rank=new.rank,
+                peer_count=new.peer_count,
+                old_band=old.band.label if old and old.band_id else None,
+                new_band=new.band.label if new.band_id else None,
+                official_total=new.official_total,
+                recomputed_total=new.total,
+                totals_disagree=new.totals_disagree,
+                group_changes=changes,
+            )
+        )
+    rows.sort(key=lambda r: (r.new_rank is None, r.new_rank or 0, r.unit_label))
+    missing = [s.unit.short_label for uid, s in old_scores.items() if uid not in new_scores]
+    return Preview(draft=draft, previous=previous, rows=rows, missing_units=sorted(missing))

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from ingest import views
+
+app_name = "ingest"
+urlpatterns = [
+    path("", views.upload_list, name="upload_list"),
+    path("<int:pk>/", views.upload_detail, name="upload_detail"),
+    path("<int:pk>/status.json", views.upload_status, name="upload_status"),
+    path("<int:pk>/publish", views.upload_publish, name="upload_publish"),
+    path("<int:pk>/discard", views.upload_discard, name="upload_discard"),
+]

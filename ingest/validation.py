@@ -1,0 +1,297 @@
+"""Validation that needs the database: units named in a parsed file, and the scope's coverage.
+
+The pure checks (numbers, maxima, columns, encodings) live in `ingest.parsers`; this module
+adds what only the registry can tell — which unit a row names, whether two rows name the same
+unit, and which units of the scope the file leaves out — and turns the rows into the inputs of
+`indicators.services`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from indicators.models import Framework
+from indicators.services import GroupInput, IndicatorInput
+from ingest.parsers import CellRef, GroupRow, IndicatorRow, Issue, ParsedTable, parse_table
+from units.models import AdministrativeUnit
+from units.selectors import unit_descendants
+from units.services import MatchReason, UnitMatch, unit_describe, unit_match_many
+
+
+@dataclass
+class ValidatedTable:
+    """A parsed file whose rows name known units; ready to load into a draft snapshot."""
+
+    kind: str | None
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    group_inputs: list[GroupInput] = field(default_factory=list)
+    indicator_inputs: list[IndicatorInput] = field(default_factory=list)
+    unit_ids: set[int] = field(default_factory=set)
+    row_count: int = 0
+    level: str | None = None
+    is_synthetic: bool = False
+
+
+def framework_limits(framework: Framework) -> dict:
+    """Return the parser arguments (group maxima, indicator ids) of a framework version."""
+    groups = {g.code: g.max_points for g in framework.groups.all()}
+    combined: dict[str, object] = {}
+    for g in framework.groups.all():
+        combined[g.five_group_code] = combined.get(g.five_group_code, 0) + g.max_points
+    for code, total in combined.items():
+        groups.setdefault(code, total)
+    indicators = list(framework.indicators.values_list("code", flat=True))
+    return {"group_max": groups, "known_indicators": indicators}
+
+
+def validate_upload_bytes(
+    data: bytes,
+    *,
+    filename: str,
+    sheet: str | None,
+    scope: AdministrativeUnit,
+    as_of: datetime.date,
+    framework: Framework | None,
+) -> ValidatedTable:
+    """Parse and validate a file in one call (the CLI's dry run and the services use it)."""
+    limits = framework_limits(framework) if framework is not None else {}
+    table = parse_table(data, filename=filename, sheet=sheet, **limits)
+    return validate_table(table, scope=scope, as_of=as_of, framework=framework)
+
+
+def _issue(
+    table: ParsedTable,
+    code: str,
+    row: int | None,
+    column: str | None,
+    message: str,
+    fix: str,
+    value: str | None,
+    severity: str = "error",
+) -> Issue:
+    return Issue(
+        code=code,
+        message=message,
+        ref=CellRef(file=table.file, sheet=table.sheet, row=row, column=column),
+        value=value,
+        fix=fix,
+        severity=severity,
+    )
+
+
+def _where(table: ParsedTable, row: int | None) -> str:
+    parts = [table.file]
+    if table.sheet:
+        parts.append(_("sheet “%(sheet)s”") % {"sheet": table.sheet})
+    if row:
+        parts.append(_("row %(row)s") % {"row": row})
+    return ", ".join(parts)
+
+
+def _match_rows(
+    rows: list, *, scope: AdministrativeUnit, as_of: datetime.date
+) -> tuple[list[UnitMatch], str | None]:
+    """Match every row's unit: by code when given, else (or when the code fails) by name.
+
+    A name that is ambiguous across levels ("Dĩ An" the city and the ward) is settled by the
+    level that the file's unambiguous rows share, since a table holds one peer set.
+    """
+    codes = [r.unit_code or "" for r in rows]
+    names = [r.unit_name or "" for r in rows]
+    by_code = unit_match_many(texts=codes, scope=scope, as_of=as_of)
+    by_name = unit_match_many(texts=names, scope=scope, as_of=as_of)
+    matches = [
+        c if c.ok else (n if n.ok or not c.text.strip() else c)
+        for c, n in zip(by_code, by_name, strict=True)
+    ]
+    levels = Counter(m.unit.level for m in matches if m.ok)
+    level = levels.most_common(1)[0][0] if levels else None
+    if level and any(m.reason == MatchReason.AMBIGUOUS for m in matches):
+        retry = [i for i, m in enumerate(matches) if m.reason == MatchReason.AMBIGUOUS]
+        texts = [
+            codes[i] if by_code[i].reason == MatchReason.AMBIGUOUS else names[i] for i in retry
+        ]
+        again = unit_match_many(texts=texts, scope=scope, as_of=as_of, level=level)
+        for i, m in zip(retry, again, strict=True):
+            if m.ok:
+                matches[i] = m
+    return matches, level
+
+
+def validate_table(
+    table: ParsedTable,
+    *,
+    scope: AdministrativeUnit,
+    as_of: datetime.date,
+    framework: Framework | None,
+) -> ValidatedTable:
+    """Check a parsed table against the registry and the scope; build the snapshot inputs."""
+    result = ValidatedTable(
+        kind=table.kind, errors=list(table.errors), warnings=list(table.warnings)
+    )
+    result.row_count = len(table.rows)
+    if framework is None:
+        result.errors.append(
+            _issue(
+                table,
+                "no_framework",
+                None,
+                None,
+                _("%(where)s: no version of the 766 framework is valid on %(date)s.")
+                % {"where": table.file, "date": as_of},
+                _("Check the as-of date of the upload."),
+                str(as_of),
+            )
+        )
+        return result
+    if not table.rows:
+        if not result.errors:
+            result.errors.append(
+                _issue(
+                    table,
+                    "no_rows",
+                    None,
+                    None,
+                    _("%(where)s: the file has no data rows.") % {"where": _where(table, None)},
+                    _("Export the table again with its rows."),
+                    None,
+                )
+            )
+        return result
+
+    matches, level = _match_rows(table.rows, scope=scope, as_of=as_of)
+    result.level = level
+    unit_column = _("Unit")
+    seen: dict[tuple, int] = {}
+    for row, match in zip(table.rows, matches, strict=True):
+        shown = row.unit_name or row.unit_code or ""
+        if not match.ok:
+            listed = "; ".join(unit_describe(c) for c in match.candidates)
+            if match.reason == MatchReason.AMBIGUOUS:
+                message = _(
+                    "%(where)s: “%(value)s” names several units of %(scope)s: %(candidates)s."
+                )
+                fix = _("Add the unit code (column “Mã đơn vị”) or write the name in full.")
+            else:
+                message = _("%(where)s: “%(value)s” is not a unit of %(scope)s on %(date)s.")
+                fix = (
+                    (_("Did you mean: %(candidates)s?") % {"candidates": listed})
+                    if listed
+                    else _("Check the spelling, the scope and the as-of date of the upload.")
+                )
+            result.errors.append(
+                _issue(
+                    table,
+                    "unknown_unit" if match.reason != MatchReason.AMBIGUOUS else "ambiguous_unit",
+                    row.ref_row,
+                    unit_column,
+                    message
+                    % {
+                        "where": _where(table, row.ref_row),
+                        "value": shown,
+                        "scope": scope.full_name,
+                        "candidates": listed,
+                        "date": as_of.strftime("%d/%m/%Y"),
+                    },
+                    fix,
+                    shown,
+                )
+            )
+            continue
+        key = (
+            (match.unit.pk, row.indicator_code)
+            if isinstance(row, IndicatorRow)
+            else (match.unit.pk,)
+        )
+        if key in seen:
+            result.errors.append(
+                _issue(
+                    table,
+                    "duplicate_unit",
+                    row.ref_row,
+                    unit_column,
+                    _("%(where)s: “%(value)s” is %(unit)s, already given in row %(first)s.")
+                    % {
+                        "where": _where(table, row.ref_row),
+                        "value": shown,
+                        "unit": unit_describe(match.unit),
+                        "first": seen[key],
+                    },
+                    _("Keep one row per unit (and indicator); delete or correct the other."),
+                    shown,
+                )
+            )
+            continue
+        seen[key] = row.ref_row
+        result.unit_ids.add(match.unit.pk)
+        if isinstance(row, GroupRow):
+            result.group_inputs.append(
+                GroupInput(
+                    unit_id=match.unit.pk, groups=row.groups, official_total=row.official_total
+                )
+            )
+        else:
+            result.indicator_inputs.append(
+                IndicatorInput(
+                    unit_id=match.unit.pk,
+                    indicator_code=row.indicator_code,
+                    numerator=row.numerator,
+                    denominator=row.denominator,
+                    portal_points=row.portal_points,
+                )
+            )
+
+    if level and not result.errors:
+        expected = unit_descendants(scope=scope, as_of=as_of, level=level)
+        missing = [u for u in expected if u.pk not in result.unit_ids]
+        if missing:
+            names = "; ".join(unit_describe(u) for u in missing[:20])
+            more = len(missing) - 20
+            result.errors.append(
+                _issue(
+                    table,
+                    "missing_units",
+                    None,
+                    unit_column,
+                    _(
+                        "%(where)s: %(count)s unit(s) of %(scope)s are missing from the file: %(names)s%(more)s."
+                    )
+                    % {
+                        "where": table.file,
+                        "count": len(missing),
+                        "scope": scope.full_name,
+                        "names": names,
+                        "more": (_(" and %(n)s more") % {"n": more}) if more > 0 else "",
+                    },
+                    _(
+                        "Every unit of the peer set must be in the file, or its rank out of n would be wrong: add the missing rows."
+                    ),
+                    None,
+                )
+            )
+    if table.kind == "indicator" and not result.errors:
+        per_unit = Counter(i.unit_id for i in result.indicator_inputs)
+        expected_count = framework.indicators.count()
+        short = [uid for uid, n in per_unit.items() if n < expected_count]
+        if short:
+            result.warnings.append(
+                _issue(
+                    table,
+                    "indicators_missing",
+                    None,
+                    None,
+                    _(
+                        "%(where)s: %(count)s unit(s) lack some of the %(total)s indicators; those indicators count as “no data”."
+                    )
+                    % {"where": table.file, "count": len(short), "total": expected_count},
+                    _("Add the missing indicator rows if the portal shows them."),
+                    None,
+                    severity="warning",
+                )
+            )
+    return result

@@ -1,0 +1,212 @@
+"""Reads of the unit registry shared by pages, the API, ingest and indicators.
+
+Peer sets (DOMAIN §4): units rank among the units with the same parent and level that are
+valid on the same day, so the key is "{parent_id}:{level}":
+- provinces: the children of "Việt Nam" (63 before 2025-07-01, 34 since);
+- departments of a province, and communes of a province (since 2025-07-01), are separate sets;
+- district-level units of a province (before 2025-07-01) are a third set ("Dĩ An 1/9");
+- a commune before 2025-07-01 ranks among the communes of its *district*. DOMAIN speaks of
+  peers "within a province", but the seed ranks "the 7 wards of Dĩ An" among themselves, and a
+  district is where such tables were published; a province-wide commune table can still be
+  built from the district keys.
+A re-parented unit is a new row (see units.models), so a row's key never changes; the date
+only decides whether the unit exists.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from units.models import (
+    AdministrativeUnit,
+    AdministrativeUnitQuerySet,
+    LineageKind,
+    LineageLink,
+    LineageShare,
+    UnitCode,
+    UnitLevel,
+    valid_on_q,
+)
+
+ROOT_PEER_KEY = "root:country"
+
+
+def unit_get(*, pk: int) -> AdministrativeUnit:
+    """Return one unit with its parent loaded."""
+    return AdministrativeUnit.objects.select_related("parent").get(pk=pk)
+
+
+def unit_get_by_code(
+    *, code: str, as_of: datetime.date, scheme: str | None = None
+) -> AdministrativeUnit | None:
+    """Return the unit holding code (in scheme, or any) on as_of, or None if none or several."""
+    codes = UnitCode.objects.filter(
+        valid_on_q(as_of), valid_on_q(as_of, "unit__"), code__iexact=code.strip()
+    )
+    if scheme:
+        codes = codes.filter(scheme=scheme)
+    unit_ids = set(codes.values_list("unit_id", flat=True)[:2])
+    return unit_get(pk=unit_ids.pop()) if len(unit_ids) == 1 else None
+
+
+def unit_children(
+    unit: AdministrativeUnit, *, as_of: datetime.date, level: str | None = None
+) -> AdministrativeUnitQuerySet:
+    """Return the children of unit valid on as_of, in Vietnamese order."""
+    qs = AdministrativeUnit.objects.filter(parent=unit).valid_on(as_of)
+    if level:
+        qs = qs.filter(level=level)
+    return qs.vietnamese_order()
+
+
+def unit_descendants(
+    *, scope: AdministrativeUnit, as_of: datetime.date, level: str | None = None
+) -> AdministrativeUnitQuerySet:
+    """Return the units below scope valid on as_of (with parents loaded), in Vietnamese order."""
+    # The tree is at most three deep below the country (province → district → commune).
+    qs = AdministrativeUnit.objects.valid_on(as_of).filter(
+        Q(parent=scope) | Q(parent__parent=scope) | Q(parent__parent__parent=scope)
+    )
+    if level:
+        qs = qs.filter(level=level)
+    return qs.select_related("parent").vietnamese_order()
+
+
+def unit_ancestors(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
+    """Return the ancestors of unit from the root down, in one query."""
+    row = AdministrativeUnit.objects.select_related("parent__parent__parent__parent").get(
+        pk=unit.pk
+    )
+    chain = []
+    node = row.parent
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    return list(reversed(chain))
+
+
+def unit_search(
+    text: str, *, as_of: datetime.date | None = None, limit: int = 50
+) -> list[AdministrativeUnit]:
+    """Return units whose folded name contains every folded word of text ("Di An" → Dĩ An)."""
+    qs = AdministrativeUnit.objects.search(text).select_related("parent")
+    if as_of is not None:
+        qs = qs.valid_on(as_of)
+    return list(qs.vietnamese_order()[:limit])
+
+
+# --- Lineage ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineageStep:
+    """One neighbour in a unit's history: who, when, how, and whether whole or in part."""
+
+    unit: AdministrativeUnit
+    effective_date: datetime.date
+    kind: str
+    share: str
+    # True for a district's successors, read from its communes' links (districts have none).
+    via_children: bool = False
+
+
+@dataclass
+class UnitLineage:
+    unit: AdministrativeUnit
+    predecessors: list[LineageStep] = field(default_factory=list)
+    successors: list[LineageStep] = field(default_factory=list)
+
+
+def unit_lineage(unit: AdministrativeUnit) -> UnitLineage:
+    """Return the units unit came from and became, in a constant number of queries.
+
+    A unit with no successor links whose children have some (a district abolished on
+    2025-07-01) gets its children's successors, marked via_children: "TP Dĩ An → phường Dĩ An,
+    Đông Hòa, Tân Đông Hiệp". Each is then PART, except where all of one successor's
+    predecessors were its children.
+    """
+    result = UnitLineage(unit=unit)
+    links = LineageLink.objects.filter(Q(predecessor=unit) | Q(successor=unit)).select_related(
+        "predecessor__parent", "successor__parent"
+    )
+    for link in links.order_by(
+        "effective_date", "predecessor__sort_key", "successor__sort_key", "id"
+    ):
+        if link.successor_id == unit.pk:
+            result.predecessors.append(
+                LineageStep(link.predecessor, link.effective_date, link.kind, link.share)
+            )
+        else:
+            result.successors.append(
+                LineageStep(link.successor, link.effective_date, link.kind, link.share)
+            )
+    if not result.successors and unit.valid_to is not None:
+        last_day = unit.valid_to - datetime.timedelta(days=1)
+        child_ids = set(unit_children(unit, as_of=last_day).values_list("id", flat=True))
+        child_links = (
+            LineageLink.objects.filter(predecessor_id__in=child_ids, effective_date=unit.valid_to)
+            .select_related("successor__parent")
+            .order_by("successor__sort_key", "successor_id")
+        )
+        successors: dict[int, AdministrativeUnit] = {}
+        for link in child_links:
+            successors[link.successor_id] = link.successor
+        if successors:
+            # The district went whole into its successor only if there is one and every
+            # child link to it is whole; otherwise each successor took a part of it.
+            whole = len(successors) == 1 and all(
+                link.share == LineageShare.WHOLE for link in child_links
+            )
+            kind = LineageKind.MERGE if len(successors) == 1 else LineageKind.SPLIT
+            share = LineageShare.WHOLE if whole else LineageShare.PART
+            for succ in successors.values():
+                result.successors.append(
+                    LineageStep(succ, unit.valid_to, kind, share, via_children=True)
+                )
+    return result
+
+
+# --- Peer sets ----------------------------------------------------------------------------------
+
+
+def _peer_key(parent_id: int | None, level: str) -> str:
+    return ROOT_PEER_KEY if parent_id is None else f"{parent_id}:{level}"
+
+
+def unit_peer_key(unit: AdministrativeUnit, as_of: datetime.date) -> str:
+    """Return the key of the peer set unit ranks in on as_of."""
+    if not unit.is_valid_on(as_of):
+        raise ValueError(f"unit {unit.pk} ({unit}) does not exist on {as_of}")
+    return _peer_key(unit.parent_id, unit.level)
+
+
+def peer_keys(unit_ids, as_of: datetime.date) -> dict[int, str]:
+    """Return {unit_id: peer key} for many units in one query; ValueError if one is not valid."""
+    unit_ids = set(unit_ids)
+    rows = (
+        AdministrativeUnit.objects.filter(pk__in=unit_ids)
+        .valid_on(as_of)
+        .values_list("id", "parent_id", "level")
+    )
+    keys = {pk: _peer_key(parent_id, level) for pk, parent_id, level in rows}
+    missing = unit_ids - keys.keys()
+    if missing:
+        raise ValueError(f"units {sorted(missing)} do not exist on {as_of}")
+    return keys
+
+
+def peer_units(peer_key: str, as_of: datetime.date) -> AdministrativeUnitQuerySet:
+    """Return the units of one peer set on as_of, in Vietnamese order."""
+    if peer_key == ROOT_PEER_KEY:
+        return (
+            AdministrativeUnit.objects.filter(level=UnitLevel.COUNTRY)
+            .valid_on(as_of)
+            .vietnamese_order()
+        )
+    parent_id, level = peer_key.split(":", 1)
+    return (
+        AdministrativeUnit.objects.filter(parent_id=int(parent_id), level=level)
+        .valid_on(as_of)
+        .vietnamese_order()
+    )

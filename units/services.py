@@ -1,0 +1,483 @@
+"""Write paths of the unit registry, and matching loose names or codes to units."""
+
+import dataclasses
+import datetime
+import difflib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from units.loading import Registry, read_registry
+from units.models import (
+    KIND_LEVEL,
+    AdministrativeUnit,
+    CodeScheme,
+    LineageLink,
+    UnitCode,
+    UnitLevel,
+    full_name_for,
+    valid_on_q,
+)
+from units.text import fold_name, parse_unit_name
+
+# --- Loading ------------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_in_source: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged" + (
+            f", {self.not_in_source} not in the sources (kept)" if self.not_in_source else ""
+        )
+
+
+@dataclass
+class LoadReport:
+    units: LoadCounts = field(default_factory=LoadCounts)
+    codes: LoadCounts = field(default_factory=LoadCounts)
+    links: LoadCounts = field(default_factory=LoadCounts)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return self.units.created + self.codes.created + self.links.created
+
+
+_UNIT_FIELDS = [
+    "name",
+    "full_name",
+    "kind",
+    "level",
+    "parent_id",
+    "valid_from",
+    "valid_to",
+    "search_name",
+    "sort_key",
+]
+
+
+@transaction.atomic
+def units_load(
+    *, registry: Registry | None = None, progress: Callable[[str], None] | None = None
+) -> LoadReport:
+    """Create or update units, codes and lineage from the data packages; idempotent.
+
+    1. read the packages into records (units.loading);
+    2. upsert units level by level, parents first, writing only new or changed rows;
+    3. upsert codes and lineage links the same way.
+    Rows that left the sources are kept (scores may point at them) and only counted.
+    """
+    say = progress or (lambda message: None)
+    if registry is None:
+        say("Reading vietnam-provinces and vietnam-address-converter…")
+        registry = read_registry()
+    report = LoadReport(warnings=list(registry.warnings))
+
+    loaded = AdministrativeUnit.objects.filter(source_key__isnull=False)
+    rows = list(loaded.values_list("source_key", "id", *_UNIT_FIELDS))
+    existing = {row[0]: row[2:] for row in rows}
+    key_to_id = {row[0]: row[1] for row in rows}
+    # Parents first: the country, provinces, districts, communes (the records are in that
+    # order within each source, but a 2025 commune may follow an old district).
+    depth: dict[str, int] = {}
+    for rec in registry.units:
+        depth[rec.key] = 0 if rec.parent_key is None else depth[rec.parent_key] + 1
+    by_depth: dict[int, list] = defaultdict(list)
+    for rec in registry.units:
+        by_depth[depth[rec.key]].append(rec)
+
+    for level_depth in sorted(by_depth):
+        records = by_depth[level_depth]
+        to_write = []
+        for rec in records:
+            unit = AdministrativeUnit(
+                source_key=rec.key,
+                name=rec.name,
+                full_name=full_name_for(rec.kind, rec.name),
+                kind=rec.kind,
+                parent_id=key_to_id[rec.parent_key] if rec.parent_key else None,
+                valid_from=rec.valid_from,
+                valid_to=rec.valid_to,
+            )
+            unit.set_derived_fields()
+            values = tuple(getattr(unit, f) for f in _UNIT_FIELDS)
+            old = existing.get(rec.key)
+            if old is None:
+                report.units.created += 1
+            elif tuple(old) != values:
+                report.units.updated += 1
+            else:
+                report.units.unchanged += 1
+                continue
+            to_write.append(unit)
+        if to_write:
+            AdministrativeUnit.objects.bulk_create(
+                to_write,
+                batch_size=2000,
+                update_conflicts=True,
+                unique_fields=["source_key"],
+                update_fields=[f.removesuffix("_id") for f in _UNIT_FIELDS],
+            )
+            # Children need their parents' ids; bulk_create does not return them for updated
+            # rows on every backend, so read them back (all: no 10,000-item IN list).
+            key_to_id = dict(loaded.values_list("source_key", "id"))
+        levels = Counter(KIND_LEVEL[rec.kind] for rec in records)
+        listed = ", ".join(f"{n} {UnitLevel(level).label}" for level, n in levels.items())
+        say(f"  {listed}: {len(to_write)} written")
+    loaded_keys = {rec.key for rec in registry.units}
+    report.units.not_in_source = sum(1 for key in existing if key not in loaded_keys)
+    say(f"Units: {report.units}")
+
+    # Codes: keyed by (unit, scheme, code); validity is what may change.
+    existing_codes = {
+        (unit_id, scheme, code): (valid_from, valid_to)
+        for unit_id, scheme, code, valid_from, valid_to in UnitCode.objects.filter(
+            unit__source_key__isnull=False
+        ).values_list("unit_id", "scheme", "code", "valid_from", "valid_to")
+    }
+    to_write = []
+    seen = set()
+    for rec in registry.codes:
+        key = (key_to_id[rec.unit_key], rec.scheme, rec.code)
+        seen.add(key)
+        old = existing_codes.get(key)
+        if old == (rec.valid_from, rec.valid_to):
+            report.codes.unchanged += 1
+            continue
+        if old is None:
+            report.codes.created += 1
+        else:
+            report.codes.updated += 1
+        to_write.append(
+            UnitCode(
+                unit_id=key[0],
+                scheme=rec.scheme,
+                code=rec.code,
+                valid_from=rec.valid_from,
+                valid_to=rec.valid_to,
+            )
+        )
+    if to_write:
+        UnitCode.objects.bulk_create(
+            to_write,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["unit", "scheme", "code"],
+            update_fields=["valid_from", "valid_to"],
+        )
+    # Codes typed by hand (a portal code "H21.17") live beside loaded ones: never deleted.
+    report.codes.not_in_source = sum(
+        1
+        for key in existing_codes
+        if key not in seen and key[1] in (CodeScheme.GSO, CodeScheme.VAC)
+    )
+    say(f"Codes: {report.codes}")
+
+    existing_links = {
+        (p, s, d): (kind, share, source, note)
+        for p, s, d, kind, share, source, note in LineageLink.objects.filter(
+            predecessor__source_key__isnull=False, successor__source_key__isnull=False
+        ).values_list(
+            "predecessor_id", "successor_id", "effective_date", "kind", "share", "source", "note"
+        )
+    }
+    to_write = []
+    seen = set()
+    for rec in registry.links:
+        key = (key_to_id[rec.predecessor_key], key_to_id[rec.successor_key], rec.effective_date)
+        seen.add(key)
+        values = (rec.kind, rec.share, rec.source, rec.note)
+        old = existing_links.get(key)
+        if old == values:
+            report.links.unchanged += 1
+            continue
+        if old is None:
+            report.links.created += 1
+        else:
+            report.links.updated += 1
+        to_write.append(
+            LineageLink(
+                predecessor_id=key[0],
+                successor_id=key[1],
+                effective_date=key[2],
+                kind=rec.kind,
+                share=rec.share,
+                source=rec.source,
+                note=rec.note,
+            )
+        )
+    if to_write:
+        LineageLink.objects.bulk_create(
+            to_write,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["predecessor", "successor", "effective_date"],
+            update_fields=["kind", "share", "source", "note"],
+        )
+    report.links.not_in_source = sum(1 for key in existing_links if key not in seen)
+    say(f"Lineage links: {report.links}")
+    return report
+
+
+# --- Matching -----------------------------------------------------------------------------------
+
+
+class MatchReason:
+    """Why a text matched or did not (stable strings, for logs and tests)."""
+
+    CODE = "code"
+    EXACT_NAME = "exact_name"
+    NAME = "name"
+    AMBIGUOUS = "ambiguous"
+    UNKNOWN = "unknown"
+    EMPTY = "empty"
+
+
+@dataclass
+class UnitMatch:
+    """The unit a text names, or None with the closest candidates and the reason."""
+
+    unit: AdministrativeUnit | None
+    candidates: list[AdministrativeUnit]
+    reason: str
+    text: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.unit is not None
+
+    @property
+    def error(self) -> str:
+        """Return a message for the user; empty when matched."""
+        if self.unit is not None:
+            return ""
+        if self.reason == MatchReason.EMPTY:
+            return _("No unit name or code given.")
+        listed = "; ".join(unit_describe(c) for c in self.candidates)
+        if self.reason == MatchReason.AMBIGUOUS:
+            return _("“%(text)s” names several units: %(candidates)s. Use the unit code.") % {
+                "text": self.text,
+                "candidates": listed,
+            }
+        if listed:
+            return _("Unknown unit “%(text)s”. Closest: %(candidates)s.") % {
+                "text": self.text,
+                "candidates": listed,
+            }
+        return _("Unknown unit “%(text)s”.") % {"text": self.text}
+
+
+def unit_describe(unit: AdministrativeUnit) -> str:
+    """Return "Phường Dĩ An (Thành phố Dĩ An)": enough to tell same-named units apart."""
+    parent = unit.parent if unit.parent_id else None
+    if parent is None or parent.level == UnitLevel.COUNTRY:
+        return unit.full_name
+    return f"{unit.full_name} ({parent.full_name})"
+
+
+def _code_key(code: str) -> str:
+    code = code.strip().upper()
+    # GSO codes are written with or without leading zeros ("00004" and "4").
+    if code.isdigit():
+        return code.lstrip("0") or "0"
+    return code
+
+
+# Which scheme wins when one code means different units in different schemes (the converter's
+# own numbers overlap GSO ones): the portal's codes, then GSO, then the converter's.
+_SCHEME_ORDER = [CodeScheme.PORTAL, CodeScheme.GSO, CodeScheme.ALIAS, CodeScheme.VAC]
+
+
+def unit_match(
+    *,
+    text: str,
+    scope: AdministrativeUnit | None,
+    as_of: datetime.date,
+    level: str | None = None,
+) -> UnitMatch:
+    """Find the unit named or coded by text among the descendants of scope valid on as_of."""
+    return unit_match_many(texts=[text], scope=scope, as_of=as_of, level=level)[0]
+
+
+def unit_match_many(
+    *,
+    texts: Sequence[str],
+    scope: AdministrativeUnit | None,
+    as_of: datetime.date,
+    level: str | None = None,
+    max_candidates: int = 5,
+) -> list[UnitMatch]:
+    """Match many texts at once, in two queries (units in scope, their codes).
+
+    For each text, in order: a code in any scheme; the exact name (case-insensitive, with
+    diacritics: Sơn Hà is not Sơn Hạ); the folded name with prefixes removed (least stripped
+    reading first), narrowed by the kind its prefix announces ("Phường Dĩ An" is the ward,
+    not the city). Several units left → ambiguous; none → unknown with the closest names.
+    Never a guess. scope None means the whole country.
+    """
+    return _match_in(_units_in_scope(scope, as_of, level), texts, as_of, max_candidates)
+
+
+def unit_resolve(*, text: str, as_of: datetime.date) -> UnitMatch:
+    """Find the unit a user means as a *scope* ("Bình Dương", "VN", "H29"), the country included.
+
+    Like unit_match over every unit valid on as_of, with one rule more: a bare name shared by
+    units of several levels means the largest ("Bình Dương" the province, not the communes of
+    that name), since a scope is what a table ranks the children of. A prefix still decides
+    ("Phường Bình Dương"), and same-level namesakes stay ambiguous.
+    """
+    match = _match_in(AdministrativeUnit.objects.valid_on(as_of), [text], as_of, max_candidates=50)[
+        0
+    ]
+    if match.reason == MatchReason.AMBIGUOUS:
+        top = min(_LEVEL_RANK[c.level] for c in match.candidates)
+        largest = [c for c in match.candidates if _LEVEL_RANK[c.level] == top]
+        if len(largest) == 1:
+            return UnitMatch(largest[0], [], MatchReason.NAME, text)
+    match.candidates = match.candidates[:5]
+    return match
+
+
+# Larger units first: the order of ambiguous candidates, and unit_resolve's preference.
+_LEVEL_RANK = {
+    UnitLevel.COUNTRY: 0,
+    UnitLevel.PROVINCE: 1,
+    UnitLevel.DISTRICT: 2,
+    UnitLevel.DEPARTMENT: 3,
+    UnitLevel.COMMUNE: 4,
+}
+
+
+def _match_in(
+    scope_qs, texts: Sequence[str], as_of: datetime.date, max_candidates: int
+) -> list[UnitMatch]:
+    """Match texts against the units of scope_qs and their codes valid on as_of."""
+    units = list(scope_qs.select_related("parent").order_by("sort_key", "id"))
+    by_id = {u.id: u for u in units}
+    by_code: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    by_exact: dict[str, set[int]] = defaultdict(set)
+    by_folded: dict[str, set[int]] = defaultdict(set)
+    for u in units:
+        by_exact[u.name.casefold()].add(u.id)
+        by_exact[u.full_name.casefold()].add(u.id)
+        by_folded[u.search_name].add(u.id)
+    # A subquery, not a list of ids: a country-wide scope has 10,000 units before 2025.
+    codes = UnitCode.objects.filter(valid_on_q(as_of), unit__in=scope_qs.values("id"))
+    for unit_id, scheme, code in codes.values_list("unit_id", "scheme", "code") if units else []:
+        by_code[_code_key(code)][scheme].add(unit_id)
+        if scheme == CodeScheme.ALIAS:
+            by_folded[fold_name(code)].add(unit_id)
+
+    close_names = _CloseNames(list(by_folded))
+    memo: dict[str, UnitMatch] = {}  # a file names the same unit on many rows
+    results = []
+    for text in texts:
+        if text not in memo:
+            memo[text] = _match_one(
+                text, by_id, by_code, by_exact, by_folded, close_names, max_candidates
+            )
+        results.append(dataclasses.replace(memo[text], candidates=list(memo[text].candidates)))
+    return results
+
+
+class _CloseNames:
+    """The folded names closest to a text by difflib ratio, without comparing them all.
+
+    difflib over 10,000 names costs ~40 ms per unknown text; names sharing no trigram with
+    the text cannot come close, so only the best-sharing few are scored.
+    """
+
+    def __init__(self, names: list[str], cutoff: float = 0.6, shortlist: int = 60):
+        self.names, self.cutoff, self.shortlist = names, cutoff, shortlist
+        self._index: dict[str, list[int]] | None = None
+
+    @staticmethod
+    def _grams(text: str) -> set[str]:
+        padded = f"  {text} "
+        return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+    def closest(self, text: str, n: int) -> list[str]:
+        if self._index is None:  # built on the first unknown text only
+            self._index = defaultdict(list)
+            for i, name in enumerate(self.names):
+                for gram in self._grams(name):
+                    self._index[gram].append(i)
+        shared: Counter[int] = Counter()
+        for gram in self._grams(text):
+            shared.update(self._index.get(gram, ()))
+        scored = []
+        for i, _count in shared.most_common(self.shortlist):
+            ratio = difflib.SequenceMatcher(None, text, self.names[i]).ratio()
+            if ratio >= self.cutoff:
+                scored.append((-ratio, self.names[i]))
+        return [name for _, name in sorted(scored)[:n]]
+
+
+def _units_in_scope(scope: AdministrativeUnit | None, as_of: datetime.date, level: str | None):
+    """Return the queryset of scope's descendants valid on as_of (all units if scope is None)."""
+    qs = AdministrativeUnit.objects.valid_on(as_of)
+    if scope is not None:
+        # The tree is at most three deep below the country (province → district → commune).
+        qs = qs.filter(Q(parent=scope) | Q(parent__parent=scope) | Q(parent__parent__parent=scope))
+    else:
+        qs = qs.exclude(level=UnitLevel.COUNTRY)
+    if level:
+        qs = qs.filter(level=level)
+    return qs
+
+
+def _match_one(text, by_id, by_code, by_exact, by_folded, close_names, max_candidates) -> UnitMatch:
+    def units_of(ids) -> list:
+        return sorted(
+            (by_id[i] for i in ids), key=lambda u: (_LEVEL_RANK[u.level], u.sort_key, u.id)
+        )
+
+    stripped = (text or "").strip()
+    if not stripped:
+        return UnitMatch(None, [], MatchReason.EMPTY, text)
+
+    schemes = by_code.get(_code_key(stripped))
+    if schemes:
+        for scheme in _SCHEME_ORDER:
+            ids = schemes.get(scheme)
+            if ids and len(ids) == 1:
+                return UnitMatch(by_id[next(iter(ids))], [], MatchReason.CODE, text)
+            if ids:
+                return UnitMatch(None, units_of(ids)[:max_candidates], MatchReason.AMBIGUOUS, text)
+
+    parsed = parse_unit_name(stripped)
+    exact = by_exact.get(" ".join(stripped.casefold().split()))
+    if exact and len(exact) == 1:
+        return UnitMatch(by_id[next(iter(exact))], [], MatchReason.EXACT_NAME, text)
+
+    for variant in parsed.variants:
+        ids = by_folded.get(variant.folded)
+        if not ids:
+            continue
+        if len(ids) > 1 and exact:
+            # Two units fold alike but the text spells one exactly, diacritics and all.
+            narrowed = ids & exact
+            ids = narrowed or ids
+        if len(ids) > 1 and variant.kinds:
+            narrowed = {i for i in ids if by_id[i].kind in variant.kinds}
+            # A prefix that contradicts the registry ("TX Bến Cát" for what is now a city)
+            # narrows nothing rather than excluding the only candidate.
+            ids = narrowed or ids
+        if len(ids) == 1:
+            return UnitMatch(by_id[next(iter(ids))], [], MatchReason.NAME, text)
+        return UnitMatch(None, units_of(ids)[:max_candidates], MatchReason.AMBIGUOUS, text)
+
+    close = close_names.closest(parsed.folded, n=max_candidates)
+    candidates: list = []
+    for name in close:
+        candidates.extend(units_of(by_folded[name]))
+    return UnitMatch(None, candidates[:max_candidates], MatchReason.UNKNOWN, text)
