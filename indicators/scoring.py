@@ -147,6 +147,10 @@ def group_points(results: Iterable[IndicatorResult]) -> Decimal | None:
     return total if seen else None
 
 
+# The name docs/ARCHITECTURE.md gives the group rule.
+group_sum = group_points
+
+
 def group_applicable_max(results: Iterable[tuple[IndicatorResult, Number]]) -> Decimal:
     """Sum the maxima of the indicators that apply, from (result, max_points) pairs."""
     return sum(

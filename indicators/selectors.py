@@ -335,7 +335,7 @@ class UnitBreakdown:
 
 
 def unit_breakdown(*, snapshot: Snapshot, unit: AdministrativeUnit) -> UnitBreakdown:
-    """Return groups → indicators with counts, points and points lost, in 4 queries."""
+    """Return groups → indicators with counts, points and points lost, in 5 queries."""
     score = UnitScore.objects.filter(snapshot=snapshot, unit=unit).select_related("band").first()
     group_scores = {g.group_id: g for g in GroupScore.objects.filter(snapshot=snapshot, unit=unit)}
     values = {

@@ -34,6 +34,10 @@ class UploadForm(forms.Form):
         help_text=_("Leave empty to read the first sheet."),
     )
 
+    def __init__(self, *args, access=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.access = access
+
     def clean_file(self):
         f = self.cleaned_data["file"]
         if f.size > MAX_UPLOAD_BYTES:
@@ -48,6 +52,12 @@ class UploadForm(forms.Form):
             match = unit_resolve(text=data["scope"], as_of=data["as_of"])
             if match.unit is None:
                 self.add_error("scope", match.error)
+            elif self.access is not None and not self.access.can_upload(match.unit):
+                self.add_error(
+                    "scope",
+                    _("You may not upload for %(scope)s: your data-admin role covers other units.")
+                    % {"scope": match.unit.full_name},
+                )
             else:
                 data["scope_unit"] = match.unit
         return data

@@ -75,6 +75,7 @@ class IssueCode(StrEnum):
     NOT_SPREADSHEET = "not_spreadsheet"
     PASSWORD_PROTECTED = "password_protected"  # noqa: S105 (an issue code, not a secret)
     CORRUPT_FILE = "corrupt_file"
+    FILE_TOO_LARGE = "file_too_large"
     SHEET_NOT_FOUND = "sheet_not_found"
     HEADER_NOT_FOUND = "header_not_found"
     MISSING_COLUMN = "missing_column"
@@ -641,6 +642,14 @@ def _read_error(issues: _Issues, exc: ReadError) -> None:
             sheet=p["sheet"],
             sheets=", ".join(f"“{name}”" for name in p["sheets"]),  # type: ignore[union-attr]
         )
+    elif code == IssueCode.FILE_TOO_LARGE:
+        issues.error(
+            code,
+            ref,
+            _("%(where)s: the workbook unpacks to more than %(limit)s MB."),
+            _("Keep only the sheet with the table (delete other sheets, images) and save again."),
+            limit=p.get("limit"),
+        )
     elif code == IssueCode.CORRUPT_FILE:
         issues.error(
             code,
@@ -711,6 +720,7 @@ def parse_table(
     if group_max and "CCDVTT" not in group_max and {"DVCTT", "TTTT"} <= group_max.keys():
         limits["CCDVTT"] = group_max["DVCTT"] + group_max["TTTT"]
     indicators = tuple(known_indicators) if known_indicators is not None else DEFAULT_INDICATORS
+    source = None
     try:
         source = open_table(bytes(data), filename=table.file, sheet=sheet)
         table.sheet = source.sheet
@@ -729,6 +739,9 @@ def parse_table(
             _("Report this to the site administrators and attach the file."),
             value=type(exc).__name__,
         )
+    finally:
+        if source is not None:
+            source.close()
     issues.finish()
     return table
 

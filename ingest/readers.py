@@ -10,11 +10,17 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
+import pickle
+import subprocess
+import sys
 import unicodedata
+import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 
 import python_calamine
 
@@ -40,6 +46,16 @@ _SIGNATURES = (
     (b"{\\rtf", "rtf"),
 )
 _MARKUP_PREFIXES = ("<!doctype", "<html", "<table", "<?xml", "<head", "<body", "<meta")
+
+# A damaged workbook can make calamine (Rust) panic or allocate gigabytes, and an allocation
+# failure aborts the whole process. So workbooks are read in a child process with capped
+# memory and CPU: a bad upload kills the child, not the web or Celery worker.
+ISOLATE_WORKBOOKS = True
+WORKBOOK_MEMORY_LIMIT = 2 * 1024**3  # bytes of address space for the child
+WORKBOOK_CPU_SECONDS = 120
+MAX_UNCOMPRESSED = 512 * 1024**2  # declared size of all parts of an .xlsx/.ods
+ROW_BATCH = 2000  # rows per message from the child
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 DELIMITERS = (";", "\t", ",")  # preference order when the sniffing scores tie
 SNIFF_RECORDS = 30  # records read per candidate delimiter
@@ -70,6 +86,7 @@ class SheetRows:
     encoding: str | None = None
     delimiter: str | None = None
     sheet_names: list[str] = field(default_factory=list)
+    close: Callable[[], None] = lambda: None  # stop reading early (ends the reader process)
 
 
 def open_table(data: bytes, *, filename: str, sheet: str | None = None) -> SheetRows:
@@ -214,14 +231,157 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list]]:
 
 
 def _open_workbook(data: bytes, *, sheet: str | None, default_format: str) -> SheetRows:
+    if default_format == "xlsx":
+        default_format = _check_zip(data)
+    else:
+        _check_ole2(data)
+    if ISOLATE_WORKBOOKS:
+        return _open_workbook_isolated(data, sheet=sheet, default_format=default_format)
+    return _open_workbook_here(data, sheet=sheet, default_format=default_format)
+
+
+def _check_zip(data: bytes) -> str:
+    """Return "xlsx" or "ods" for a workbook ZIP; raise ReadError for any other ZIP."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except Exception as exc:  # zipfile raises several types on damaged archives
+        if b"xl/workbook" in data or b"content.xml" in data:
+            raise ReadError("corrupt_file", detail=_short(exc)) from exc
+        raise ReadError("not_spreadsheet", kind="zip") from exc
+    names = {part.filename for part in parts}
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        fmt = "xlsx"
+    elif "content.xml" in names and b"opendocument.spreadsheet" in data[:200]:
+        fmt = "ods"
+    else:
+        raise ReadError("not_spreadsheet", kind="zip")
+    if sum(part.file_size for part in parts) > MAX_UNCOMPRESSED:
+        raise ReadError("file_too_large", limit=MAX_UNCOMPRESSED // 1024**2)
+    return fmt
+
+
+def _check_ole2(data: bytes) -> None:
+    """Reject OLE2 files whose header cannot be right, before calamine reads them."""
+    if len(data) < 1024 or data[0x1C:0x1E] != b"\xfe\xff":
+        raise ReadError("corrupt_file", detail="invalid OLE2 header")
+    shift = int.from_bytes(data[0x1E:0x20], "little")
+    if shift not in (9, 12):
+        raise ReadError("corrupt_file", detail="invalid OLE2 sector size")
+    sectors = (len(data) - 512) // (1 << shift) + 1
+    fat_sectors = int.from_bytes(data[0x2C:0x30], "little")
+    directory = int.from_bytes(data[0x30:0x34], "little")
+    if fat_sectors == 0 or fat_sectors > sectors or directory >= sectors:
+        raise ReadError("corrupt_file", detail="invalid OLE2 allocation table")
+
+
+def _open_workbook_isolated(data: bytes, *, sheet: str | None, default_format: str) -> SheetRows:
+    """Read the workbook in a child process (`python -m ingest.readers`) and stream its rows."""
+    path = [str(_PROJECT_ROOT), *(p for p in sys.path if p)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    try:
+        child = subprocess.Popen(  # noqa: S603 (our own interpreter and module, no shell)
+            [sys.executable, "-m", "ingest.readers"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=_PROJECT_ROOT,
+            env=env,
+        )
+    except OSError:  # cannot start a process here: read in this one
+        return _open_workbook_here(data, sheet=sheet, default_format=default_format)
+
+    def stop() -> None:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        for stream in (child.stdin, child.stdout):
+            if stream and not stream.closed:
+                stream.close()
+
+    def receive() -> tuple[str, object]:
+        try:
+            return pickle.load(child.stdout)  # noqa: S301 (written by our own child process)
+        except (EOFError, pickle.UnpicklingError, OSError, ValueError):
+            stop()
+            raise ReadError("corrupt_file", detail=_child_failure(child.returncode)) from None
+
+    try:
+        child.stdin.write(pickle.dumps((data, sheet, default_format)))
+        child.stdin.close()
+    except OSError:
+        pass  # the child died early; receive() reports it
+    kind, payload = receive()
+    if kind == "error":
+        stop()
+        code, params = payload
+        raise ReadError(code, **params)
+    meta = payload
+
+    def rows() -> Iterator[tuple[int, list]]:
+        try:
+            while True:
+                kind, payload = receive()
+                if kind == "rows":
+                    yield from payload
+                elif kind == "error":
+                    code, params = payload
+                    raise ReadError(code, **params)
+                else:
+                    return
+        finally:
+            stop()
+
+    return SheetRows(rows=rows(), close=stop, **meta)
+
+
+def _child_failure(returncode: int | None) -> str:
+    if returncode is not None and returncode < 0:
+        return f"the reader stopped on signal {-returncode}: the file is damaged or too large"
+    return "the reader stopped: the file is damaged or too large"
+
+
+def _child_main() -> None:
+    """Entry point of the reader process: request on stdin, pickled messages on stdout."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (WORKBOOK_MEMORY_LIMIT, WORKBOOK_MEMORY_LIMIT))
+        resource.setrlimit(resource.RLIMIT_CPU, (WORKBOOK_CPU_SECONDS, WORKBOOK_CPU_SECONDS))
+    except (ImportError, ValueError, OSError):
+        pass  # no limits on this platform; the read still happens out of the parent
+    out = sys.stdout.buffer
+    data, sheet, default_format = pickle.loads(sys.stdin.buffer.read())  # noqa: S301
+    try:
+        table = _open_workbook_here(data, sheet=sheet, default_format=default_format)
+        meta = {
+            "format": table.format,
+            "sheet": table.sheet,
+            "first_column": table.first_column,
+            "sheet_names": table.sheet_names,
+        }
+        pickle.dump(("meta", meta), out)
+        batch: list[tuple[int, list]] = []
+        for row in table.rows:
+            batch.append(row)
+            if len(batch) >= ROW_BATCH:
+                pickle.dump(("rows", batch), out)
+                batch = []
+        if batch:
+            pickle.dump(("rows", batch), out)
+        pickle.dump(("end", None), out)
+    except ReadError as exc:
+        pickle.dump(("error", (exc.code, exc.params)), out)
+    out.flush()
+
+
+def _open_workbook_here(data: bytes, *, sheet: str | None, default_format: str) -> SheetRows:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError as exc:
         raise ReadError("password_protected") from exc
     except BaseException as exc:  # calamine may raise a Rust panic (a BaseException)
         _reraise_fatal(exc)
-        if default_format == "xlsx" and b"xl/workbook" not in data and b"content.xml" not in data:
-            raise ReadError("not_spreadsheet", kind="zip") from exc
         raise ReadError("corrupt_file", detail=_short(exc)) from exc
     try:
         metadata = list(workbook.sheets_metadata)
@@ -229,7 +389,6 @@ def _open_workbook(data: bytes, *, sheet: str | None, default_format: str) -> Sh
     except BaseException as exc:
         _reraise_fatal(exc)
         raise ReadError("corrupt_file", detail=_short(exc)) from exc
-    fmt = _workbook_format(data, default_format)
     if not names:
         raise ReadError("empty_file")
     if sheet is None or not sheet.strip():
@@ -255,7 +414,7 @@ def _open_workbook(data: bytes, *, sheet: str | None, default_format: str) -> Sh
     if start is None:
         raise ReadError("empty_file", sheet=name)
     return SheetRows(
-        format=fmt,
+        format=default_format,
         rows=_sheet_rows(calamine_sheet, name),
         sheet=name,
         first_column=start[1],
@@ -284,12 +443,6 @@ def _match_sheet(wanted: str, names: list[str]) -> str | None:
     return None
 
 
-def _workbook_format(data: bytes, default: str) -> str:
-    if default == "xlsx" and b"opendocument.spreadsheet" in data[:200]:
-        return "ods"
-    return default
-
-
 def _reraise_fatal(exc: BaseException) -> None:
     if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | MemoryError):
         raise exc
@@ -298,3 +451,7 @@ def _reraise_fatal(exc: BaseException) -> None:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text[:200]
+
+
+if __name__ == "__main__":
+    _child_main()

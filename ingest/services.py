@@ -18,6 +18,8 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import AuditAction
+from accounts.services import audit_record
 from indicators import services as snapshot_services
 from indicators.models import Framework, Snapshot
 from ingest.models import LIVE_STATUSES, Upload, UploadStatus, WorkerProbe
@@ -57,6 +59,7 @@ def upload_receive(
     sheet: str = "",
     is_synthetic: bool = False,
     enqueue: bool = True,
+    origin: dict | None = None,
 ) -> tuple[Upload, bool]:
     """Store an export file and queue its validation; return (upload, created).
 
@@ -95,6 +98,14 @@ def upload_receive(
         )
         upload.file.save(filename.replace("/", "_")[:150], ContentFile(data), save=False)
         upload.save()
+        audit_record(
+            action=AuditAction.UPLOAD,
+            actor=user,
+            username="cli",
+            target=f"#{upload.pk} {upload.original_filename} · {scope.full_name} · {as_of}",
+            detail={"upload": upload.pk, "sha256": sha256},
+            origin=origin,
+        )
         if enqueue:
             from ingest.tasks import upload_validate_task
 
@@ -209,7 +220,9 @@ def _draft_snapshot_from(validated: ValidatedTable, *, upload: Upload) -> Snapsh
     return snapshot
 
 
-def upload_request_publish(*, upload_id: int, user=None, enqueue: bool = True) -> Upload:
+def upload_request_publish(
+    *, upload_id: int, user=None, enqueue: bool = True, origin: dict | None = None
+) -> Upload:
     """Queue the publication of a previewed upload (previewed → publishing)."""
     with transaction.atomic():
         upload = Upload.objects.select_for_update().get(pk=upload_id)
@@ -234,6 +247,14 @@ def upload_request_publish(*, upload_id: int, user=None, enqueue: bool = True) -
                 "progress_message",
                 "status_changed_at",
             ]
+        )
+        audit_record(
+            action=AuditAction.PUBLISH,
+            actor=user,
+            username="cli",
+            target=f"#{upload.pk} {upload.original_filename}",
+            detail={"upload": upload.pk, "snapshot": upload.snapshot_id},
+            origin=origin,
         )
         if enqueue:
             from ingest.tasks import upload_publish_task
@@ -285,7 +306,7 @@ def upload_publish(*, upload_id: int) -> Upload:
     return upload
 
 
-def upload_discard(*, upload_id: int, user=None) -> Upload:
+def upload_discard(*, upload_id: int, user=None, origin: dict | None = None) -> Upload:
     """Drop a previewed upload and its draft snapshot (previewed → discarded)."""
     with transaction.atomic():
         upload = Upload.objects.select_for_update().get(pk=upload_id)
@@ -302,4 +323,12 @@ def upload_discard(*, upload_id: int, user=None) -> Upload:
             snapshot_services.snapshot_discard(snapshot_id=upload.snapshot_id)
         upload.status = UploadStatus.DISCARDED
         upload.save(update_fields=["status", "status_changed_at"])
+        audit_record(
+            action=AuditAction.DISCARD,
+            actor=user,
+            username="cli",
+            target=f"#{upload.pk} {upload.original_filename}",
+            detail={"upload": upload.pk},
+            origin=origin,
+        )
     return upload

@@ -1,23 +1,33 @@
-"""Upload pages: form, history, status with progress, preview, publish and discard."""
+"""Upload pages: form, history, status with progress, preview, publish and discard.
+
+Only data admins (and superusers) reach these views, and each upload is visible only to the
+admins of its scope: another province's upload is a 404, as if it did not exist.
+"""
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import access_for
+from accounts.decorators import uploader_view
+from accounts.services import request_origin
 from ingest import selectors, services
 from ingest.forms import UploadForm
-from ingest.models import Upload
+from ingest.models import UploadStatus
 
 HISTORY_LENGTH = 50
 
 
-@staff_member_required
+def _visible_uploads(request: HttpRequest):
+    return selectors.upload_list().filter(access_for(request).upload_scopes_q())
+
+
+@uploader_view
 def upload_list(request: HttpRequest) -> HttpResponse:
     """Show the upload form and the upload history; receive a new file."""
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, access=access_for(request))
     if request.method == "POST" and form.is_valid():
         upload, created = services.upload_receive(
             data=form.cleaned_data["file"].read(),
@@ -27,6 +37,7 @@ def upload_list(request: HttpRequest) -> HttpResponse:
             period=form.cleaned_data["period"],
             sheet=form.cleaned_data["sheet"],
             user=request.user,
+            origin=request_origin(request),
         )
         if not created:
             messages.info(
@@ -34,57 +45,64 @@ def upload_list(request: HttpRequest) -> HttpResponse:
                 _("This file was already uploaded for the same scope and date; nothing changed."),
             )
         return redirect("ingest:upload_detail", pk=upload.pk)
-    uploads = selectors.upload_list()[:HISTORY_LENGTH]
+    uploads = _visible_uploads(request)[:HISTORY_LENGTH]
     return render(request, "ingest/upload_list.html", {"form": form, "uploads": uploads})
 
 
-@staff_member_required
+@uploader_view
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show an upload's status, errors, warnings and, once validated, the preview."""
-    upload = get_object_or_404(selectors.upload_list(), pk=pk)
-    preview = (
-        selectors.upload_preview(upload=upload)
-        if upload.status in ("previewed", "publishing", "published")
-        else None
+    upload = get_object_or_404(_visible_uploads(request), pk=pk)
+    shows_preview = upload.status in (
+        UploadStatus.PREVIEWED,
+        UploadStatus.PUBLISHING,
+        UploadStatus.PUBLISHED,
     )
+    preview = selectors.upload_preview(upload=upload) if shows_preview else None
     return render(request, "ingest/upload_detail.html", {"upload": upload, "preview": preview})
 
 
-@staff_member_required
+@uploader_view
 def upload_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Return the status and progress the detail page polls."""
-    upload = get_object_or_404(Upload, pk=pk)
+    upload = get_object_or_404(_visible_uploads(request), pk=pk)
     return JsonResponse(
         {
             "status": upload.status,
             "label": upload.get_status_display(),
             "progress": upload.progress,
             "message": upload.progress_message,
-            "final": upload.is_final or upload.status == "previewed",
+            "final": upload.is_final or upload.status == UploadStatus.PREVIEWED,
         }
     )
 
 
-@staff_member_required
+@uploader_view
 @require_POST
 def upload_publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue the publication of a previewed upload."""
+    upload = get_object_or_404(_visible_uploads(request), pk=pk)
     try:
-        services.upload_request_publish(upload_id=pk, user=request.user)
+        services.upload_request_publish(
+            upload_id=upload.pk, user=request.user, origin=request_origin(request)
+        )
     except services.UploadStateError as exc:
         messages.error(request, str(exc))
-    return redirect("ingest:upload_detail", pk=pk)
+    return redirect("ingest:upload_detail", pk=upload.pk)
 
 
-@staff_member_required
+@uploader_view
 @require_POST
 def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
     """Drop a previewed upload and its draft."""
+    upload = get_object_or_404(_visible_uploads(request), pk=pk)
     try:
-        services.upload_discard(upload_id=pk, user=request.user)
+        services.upload_discard(
+            upload_id=upload.pk, user=request.user, origin=request_origin(request)
+        )
         messages.success(
             request, _("The upload was discarded; the published ranking is unchanged.")
         )
     except services.UploadStateError as exc:
         messages.error(request, str(exc))
-    return redirect("ingest:upload_detail", pk=pk)
+    return redirect("ingest:upload_detail", pk=upload.pk)

@@ -1,6 +1,7 @@
 """Project-level views: home page and health check."""
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -27,6 +28,7 @@ def _check_broker() -> str:
     return "ok"
 
 
+@login_not_required
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Report whether the database (and the broker, when configured) answer."""

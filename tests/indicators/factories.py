@@ -1,7 +1,7 @@
 """Helpers that build snapshots with scores through the services, for the indicator tests.
 
-    snapshot = make_snapshot(scope=province, as_of=date(2025, 5, 20))
-    load_groups(snapshot, {unit: ({"CKMB": 18, ...}, Decimal("92"))})
+snapshot = make_snapshot(scope=province, as_of=date(2025, 5, 20))
+load_groups(snapshot, {unit: ({"CKMB": 18, ...}, Decimal("92"))})
 """
 
 import datetime

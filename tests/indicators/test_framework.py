@@ -40,7 +40,9 @@ def test_indicators_add_up_to_their_group(framework):
 
 
 def test_open_points_are_data_flagged_unconfirmed(framework):
-    unconfirmed = set(framework.indicators.filter(is_confirmed=False).values_list("code", flat=True))
+    unconfirmed = set(
+        framework.indicators.filter(is_confirmed=False).values_list("code", flat=True)
+    )
     assert unconfirmed == {"3.1", "3.2", "3.3"}
     assert [b.code for b in framework.bands.filter(is_confirmed=False)] == ["kha"]
     assert not framework.indicators.filter(levels_confirmed=True).exists()
@@ -50,9 +52,7 @@ def test_open_points_are_data_flagged_unconfirmed(framework):
 
 
 def test_thresholds_and_zero_denominator_policies(framework):
-    thresholds = {
-        i.code: i.threshold for i in framework.indicators.filter(threshold__isnull=False)
-    }
+    thresholds = {i.code: i.threshold for i in framework.indicators.filter(threshold__isnull=False)}
     assert thresholds == {
         "3.1": Decimal("0.8"),
         "3.3": Decimal("0.5"),

@@ -61,7 +61,9 @@ def test_only_one_published_revision_per_key(framework):
     with pytest.raises(IntegrityError), transaction.atomic():
         _snapshot(framework, scope, revision=3, status="published", published_at=now)
     # Another period of the same date is another key.
-    _snapshot(framework, scope, period="month", period_number=5, status="published", published_at=now)
+    _snapshot(
+        framework, scope, period="month", period_number=5, status="published", published_at=now
+    )
 
 
 def test_revision_numbers_are_unique_per_key(framework):

@@ -180,9 +180,7 @@ def test_a_national_commune_table_recomputes_in_bounded_statements(
     )
     units = list(AdministrativeUnit.objects.filter(parent=province, level="commune"))
     rnd = random.Random(1)
-    rows = [
-        IndicatorInput(u.pk, code, rnd.randint(0, 90), 90) for u in units for code in CODES
-    ]
+    rows = [IndicatorInput(u.pk, code, rnd.randint(0, 90), 90) for u in units for code in CODES]
     snapshot = make_snapshot(scope=province, as_of=datetime.date(2025, 11, 20))
     started = time.perf_counter()
     with django_assert_max_num_queries(40):
@@ -200,7 +198,9 @@ def test_load_uses_copy_on_postgresql(framework, monkeypatch):
     province, rows = _units_with_values(3)
     snapshot = make_snapshot(scope=province)
     statements = []
-    with connection.execute_wrapper(lambda execute, sql, *a: statements.append(sql) or execute(sql, *a)):
+    with connection.execute_wrapper(
+        lambda execute, sql, *a: statements.append(sql) or execute(sql, *a)
+    ):
         snapshot_load_indicator_rows(snapshot=snapshot, rows=rows)
     assert not any(s.lstrip().upper().startswith("INSERT") for s in statements)
     assert IndicatorValue.objects.filter(snapshot=snapshot).count() == 63

@@ -168,8 +168,9 @@ def test_zero_denominators_follow_each_indicators_policy(framework, districts):
     snapshot_recompute(snapshot_id=snapshot.pk)
 
     statuses = dict(
-        IndicatorValue.objects.filter(snapshot=snapshot, indicator__code__in=["1.1", "1.2", "5.2"])
-        .values_list("indicator__code", "status")
+        IndicatorValue.objects.filter(
+            snapshot=snapshot, indicator__code__in=["1.1", "1.2", "5.2"]
+        ).values_list("indicator__code", "status")
     )
     assert statuses == {
         "1.1": "zero_denominator_zero",
@@ -214,9 +215,13 @@ def test_recompute_is_repeatable(districts):
     load_groups(snapshot, {u: (DI_AN_GROUPS, None) for u in districts[:3]})
     load_indicators(snapshot, full_marks(districts[3]))
     snapshot_recompute(snapshot_id=snapshot.pk)
-    first = sorted(UnitScore.objects.filter(snapshot=snapshot).values_list("unit_id", "total", "rank"))
+    first = sorted(
+        UnitScore.objects.filter(snapshot=snapshot).values_list("unit_id", "total", "rank")
+    )
     snapshot_recompute(snapshot_id=snapshot.pk)
-    again = sorted(UnitScore.objects.filter(snapshot=snapshot).values_list("unit_id", "total", "rank"))
+    again = sorted(
+        UnitScore.objects.filter(snapshot=snapshot).values_list("unit_id", "total", "rank")
+    )
     assert first == again
     assert IndicatorValue.objects.filter(snapshot=snapshot).count() == 21
     assert [r[2] for r in sorted(again, key=lambda r: r[2])] == [1, 2, 2, 2]
@@ -227,9 +232,9 @@ def test_loading_again_replaces_the_previous_load(districts):
     load_totals(snapshot, {districts[0]: 80, districts[1]: 70})
     load_totals(snapshot, {districts[1]: 75})
     snapshot_recompute(snapshot_id=snapshot.pk)
-    assert list(UnitScore.objects.filter(snapshot=snapshot).values_list("unit_id", "official_total")) == [
-        (districts[1].pk, D("75"))
-    ]
+    assert list(
+        UnitScore.objects.filter(snapshot=snapshot).values_list("unit_id", "official_total")
+    ) == [(districts[1].pk, D("75"))]
 
 
 @pytest.mark.parametrize(
@@ -268,7 +273,9 @@ def test_api_group_codes_are_accepted(districts):
 )
 def test_bad_indicator_rows_are_rejected(districts, row, message):
     snapshot = make_snapshot(scope=districts[0].parent)
-    row = IndicatorInput(districts[0].pk, row.indicator_code, row.numerator, row.denominator, row.portal_points)
+    row = IndicatorInput(
+        districts[0].pk, row.indicator_code, row.numerator, row.denominator, row.portal_points
+    )
     with pytest.raises(ValueError, match=message):
         snapshot_load_indicator_rows(snapshot=snapshot, rows=[row])
 
@@ -402,7 +409,11 @@ def test_create_draft_keeps_scope_and_labels(binh_duong, framework):
         source_label="demo",
         is_synthetic=True,
     )
-    assert (snapshot.scope, snapshot.source_label, snapshot.is_synthetic) == (binh_duong, "demo", True)
+    assert (snapshot.scope, snapshot.source_label, snapshot.is_synthetic) == (
+        binh_duong,
+        "demo",
+        True,
+    )
 
 
 def test_scores_of_a_province_ranked_among_provinces(framework):

@@ -5,21 +5,35 @@ from django.test import override_settings
 
 
 @pytest.mark.django_db
-def test_home_is_vietnamese_by_default(client):
-    response = client.get("/")
+def test_login_page_is_vietnamese_by_default(client):
+    response = client.get("/accounts/login/")
     assert response.status_code == 200
     body = response.content.decode()
     assert '<html lang="vi">' in body
-    assert "Bảng xếp hạng cải cách hành chính" in body
+    assert "Đăng nhập" in body
 
 
 @pytest.mark.django_db
-def test_home_switches_to_english(client):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+def test_anonymous_home_redirects_to_login(client):
+    response = client.get("/")
     assert response.status_code == 302
-    body = client.get("/").content.decode()
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_language_switch_works_before_login(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    body = client.get("/accounts/login/").content.decode()
     assert '<html lang="en">' in body
-    assert "Administrative reform scoreboard" in body
+    assert "Log in" in body
+
+
+@pytest.mark.django_db
+def test_pages_send_a_strict_content_security_policy(client):
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
 
 
 @pytest.mark.django_db

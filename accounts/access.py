@@ -1,0 +1,170 @@
+"""The one place where access is decided, for pages, downloads and the API alike.
+
+A user's memberships become an `Access`: the units whose subtree they read (provincial
+staff and data admins; a province's 2025 predecessors included, so HCMC staff read Bình
+Dương's history), the units whose own breakdown they read (unit chairs), and the units they
+may upload for (data admins). Views never test roles themselves: they ask this module, and
+filter querysets with the Q objects it builds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+
+from accounts.models import Membership, Role
+from units.models import AdministrativeUnit, LineageLink, UnitCode, UnitLevel
+
+_CACHE_ATTR = "_scoreboard_access"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may read and do."""
+
+    is_authenticated: bool = False
+    is_superuser: bool = False
+    read_roots: frozenset[int] = field(default_factory=frozenset)
+    chair_units: frozenset[int] = field(default_factory=frozenset)
+    upload_roots: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def sees_anything(self) -> bool:
+        return self.is_superuser or bool(self.read_roots or self.chair_units)
+
+    @property
+    def sees_national_ranking(self) -> bool:
+        """Provincial staff and admins see the ranking of all provinces; chairs do not."""
+        return self.is_superuser or bool(self.read_roots)
+
+    @property
+    def can_upload_somewhere(self) -> bool:
+        return self.is_superuser or bool(self.upload_roots)
+
+    def _in_subtree(self, unit: AdministrativeUnit, roots: frozenset[int]) -> bool:
+        # Units are at most four deep (country → province → district → commune); walk the
+        # parents already loaded on the row (select_related) rather than querying.
+        node: AdministrativeUnit | None = unit
+        for _depth in range(5):
+            if node is None:
+                return False
+            if node.pk in roots:
+                return True
+            node = node.parent if node.parent_id else None
+        return False
+
+    def can_read_unit(self, unit: AdministrativeUnit) -> bool:
+        """May the user open this unit's breakdown and history?"""
+        if self.is_superuser:
+            return True
+        return unit.pk in self.chair_units or self._in_subtree(unit, self.read_roots)
+
+    def can_read_scope(self, scope: AdministrativeUnit) -> bool:
+        """May the user read a whole leaderboard of this scope (every row of it)?"""
+        if self.is_superuser:
+            return True
+        if scope.level == UnitLevel.COUNTRY:
+            return self.sees_national_ranking
+        return self._in_subtree(scope, self.read_roots)
+
+    def can_read_peer_set(self, scope: AdministrativeUnit, peer_unit_ids: set[int]) -> bool:
+        """May the user read a peer table: the whole scope, or a chair's own peer set."""
+        return self.can_read_scope(scope) or bool(self.chair_units & peer_unit_ids)
+
+    def can_upload(self, scope: AdministrativeUnit) -> bool:
+        if self.is_superuser:
+            return True
+        return self._in_subtree(scope, self.upload_roots)
+
+    def units_q(self, prefix: str = "") -> Q:
+        """Q filtering a unit relation (prefix e.g. "unit__") to the units the user may read."""
+        if self.is_superuser:
+            return Q()
+        roots = list(self.read_roots)
+        q = Q(**{f"{prefix}pk__in": list(self.chair_units)})
+        if roots:
+            p = prefix
+            q |= (
+                Q(**{f"{p}pk__in": roots})
+                | Q(**{f"{p}parent__in": roots})
+                | Q(**{f"{p}parent__parent__in": roots})
+                | Q(**{f"{p}parent__parent__parent__in": roots})
+            )
+        return q
+
+    def upload_scopes_q(self, prefix: str = "scope__") -> Q:
+        if self.is_superuser:
+            return Q()
+        roots = list(self.upload_roots)
+        p = prefix
+        return (
+            Q(**{f"{p}pk__in": roots})
+            | Q(**{f"{p}parent__in": roots})
+            | Q(**{f"{p}parent__parent__in": roots})
+        )
+
+
+def _with_predecessors(unit_ids: set[int]) -> frozenset[int]:
+    """Add the units that merged into these (a 2025 province reads its old provinces)."""
+    if not unit_ids:
+        return frozenset()
+    older = LineageLink.objects.filter(
+        successor_id__in=unit_ids,
+        predecessor__level__in=[UnitLevel.PROVINCE, UnitLevel.DISTRICT],
+    ).values_list("predecessor_id", flat=True)
+    return frozenset(unit_ids | set(older))
+
+
+def access_for_user(user) -> Access:
+    """Build a user's access from their memberships (two queries)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Access()
+    if user.is_superuser:
+        return Access(is_authenticated=True, is_superuser=True)
+    read: set[int] = set()
+    chair: set[int] = set()
+    upload: set[int] = set()
+    for unit_id, role in Membership.objects.filter(user=user).values_list("unit_id", "role"):
+        if role == Role.UNIT_CHAIR:
+            chair.add(unit_id)
+        else:
+            read.add(unit_id)
+            if role == Role.DATA_ADMIN:
+                upload.add(unit_id)
+    return Access(
+        is_authenticated=True,
+        read_roots=_with_predecessors(read),
+        chair_units=frozenset(chair),
+        upload_roots=_with_predecessors(upload),
+    )
+
+
+def access_for(request: HttpRequest) -> Access:
+    """Return the request user's access (anonymous: the public scopes), once per request."""
+    cached = getattr(request, _CACHE_ATTR, None)
+    if cached is None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            cached = access_for_user(user)
+        else:
+            cached = public_access()
+        setattr(request, _CACHE_ATTR, cached)
+    return cached
+
+
+def public_access() -> Access:
+    """What anonymous visitors read: nothing, unless SCOREBOARD_PUBLIC_SCOPES names scopes."""
+    codes = tuple(settings.SCOREBOARD_PUBLIC_SCOPES)
+    if not codes:
+        return Access()
+    ids = UnitCode.objects.filter(code__in=codes).values_list("unit_id", flat=True)
+    return Access(read_roots=_with_predecessors(set(ids)))
+
+
+def require(allowed: bool) -> None:
+    """Raise 404 when not allowed: whether a unit's breakdown exists is itself private."""
+    if not allowed:
+        raise Http404

@@ -1,0 +1,190 @@
+"""Reads: leaderboard rows, latest published snapshot, history, breakdown, peer sets."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import translation
+
+from indicators.selectors import (
+    leaderboard,
+    peer_sets,
+    snapshot_latest_published,
+    snapshot_list,
+    unit_breakdown,
+    unit_history,
+)
+from indicators.services import snapshot_publish, snapshot_recompute
+from tests.indicators.factories import (
+    full_marks,
+    load_groups,
+    load_indicators,
+    load_totals,
+    make_snapshot,
+)
+from tests.units.factories import (
+    CommuneFactory,
+    DepartmentFactory,
+    ProvinceFactory,
+    UnitCodeFactory,
+)
+
+D = Decimal
+MAY_13, MAY_20 = datetime.date(2025, 5, 13), datetime.date(2025, 5, 20)
+DI_AN_GROUPS = {"CKMB": 18, "TDGQ": 19.2, "DVCTT": 8.5, "TTTT": 8.5, "SHHS": 19.2, "MDHL": 18}
+
+
+def _publish(snapshot):
+    return snapshot_publish(snapshot_id=snapshot.pk)
+
+
+def test_leaderboard_row_carries_everything_a_table_shows(districts):
+    di_an, thu_dau_mot = districts[0], districts[1]
+    UnitCodeFactory(unit=di_an, scheme="gso", code="724")
+    UnitCodeFactory(unit=di_an, scheme="portal", code="H12.4")
+    earlier = make_snapshot(scope=di_an.parent, as_of=MAY_13)
+    load_totals(earlier, {di_an: "91.95", thu_dau_mot: 93})
+    _publish(earlier)
+    snapshot = make_snapshot(scope=di_an.parent, as_of=MAY_20)
+    load_groups(snapshot, {di_an: (DI_AN_GROUPS, 92), thu_dau_mot: ({}, "90.5")})
+    _publish(snapshot)
+
+    first, second = leaderboard(snapshot=snapshot)
+    assert (first.unit_name, first.unit_short_label, first.unit_code) == (
+        "Dĩ An",
+        "H. Dĩ An",
+        "724",
+    )
+    assert first.codes == {"gso": "724", "portal": "H12.4"}
+    assert (first.rank, first.peer_count, first.peer_key) == (1, 2, f"{di_an.parent_id}:district")
+    assert (first.total, first.official_total, first.ranking_total) == (D("91.4"), D("92"), D("92"))
+    assert first.totals_disagree
+    assert (first.band_code, first.band_is_confirmed) == ("xuat_sac", True)
+    with translation.override("en"):
+        assert leaderboard(snapshot=snapshot)[0].band_label == "Excellent"
+    assert (first.delta_total, first.delta_rank) == (D("0.05"), 1)
+    tdgq = first.groups["TDGQ"]
+    assert (tdgq.points, tdgq.max_points, tdgq.rank, tdgq.peer_count) == (D("19.2"), 20, 1, 1)
+    assert first.groups["CCDVTT"].points == D("17")
+    assert list(first.groups) == ["CKMB", "TDGQ", "DVCTT", "TTTT", "CCDVTT", "SHHS", "MDHL"]
+    assert (second.unit_name, second.rank, second.groups["CKMB"].points) == ("Thủ Dầu Một", 2, None)
+
+
+def test_leaderboard_filters_by_peer_set_and_level(binh_duong):
+    communes = [CommuneFactory(parent=binh_duong) for _ in range(3)]
+    departments = [DepartmentFactory(parent=binh_duong) for _ in range(2)]
+    snapshot = make_snapshot(scope=binh_duong, as_of=datetime.date(2025, 11, 20))
+    load_totals(snapshot, {u: 80 + i for i, u in enumerate(communes + departments)})
+    _publish(snapshot)
+
+    assert len(leaderboard(snapshot=snapshot)) == 5
+    board = leaderboard(snapshot=snapshot, level="department")
+    assert [(r.unit_id, r.rank, r.peer_count) for r in board] == [
+        (departments[1].pk, 1, 2),
+        (departments[0].pk, 2, 2),
+    ]
+    key = f"{binh_duong.pk}:commune"
+    assert [r.rank for r in leaderboard(snapshot=snapshot, peer_key=key)] == [1, 2, 3]
+
+
+def test_peer_sets_are_labelled_and_counted(binh_duong):
+    communes = [CommuneFactory(parent=binh_duong) for _ in range(3)]
+    department = DepartmentFactory(parent=binh_duong)
+    snapshot = make_snapshot(scope=binh_duong, as_of=datetime.date(2025, 11, 20))
+    load_totals(snapshot, {communes[0]: 80, communes[1]: 70, communes[2]: None, department: 90})
+    snapshot_recompute(snapshot_id=snapshot.pk)
+
+    sets = peer_sets(snapshot=snapshot)
+    assert [(p.level, p.unit_count, p.ranked_count) for p in sets] == [
+        ("commune", 3, 2),
+        ("department", 1, 1),
+    ]
+    assert "Bình Dương" in sets[0].label
+
+
+def test_latest_published_snapshot(binh_duong, districts):
+    old = make_snapshot(scope=binh_duong, as_of=MAY_13)
+    load_totals(old, {districts[0]: 80})
+    _publish(old)
+    month = make_snapshot(scope=binh_duong, as_of=MAY_20, period="month")
+    load_totals(month, {districts[0]: 80})
+    _publish(month)
+    ytd = make_snapshot(scope=binh_duong, as_of=MAY_20)
+    load_totals(ytd, {districts[0]: 80})
+    _publish(ytd)
+    make_snapshot(scope=binh_duong, as_of=datetime.date(2025, 5, 27))  # a draft: invisible
+
+    assert snapshot_latest_published(scope=binh_duong) == ytd
+    assert snapshot_latest_published(scope=binh_duong, period="month") == month
+    assert snapshot_latest_published(scope=binh_duong, as_of=datetime.date(2025, 5, 19)) == old
+    assert snapshot_latest_published(scope=binh_duong, as_of=datetime.date(2025, 5, 1)) is None
+    assert snapshot_latest_published(scope=ProvinceFactory()) is None
+
+
+def test_snapshot_list_shows_revisions(binh_duong, districts):
+    first = make_snapshot(scope=binh_duong)
+    load_totals(first, {districts[0]: 80})
+    _publish(first)
+    second = make_snapshot(scope=binh_duong)
+    load_totals(second, {districts[0]: 81})
+    draft = make_snapshot(scope=binh_duong)
+
+    listed = list(snapshot_list(scope=binh_duong))
+    assert [(s.pk, s.status, s.unit_count) for s in listed] == [(first.pk, "published", 1)]
+    _publish(second)
+    with_drafts = [s.pk for s in snapshot_list(scope=binh_duong, include_drafts=True)]
+    assert with_drafts == [draft.pk, second.pk, first.pk]
+
+
+def test_unit_history_follows_published_snapshots(binh_duong, districts):
+    unit = districts[0]
+    for as_of, total in [(MAY_13, "91.95"), (MAY_20, 92)]:
+        snapshot = make_snapshot(scope=binh_duong, as_of=as_of)
+        load_groups(snapshot, {unit: ({"TDGQ": 19}, total)})
+        _publish(snapshot)
+    draft = make_snapshot(scope=binh_duong, as_of=datetime.date(2025, 5, 27))
+    load_totals(draft, {unit: 99})
+
+    history = unit_history(unit=unit)
+    assert [(h.as_of, h.ranking_total, h.rank) for h in history] == [
+        (MAY_13, D("91.95"), 1),
+        (MAY_20, D("92"), 1),
+    ]
+    assert history[0].groups["TDGQ"] == D("19")
+    assert history[0].is_provisional
+    assert unit_history(unit=unit, period="month") == []
+
+
+def test_unit_breakdown_shows_points_lost_per_indicator(districts):
+    unit = districts[0]
+    snapshot = make_snapshot(scope=unit.parent)
+    values = full_marks(unit)
+    values[(unit, "2.1")] = (4605, 5105)
+    values[(unit, "1.1")] = (None, 3)
+    load_indicators(snapshot, values)
+    snapshot_recompute(snapshot_id=snapshot.pk)
+
+    breakdown = unit_breakdown(snapshot=snapshot, unit=unit)
+    groups = {g.code: g for g in breakdown.groups}
+    tdgq = groups["TDGQ"]
+    line = tdgq.indicators[0]
+    assert (line.code, line.numerator, line.denominator) == ("2.1", 4605, 5105)
+    assert (line.points, line.points_lost, line.status) == (D("18.04"), D("1.96"), "ok")
+    assert (tdgq.points, tdgq.points_lost) == (D("18.04"), D("1.96"))
+    no_data = groups["CKMB"].indicators[0]
+    assert (no_data.status, no_data.points, no_data.points_lost) == ("no_data", None, None)
+    assert groups["CKMB"].points is None
+    assert not groups["DVCTT"].indicators[0].is_confirmed
+    assert groups["CCDVTT"].indicators == []
+    assert breakdown.score.total is None
+
+
+def test_selectors_cost_constant_queries(districts, django_assert_num_queries):
+    snapshot = make_snapshot(scope=districts[0].parent)
+    load_indicators(snapshot, {k: v for u in districts for k, v in full_marks(u).items()})
+    _publish(snapshot)
+    with django_assert_num_queries(2):
+        peer_sets(snapshot=snapshot)
+    with django_assert_num_queries(2):
+        unit_history(unit=districts[0])
+    with django_assert_num_queries(5):
+        unit_breakdown(snapshot=snapshot, unit=districts[0])
