@@ -39,7 +39,7 @@ from indicators.models import (
 from units.models import AdministrativeUnit
 from units.selectors import peer_keys
 
-# Units per INSERT … VALUES statement of the unit upsert: 6 parameters a row stays below the
+# Units per INSERT … VALUES statement of the unit upsert: 3 parameters a row stays below the
 # PostgreSQL (65,535) and SQLite (32,766) limits; the whole country (~11,000 units) is 3.
 PEER_KEY_CHUNK = 5000
 
@@ -491,6 +491,7 @@ def _recompute(snapshot: Snapshot) -> None:
     Snapshot.objects.filter(pk=sid).update(
         recomputed_at=timezone.now(), is_stale=False, previous_snapshot_id=previous_id
     )
+    snapshot.previous_snapshot_id = previous_id
 
 
 def _recompute_combined(cursor, t: dict[str, str], sid: int, combined_ids: list[int]) -> None:

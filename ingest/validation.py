@@ -93,6 +93,20 @@ def _where(table: ParsedTable, row: int | None) -> str:
     return ", ".join(parts)
 
 
+def _match_texts(
+    texts: list[str], *, scope: AdministrativeUnit, as_of: datetime.date, level: str | None = None
+) -> dict[str, UnitMatch]:
+    # An indicator table names each unit 21 times: match each distinct text once.
+    distinct = list(dict.fromkeys(texts))
+    return dict(
+        zip(
+            distinct,
+            unit_match_many(texts=distinct, scope=scope, as_of=as_of, level=level),
+            strict=True,
+        )
+    )
+
+
 def _match_rows(
     rows: list, *, scope: AdministrativeUnit, as_of: datetime.date
 ) -> tuple[list[UnitMatch], str | None]:
@@ -103,23 +117,26 @@ def _match_rows(
     """
     codes = [r.unit_code or "" for r in rows]
     names = [r.unit_name or "" for r in rows]
-    by_code = unit_match_many(texts=codes, scope=scope, as_of=as_of)
-    by_name = unit_match_many(texts=names, scope=scope, as_of=as_of)
-    matches = [
-        c if c.ok else (n if n.ok or not c.text.strip() else c)
-        for c, n in zip(by_code, by_name, strict=True)
-    ]
-    levels = Counter(m.unit.level for m in matches if m.ok)
+    by_code = _match_texts(codes, scope=scope, as_of=as_of)
+    by_name = _match_texts(names, scope=scope, as_of=as_of)
+    matches = []
+    for code, name in zip(codes, names, strict=True):
+        c, n = by_code[code], by_name[name]
+        matches.append(c if c.ok else (n if n.ok or not code.strip() else c))
+    levels = Counter(m.unit.level for m in {id(m): m for m in matches if m.ok}.values())
     level = levels.most_common(1)[0][0] if levels else None
     if level and any(m.reason == MatchReason.AMBIGUOUS for m in matches):
-        retry = [i for i, m in enumerate(matches) if m.reason == MatchReason.AMBIGUOUS]
         texts = [
-            codes[i] if by_code[i].reason == MatchReason.AMBIGUOUS else names[i] for i in retry
+            code if by_code[code].reason == MatchReason.AMBIGUOUS else name
+            for code, name, m in zip(codes, names, matches, strict=True)
+            if m.reason == MatchReason.AMBIGUOUS
         ]
-        again = unit_match_many(texts=texts, scope=scope, as_of=as_of, level=level)
-        for i, m in zip(retry, again, strict=True):
-            if m.ok:
-                matches[i] = m
+        again = _match_texts(texts, scope=scope, as_of=as_of, level=level)
+        for i, m in enumerate(matches):
+            if m.reason == MatchReason.AMBIGUOUS:
+                text = codes[i] if by_code[codes[i]].reason == MatchReason.AMBIGUOUS else names[i]
+                if again[text].ok:
+                    matches[i] = again[text]
     return matches, level
 
 
@@ -168,6 +185,12 @@ def validate_table(
     result.level = level
     unit_column = _("Unit")
     seen: dict[tuple, int] = {}
+    # The parser already reports rows whose folded names repeat; report each row once.
+    already_duplicate = {
+        e.ref.row
+        for e in table.errors
+        if e.code in ("duplicate_unit", "duplicate_indicator") and e.ref
+    }
     for row, match in zip(table.rows, matches, strict=True):
         shown = row.unit_name or row.unit_code or ""
         if not match.ok:
@@ -209,6 +232,8 @@ def validate_table(
             else (match.unit.pk,)
         )
         if key in seen:
+            if row.ref_row in already_duplicate:
+                continue
             result.errors.append(
                 _issue(
                     table,
@@ -227,7 +252,7 @@ def validate_table(
                 )
             )
             continue
-        seen[key] = row.ref_row
+        seen.setdefault(key, row.ref_row)
         result.unit_ids.add(match.unit.pk)
         if isinstance(row, GroupRow):
             result.group_inputs.append(

@@ -45,3 +45,54 @@ def _skip_without_redis() -> None:
         redis.Redis.from_url(broker, socket_connect_timeout=2).ping()
     except redis.exceptions.ConnectionError as exc:
         pytest.skip(f"Redis at {broker} does not answer: {exc}")
+
+
+# --- Shared data: Bình Dương before 2025, as the demo and the seed figures use it ------------
+
+BINH_DUONG_DISTRICTS = [
+    ("Thủ Dầu Một", "thanh_pho_thuoc_tinh"),
+    ("Dĩ An", "thanh_pho_thuoc_tinh"),
+    ("Thuận An", "thanh_pho_thuoc_tinh"),
+    ("Tân Uyên", "thanh_pho_thuoc_tinh"),
+    ("Bến Cát", "thanh_pho_thuoc_tinh"),
+    ("Bàu Bàng", "huyen"),
+    ("Bắc Tân Uyên", "huyen"),
+    ("Dầu Tiếng", "huyen"),
+    ("Phú Giáo", "huyen"),
+]
+DI_AN_WARDS = ["Dĩ An", "Tân Bình", "Tân Đông Hiệp", "Bình An", "Bình Thắng", "Đông Hòa", "An Bình"]
+
+
+@pytest.fixture
+def binh_duong(db):
+    """Bình Dương (until 2025-07-01) with its 9 district-level units and Dĩ An's 7 wards."""
+    from types import SimpleNamespace
+
+    from tests.units.factories import (
+        CountryFactory,
+        DistrictFactory,
+        OldCommuneFactory,
+        ProvinceFactory,
+    )
+    from units.models import REFORM_2025, UnitKind
+
+    t = SimpleNamespace()
+    t.vn = CountryFactory()
+    t.province = ProvinceFactory(name="Bình Dương", valid_to=REFORM_2025)
+    t.other_province = ProvinceFactory(name="Đồng Nai")
+    t.districts = {
+        name: DistrictFactory(name=name, kind=kind, parent=t.province)
+        for name, kind in BINH_DUONG_DISTRICTS
+    }
+    t.di_an = t.districts["Dĩ An"]
+    t.wards = {
+        name: OldCommuneFactory(name=name, kind=UnitKind.WARD, parent=t.di_an)
+        for name in DI_AN_WARDS
+    }
+    return t
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path_factory):
+    """Keep uploaded test files out of the project's media folder."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

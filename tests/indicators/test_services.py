@@ -400,6 +400,16 @@ def test_publishing_a_correction_refreshes_the_next_snapshots_movement(districts
     assert _score(later, unit).previous_total == D("91")
 
 
+def test_recomputing_a_published_snapshot_refreshes_the_next_ones_movement(districts):
+    scope, unit = districts[0].parent, districts[0]
+    earlier = _published(scope, {unit: 90}, as_of=datetime.date(2025, 5, 13))
+    later = _published(scope, {unit: 92}, as_of=datetime.date(2025, 5, 20))
+    UnitScore.objects.filter(snapshot=later).update(previous_total=None, previous_rank=None)
+    snapshot_recompute(snapshot_id=earlier.pk)
+    assert (_score(later, unit).previous_total, _score(later, unit).previous_rank) == (90, 1)
+    assert Snapshot.objects.get(pk=later.pk).previous_snapshot_id == earlier.pk
+
+
 def test_create_draft_keeps_scope_and_labels(binh_duong, framework):
     snapshot = snapshot_create_draft(
         scope=binh_duong,

@@ -12,7 +12,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import parsers
+from ingest import parsers, readers
 from ingest.parsers import (
     DEFAULT_INDICATORS,
     CellRef,
@@ -233,6 +233,7 @@ DEFECTS = [
     ("bad-zip-not-xlsx.xlsx", {}, "not_spreadsheet", "error", None, None, None),
     ("bad-web-page.xls", {}, "not_spreadsheet", "error", None, None, None),
     ("bad-corrupt.xlsx", {}, "corrupt_file", "error", None, None, None),
+    ("bad-reader-crash.xls", {}, "corrupt_file", "error", None, None, None),
     ("bad-password.xlsx", {}, "password_protected", "error", None, None, None),
     ("bad-ole2-encrypted.xlsx", {}, "password_protected", "error", None, None, None),
     ("good-two-sheets.xlsx", {"sheet": "Tuần 21"}, "sheet_not_found", "error", None, None, None),
@@ -286,6 +287,25 @@ def test_defect_messages_name_the_bad_value_and_the_fix():
     assert issue.value == "2025-05-19"
     assert "date" in issue.message and "Number" in issue.fix
     assert issue.ref.sheet == "Sheet1" and "sheet “Sheet1”" in issue.message
+
+
+def test_workbooks_read_the_same_in_process_and_in_a_child_process(monkeypatch):
+    isolated = parse("good-two-sheets.xlsx", sheet="Tuần 20")
+    monkeypatch.setattr(readers, "ISOLATE_WORKBOOKS", False)
+    here = parse("good-two-sheets.xlsx", sheet="Tuần 20")
+    assert isolated.rows == here.rows and here.rows
+    assert (isolated.sheet, isolated.header_row) == (here.sheet, here.header_row)
+
+
+def test_a_workbook_that_kills_its_reader_is_a_corrupt_file():
+    [issue] = parse("bad-reader-crash.xls").errors
+    assert "damaged" in issue.message
+
+
+def test_workbook_too_large_when_unpacked(monkeypatch):
+    monkeypatch.setattr(readers, "MAX_UNCOMPRESSED", 1000)
+    table = parse("good-two-sheets.xlsx")
+    assert codes(table.errors) == ["file_too_large"]
 
 
 def test_password_protected_message_explains_how_to_remove_the_password():
