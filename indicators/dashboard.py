@@ -1,0 +1,834 @@
+"""Page-level read models of the dashboard, composed from the selectors.
+
+Each builder takes the objects a view has already fetched (through its access hooks) and
+returns a dataclass the template renders as is. None of them sees the request. Every page
+costs a constant number of queries whatever the number of units: rows come from
+`indicators.selectors.leaderboard`, and searching, filtering, sorting, medians and
+neighbours are done in Python on rows already fetched. Every list of leaderboard rows goes
+through `visible_rows`, the view's access hook, before anything is derived from it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, F, IntegerField, Max, Q, Value, When
+from django.utils.translation import get_language
+
+from indicators import charts, scoring
+from indicators.models import (
+    Band,
+    GroupScore,
+    IndicatorGroup,
+    Snapshot,
+    SnapshotStatus,
+    UnitScore,
+)
+from indicators.selectors import (
+    PEER_SET_LABELS,
+    GroupBreakdown,
+    GroupCell,
+    LeaderboardRow,
+    PeerSet,
+    UnitBreakdown,
+    leaderboard,
+    peer_sets,
+    unit_breakdown,
+)
+from units.models import AdministrativeUnit, UnitCode, UnitLevel
+from units.selectors import UnitLineage, unit_ancestors, unit_lineage, unit_search
+from units.text import fold, fold_name, vietnamese_sort_key
+
+# (snapshot, rows) -> the rows the user may see; rows are anything with a `unit_id`.
+RowFilter = Callable[[Snapshot, list], list]
+
+PAGE_SIZE = 200  # rows of one leaderboard page: a national search stays light on a phone
+HOME_ROWS = 50  # rows of the home page's table before "see the whole leaderboard"
+CHANGES = 5  # biggest rises and falls on the home page
+COMPARE_MAX = 4
+NEIGHBOURS = 2  # units shown above and below a unit on its page
+VISIBLE_STATUSES = (SnapshotStatus.PUBLISHED, SnapshotStatus.SUPERSEDED)
+# Broadest first: the order of peer tables on a page and of default home scopes.
+LEVEL_ORDER = [
+    UnitLevel.COUNTRY,
+    UnitLevel.PROVINCE,
+    UnitLevel.DISTRICT,
+    UnitLevel.COMMUNE,
+    UnitLevel.DEPARTMENT,
+]
+
+
+def all_rows(snapshot: Snapshot, rows: list) -> list:
+    """Let every row through (the default access hook)."""
+    return rows
+
+
+# --- Rows -----------------------------------------------------------------------------------
+
+
+class BoardRow:
+    """A leaderboard row with what a page adds: tie flag, shown group cells, previous band.
+
+    Every other attribute is the selector's `LeaderboardRow`'s (rank, ranking_total, …), so
+    templates read `row.rank` whichever of the two they hold.
+    """
+
+    __slots__ = ("row", "tied", "cells", "previous_band_code", "peer_label")
+
+    def __init__(
+        self,
+        row: LeaderboardRow,
+        *,
+        tied: bool = False,
+        cells: Sequence[GroupCell] = (),
+        previous_band_code: str | None = None,
+        peer_label: str = "",
+    ):
+        self.row = row
+        self.tied = tied
+        self.cells = list(cells)
+        self.previous_band_code = previous_band_code
+        self.peer_label = peer_label
+
+    def __getattr__(self, name: str):
+        return getattr(self.row, name)
+
+    @property
+    def band_changed(self) -> bool:
+        return self.row.previous_total is not None and self.previous_band_code != self.band_code
+
+
+def _board_rows(
+    rows: Sequence[LeaderboardRow],
+    *,
+    groups: Sequence[IndicatorGroup] = (),
+    bands: Sequence[Band] = (),
+    labels: dict[str, str] | None = None,
+) -> list[BoardRow]:
+    ranks = Counter((r.peer_key, r.rank) for r in rows if r.rank is not None)
+    labels = labels or {}
+    return [
+        BoardRow(
+            r,
+            tied=r.rank is not None and ranks[(r.peer_key, r.rank)] > 1,
+            cells=[r.groups[g.code] for g in groups if g.code in r.groups],
+            previous_band_code=scoring.band_for(r.previous_total, bands),
+            peer_label=labels.get(r.peer_key, ""),
+        )
+        for r in rows
+    ]
+
+
+def _group_views(groups: Sequence[IndicatorGroup]) -> dict[str, list[IndicatorGroup]]:
+    return {
+        "6": [g for g in groups if not g.is_combined],
+        "5": [g for g in groups if g.is_combined or g.five_group_code == g.code],
+    }
+
+
+def _pick_group_view(
+    groups: Sequence[IndicatorGroup], rows: Sequence[LeaderboardRow], wanted: str | None
+) -> str:
+    """The six-group view (the portal's), unless asked otherwise or the data has only five."""
+    if wanted in ("5", "6"):
+        return wanted
+    parts = [g.code for g in groups if not g.is_combined and g.five_group_code != g.code]
+    has_parts = any(
+        r.groups[code].ranking_points is not None for r in rows for code in parts if code in r.groups
+    )
+    return "6" if has_parts or not rows else "5"
+
+
+def _frameworks_parts(snapshot: Snapshot) -> tuple[list[IndicatorGroup], list[Band]]:
+    groups = list(
+        IndicatorGroup.objects.filter(framework_id=snapshot.framework_id).order_by("position")
+    )
+    bands = list(Band.objects.filter(framework_id=snapshot.framework_id).order_by("-min_total"))
+    return groups, bands
+
+
+def _sorted_peer_sets(sets: list[PeerSet]) -> list[PeerSet]:
+    return sorted(sets, key=lambda p: (LEVEL_ORDER.index(p.level), p.label))
+
+
+# --- Search, filter, sort -------------------------------------------------------------------
+
+
+def row_matches(row: LeaderboardRow, words: Sequence[str]) -> bool:
+    """Tell whether every folded word starts a word of the unit's folded name, or is a code.
+
+    "Di An", "dĩ an" and "TP Dĩ An" find "Dĩ An" (prefixes are folded away by `fold`);
+    "an" alone does not find "Tân Bình".
+    """
+    name_words = fold_name(row.unit_name).split()
+    if all(any(n.startswith(w) for n in name_words) for w in words):
+        return True
+    return len(words) == 1 and words[0] in {fold_name(c) for c in row.codes.values()}
+
+
+def search_words(query: str) -> list[str]:
+    """Fold a search box's text into words; a lone prefix ("phường") is kept as a word."""
+    query = (query or "").strip()[:100]
+    return fold(query).split() if query else []
+
+
+SORT_DEFAULT = "total"
+SORT_NUMERIC_DESC = ("total", "movement")
+
+
+@dataclass(frozen=True, slots=True)
+class SortState:
+    """What a sortable column header needs: where its link leads and how to announce it."""
+
+    key: str
+    next_dir: str
+    aria: str  # "ascending" | "descending" | "none"
+
+
+def _sort_value(row: BoardRow, sort: str):
+    if sort == "name":
+        return vietnamese_sort_key(row.unit_name)
+    if sort == "movement":
+        return row.delta_total
+    if sort == "total":
+        return row.ranking_total
+    cell = row.groups.get(sort)
+    return cell.ranking_points if cell else None
+
+
+def sort_rows(rows: list[BoardRow], sort: str, descending: bool) -> list[BoardRow]:
+    """Sort rows on one column; units without a figure always come last, in rank order."""
+    known = [r for r in rows if _sort_value(r, sort) is not None]
+    unknown = [r for r in rows if _sort_value(r, sort) is None]
+    # Stable: equal values keep the selector's order (peer set, rank, Vietnamese name).
+    known.sort(key=lambda r: _sort_value(r, sort), reverse=descending)
+    return known + unknown
+
+
+def _sort_states(columns: Sequence[str], sort: str, descending: bool) -> dict[str, SortState]:
+    states = {}
+    for key in columns:
+        default_desc = key != "name"
+        if key == sort:
+            states[key] = SortState(
+                key, "asc" if descending else "desc", "descending" if descending else "ascending"
+            )
+        else:
+            states[key] = SortState(key, "desc" if default_desc else "asc", "none")
+    return states
+
+
+# --- Leaderboard ----------------------------------------------------------------------------
+
+
+@dataclass
+class LeaderboardPage:
+    """One snapshot of a scope as a peer table, searched, filtered and sorted."""
+
+    scope: AdministrativeUnit
+    snapshot: Snapshot | None
+    snapshots: list[Snapshot] = field(default_factory=list)
+    peer_sets: list[PeerSet] = field(default_factory=list)
+    peer_set: PeerSet | None = None  # None: every peer set of the snapshot (a search)
+    groups: list[IndicatorGroup] = field(default_factory=list)
+    group_view: str = "6"
+    bands: list[Band] = field(default_factory=list)
+    rows: list[BoardRow] = field(default_factory=list)  # the current page of the table
+    page: Page | None = None
+    row_count: int = 0  # rows of the chosen peer set(s) before search and band filter
+    match_count: int = 0
+    leaders: list[BoardRow] = field(default_factory=list)
+    query: str = ""
+    band: str = ""
+    sort: str = SORT_DEFAULT
+    descending: bool = True
+    sort_states: dict[str, SortState] = field(default_factory=dict)
+
+    @property
+    def group_headers(self) -> list[tuple[IndicatorGroup, SortState]]:
+        return [(g, self.sort_states[g.code]) for g in self.groups]
+
+    @property
+    def spans_peer_sets(self) -> bool:
+        return self.peer_set is None and len(self.peer_sets) > 1
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.query or self.band)
+
+    @property
+    def has_unconfirmed_band(self) -> bool:
+        return any(not b.is_confirmed for b in self.bands)
+
+
+def snapshot_choices(*, scope: AdministrativeUnit) -> list[Snapshot]:
+    """Return the published snapshots of a scope for the picker, newest first (1 query)."""
+    ytd_first = Case(When(period="ytd", then=Value(0)), default=Value(1), output_field=IntegerField())
+    return list(
+        Snapshot.objects.filter(scope=scope, status=SnapshotStatus.PUBLISHED).order_by(
+            "-as_of", ytd_first, "-period_year", "-period_number"
+        )[:500]
+    )
+
+
+def leaderboard_page(
+    *,
+    scope: AdministrativeUnit,
+    snapshot: Snapshot | None,
+    peers: str | None = None,
+    query: str = "",
+    band: str = "",
+    sort: str = SORT_DEFAULT,
+    descending: bool | None = None,
+    group_view: str | None = None,
+    page_number: int | str | None = 1,
+    visible_rows: RowFilter = all_rows,
+) -> LeaderboardPage:
+    """Build a leaderboard page in 9 queries, whatever the number of units.
+
+    peers is a peer key ("12:district"), "all", or None for the broadest peer set (every
+    peer set when searching, so a commune is found whichever table it ranks in).
+    """
+    page = LeaderboardPage(scope=scope, snapshot=snapshot, query=(query or "").strip()[:100])
+    page.snapshots = snapshot_choices(scope=scope)
+    if snapshot is None:
+        return page
+    page.peer_sets = _sorted_peer_sets(peer_sets(snapshot=snapshot))
+    by_key = {p.key: p for p in page.peer_sets}
+    words = search_words(page.query)
+    if peers in by_key:
+        page.peer_set = by_key[peers]
+    elif peers != "all" and not words and page.peer_sets:
+        page.peer_set = page.peer_sets[0]
+    rows = leaderboard(snapshot=snapshot, peer_key=page.peer_set.key if page.peer_set else None)
+    rows = visible_rows(snapshot, rows)
+    if page.peer_set is None:
+        # Every peer set at once: broadest table first, as the tabs are ordered.
+        order = {p.key: i for i, p in enumerate(page.peer_sets)}
+        rows.sort(key=lambda r: order.get(r.peer_key, len(order)))
+    all_groups, page.bands = _frameworks_parts(snapshot)
+    page.group_view = _pick_group_view(all_groups, rows, group_view)
+    page.groups = _group_views(all_groups)[page.group_view]
+    labels = {p.key: p.label for p in page.peer_sets}
+    board = _board_rows(rows, groups=page.groups, bands=page.bands, labels=labels)
+    page.row_count = len(board)
+    first_key = page.peer_set.key if page.peer_set else (board[0].peer_key if board else None)
+    page.leaders = [r for r in board if r.rank == 1 and r.peer_key == first_key]
+    if words:
+        board = [r for r in board if row_matches(r.row, words)]
+    band_codes = {b.code for b in page.bands}
+    if band in band_codes:
+        page.band = band
+        board = [r for r in board if r.band_code == band]
+    codes = [g.code for g in page.groups]
+    page.sort = sort if sort in ("total", "name", "movement", *codes) else SORT_DEFAULT
+    page.descending = (page.sort != "name") if descending is None else descending
+    page.sort_states = _sort_states(["total", "name", "movement", *codes], page.sort, page.descending)
+    board = sort_rows(board, page.sort, page.descending)
+    page.match_count = len(board)
+    page.page = Paginator(board, PAGE_SIZE, allow_empty_first_page=True).get_page(page_number)
+    page.rows = list(page.page.object_list)
+    return page
+
+
+# --- Home -----------------------------------------------------------------------------------
+
+
+def _level_rank(prefix: str = "") -> Case:
+    return Case(
+        *[When(**{f"{prefix}level": level}, then=Value(i)) for i, level in enumerate(LEVEL_ORDER)],
+        default=Value(len(LEVEL_ORDER)),
+        output_field=IntegerField(),
+    )
+
+
+def home_scope(*, setting: str = "") -> AdministrativeUnit | None:
+    """Return the scope the home page shows, in one query.
+
+    setting (SCOREBOARD_HOME_SCOPE) names it by any code or by name ("Bình Dương", "74");
+    among namesakes the broadest unit with published data wins. Without a setting: the
+    broadest scope that has a published snapshot, then the one with the latest data.
+    """
+    snapshots = Snapshot.objects.filter(status=SnapshotStatus.PUBLISHED)
+    setting = (setting or "").strip()
+    if setting:
+        named = Q(scope__search_name=fold(setting)) | Q(
+            scope__in=UnitCode.objects.filter(code__iexact=setting).values("unit_id")
+        )
+        found = (
+            snapshots.filter(named)
+            .select_related("scope__parent")
+            .order_by(_level_rank("scope__"), "-as_of", "-published_at")
+            .first()
+        )
+        if found is not None:
+            return found.scope
+        return (
+            AdministrativeUnit.objects.filter(
+                Q(search_name=fold(setting))
+                | Q(pk__in=UnitCode.objects.filter(code__iexact=setting).values("unit_id"))
+            )
+            .select_related("parent")
+            .order_by(_level_rank(), "sort_key")
+            .first()
+        )
+    latest = (
+        snapshots.select_related("scope__parent")
+        .order_by(_level_rank("scope__"), "-as_of", "-published_at")
+        .first()
+    )
+    return latest.scope if latest else None
+
+
+@dataclass
+class Change:
+    """A unit that moved between the previous snapshot and this one."""
+
+    score: UnitScore
+    delta: Decimal | None
+    previous_band_code: str | None = None
+    previous_band_label: str = ""
+
+    @property
+    def unit_id(self) -> int:
+        return self.score.unit_id
+
+
+@dataclass
+class HomePage:
+    scope: AdministrativeUnit | None
+    snapshot: Snapshot | None
+    board: LeaderboardPage | None = None
+    rises: list[Change] = field(default_factory=list)
+    falls: list[Change] = field(default_factory=list)
+    band_changes: list[Change] = field(default_factory=list)
+    other_scopes: list[AdministrativeUnit] = field(default_factory=list)
+
+    @property
+    def truncated(self) -> bool:
+        return bool(self.board and self.board.row_count > len(self.board.rows))
+
+
+def _changes(snapshot: Snapshot, bands: list[Band], visible_rows: RowFilter) -> dict:
+    """Biggest rises and falls and band changes of a whole snapshot, in 3 small queries."""
+    moved = (
+        UnitScore.objects.filter(
+            snapshot=snapshot, ranking_total__isnull=False, previous_total__isnull=False
+        )
+        .annotate(delta=F("ranking_total") - F("previous_total"))
+        .select_related("unit", "band")
+    )
+    rises = visible_rows(snapshot, list(moved.filter(delta__gt=0).order_by("-delta")[:CHANGES]))
+    falls = visible_rows(snapshot, list(moved.filter(delta__lt=0).order_by("delta")[:CHANGES]))
+    # The previous band, from the previous total with the same bounds, as one CASE.
+    previous_band = Case(
+        *[When(previous_total__gte=b.min_total, then=Value(b.pk)) for b in bands],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    changed = (
+        moved.annotate(previous_band=previous_band)
+        .exclude(previous_band=F("band_id"))
+        .order_by("-ranking_total", "unit__sort_key")[:20]
+    )
+    by_pk = {b.pk: b for b in bands}
+    band_changes = []
+    for score in visible_rows(snapshot, list(changed)):
+        before = by_pk.get(score.previous_band)
+        band_changes.append(
+            Change(
+                score,
+                score.delta,
+                before.code if before else None,
+                str(before.label) if before else "",
+            )
+        )
+    return {
+        "rises": [Change(s, s.delta) for s in rises],
+        "falls": [Change(s, s.delta) for s in falls],
+        "band_changes": band_changes,
+    }
+
+
+def published_scopes(*, exclude: AdministrativeUnit | None = None) -> list[AdministrativeUnit]:
+    """Return scopes with published snapshots, broadest first, with `latest` (1 query)."""
+    scopes = (
+        AdministrativeUnit.objects.filter(snapshots__status=SnapshotStatus.PUBLISHED)
+        .annotate(latest=Max("snapshots__as_of"))
+        .select_related("parent")
+        .order_by(_level_rank(), "sort_key")
+    )
+    if exclude is not None:
+        scopes = scopes.exclude(pk=exclude.pk)
+    return list(scopes[:50])
+
+
+def home_page(
+    *,
+    scope: AdministrativeUnit | None,
+    snapshot: Snapshot | None,
+    visible_rows: RowFilter = all_rows,
+) -> HomePage:
+    """Build the home page: the scope's broadest peer table, this week's changes, freshness."""
+    page = HomePage(scope=scope, snapshot=snapshot)
+    if scope is None:
+        return page
+    page.other_scopes = published_scopes(exclude=scope)
+    if snapshot is None:
+        return page
+    page.board = leaderboard_page(scope=scope, snapshot=snapshot, visible_rows=visible_rows)
+    page.board.rows = page.board.rows[:HOME_ROWS]
+    for name, value in _changes(snapshot, page.board.bands, visible_rows).items():
+        setattr(page, name, value)
+    return page
+
+
+# --- Unit -----------------------------------------------------------------------------------
+
+
+@dataclass
+class GroupLine:
+    """A group of the unit's breakdown with the median of its peers."""
+
+    group: GroupBreakdown
+    median: Decimal | None
+
+    @property
+    def shown_points(self) -> Decimal | None:
+        g = self.group
+        return g.official_points if g.official_points is not None else g.points
+
+
+@dataclass
+class Gap:
+    """How far a unit is from a target: a band bound or another unit's total."""
+
+    points: Decimal
+    row: BoardRow | None = None
+    band: Band | None = None
+
+
+@dataclass
+class UnitPage:
+    unit: AdministrativeUnit
+    ancestors: list[AdministrativeUnit]
+    peer_label: str
+    snapshot: Snapshot | None = None
+    score: UnitScore | None = None
+    standings: list[UnitScore] = field(default_factory=list)  # same date, every scope
+    series: list[UnitScore] = field(default_factory=list)  # same scope and period, oldest first
+    breakdown: UnitBreakdown | None = None
+    groups: list[GroupLine] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
+    next_band: Gap | None = None
+    above: Gap | None = None  # the nearest unit ranked above
+    below: Gap | None = None  # the nearest unit ranked below (shown to the leader)
+    neighbours: list[BoardRow] = field(default_factory=list)
+    lineage: UnitLineage | None = None
+    trend_figure: dict | None = None
+    groups_figure: dict | None = None
+
+    @property
+    def points_lost(self) -> Decimal | None:
+        if self.score is None or self.score.ranking_total is None:
+            return None
+        return scoring.HUNDRED - self.score.ranking_total
+
+    @property
+    def compare_ids(self) -> list[int]:
+        """The unit and its nearest neighbours, for a comparison link (at most four)."""
+        ids = [self.unit.pk] + [r.unit_id for r in self.neighbours if r.unit_id != self.unit.pk]
+        return ids[:COMPARE_MAX]
+
+    @property
+    def has_indicator_values(self) -> bool:
+        return bool(self.score and self.score.has_indicator_values)
+
+
+def peer_label_of(unit: AdministrativeUnit) -> str:
+    """Label the peer set a unit ranks in ("District-level units of Tỉnh Bình Dương")."""
+    label = PEER_SET_LABELS.get(unit.level, "%(parent)s")
+    return str(label) % {"parent": unit.parent.full_name if unit.parent else ""}
+
+
+def _pick_score(scores: list[UnitScore], snapshot: Snapshot | None) -> UnitScore | None:
+    if snapshot is not None:
+        return next((s for s in scores if s.snapshot_id == snapshot.pk), None)
+    published = [s for s in scores if s.snapshot.status == SnapshotStatus.PUBLISHED]
+    if not published:
+        return None
+    # Latest date; year-to-date before other periods; the last published among equals.
+    return max(
+        published,
+        key=lambda s: (
+            s.snapshot.as_of,
+            s.snapshot.period == "ytd",
+            s.snapshot.published_at or s.snapshot.created_at,
+        ),
+    )
+
+
+def _median(values: list[Decimal]) -> Decimal | None:
+    return statistics.median(values) if values else None
+
+
+def _known(group: GroupBreakdown) -> bool:
+    return group.points is not None or group.official_points is not None
+
+
+def _shown_breakdown_groups(
+    groups: list[GroupBreakdown], five_codes: dict[str, str]
+) -> list[GroupBreakdown]:
+    """Groups holding indicators; a combined block in place of its parts when only it is known.
+
+    A five-group export gives "Cung cấp dịch vụ trực tuyến" (22) but not DVCTT and TTTT.
+    """
+    shown = [g for g in groups if not g.is_combined]
+    for block in (g for g in groups if g.is_combined):
+        parts = [g for g in shown if five_codes.get(g.code) == block.code]
+        if parts and not any(_known(p) for p in parts) and _known(block):
+            at = shown.index(parts[0])
+            shown = [g for g in shown if all(g is not p for p in parts)]
+            shown.insert(at, block)
+    return shown
+
+
+def unit_page(
+    *,
+    unit: AdministrativeUnit,
+    snapshot: Snapshot | None = None,
+    visible_rows: RowFilter = all_rows,
+) -> UnitPage:
+    """Build a unit's page in a constant number of queries (about 16).
+
+    snapshot picks the standing shown (default: the latest published one with the unit);
+    the trend follows the snapshots of the same scope and period.
+    """
+    page = UnitPage(unit=unit, ancestors=unit_ancestors(unit), peer_label=peer_label_of(unit))
+    page.lineage = unit_lineage(unit)
+    visible = Q(snapshot__status=SnapshotStatus.PUBLISHED)
+    if snapshot is not None:
+        visible |= Q(snapshot=snapshot)
+    scores = list(
+        UnitScore.objects.filter(visible, unit=unit)
+        .select_related("snapshot__scope", "band")
+        .order_by("snapshot__as_of", "snapshot__period", "snapshot_id")
+    )
+    page.score = _pick_score(scores, snapshot)
+    page.snapshot = page.score.snapshot if page.score else snapshot
+    if page.score is None:
+        return page
+    chosen = page.score.snapshot
+    page.standings = [
+        s
+        for s in scores
+        if s.snapshot.as_of == chosen.as_of
+        and s.snapshot.period == chosen.period
+        and s.snapshot.status == SnapshotStatus.PUBLISHED
+        or s.pk == page.score.pk
+    ]
+    page.series = [
+        s
+        for s in scores
+        if s.snapshot.scope_id == chosen.scope_id
+        and s.snapshot.period == chosen.period
+        and (s.snapshot.status == SnapshotStatus.PUBLISHED or s.pk == page.score.pk)
+    ]
+    all_groups, page.bands = _frameworks_parts(chosen)
+    page.breakdown = unit_breakdown(snapshot=chosen, unit=unit)
+    peers = _board_rows(
+        visible_rows(chosen, leaderboard(snapshot=chosen, peer_key=page.score.peer_key)),
+        bands=page.bands,
+    )
+    five_codes = {g.code: g.five_group_code for g in all_groups}
+    shown = _shown_breakdown_groups(page.breakdown.groups, five_codes)
+    page.groups = [
+        GroupLine(
+            g,
+            _median(
+                [
+                    r.groups[g.code].ranking_points
+                    for r in peers
+                    if g.code in r.groups and r.groups[g.code].ranking_points is not None
+                ]
+            ),
+        )
+        for g in shown
+    ]
+    _place_among_peers(page, peers)
+    language = get_language() or "vi"
+    page.trend_figure = charts.trend_figure(
+        [
+            charts.TrendPoint(s.snapshot.as_of, s.ranking_total, s.rank, s.peer_count)
+            for s in page.series
+        ],
+        language=language,
+    )
+    page.groups_figure = charts.group_bars_figure(
+        [
+            charts.GroupBar(line.group.code, line.group.name, line.group.max_points,
+                            line.shown_points, line.median)
+            for line in page.groups
+        ],
+        unit_label=unit.short_label,
+        language=language,
+    )  # fmt: skip
+    return page
+
+
+def _place_among_peers(page: UnitPage, peers: list[BoardRow]) -> None:
+    """Fill the next band, the units just above and below, and the neighbours."""
+    total = page.score.ranking_total
+    if total is not None:
+        higher = [b for b in page.bands if b.min_total > total]
+        if higher:
+            target = min(higher, key=lambda b: b.min_total)
+            page.next_band = Gap(points=target.min_total - total, band=target)
+    index = next((i for i, r in enumerate(peers) if r.unit_id == page.unit.pk), None)
+    if index is None:
+        return
+    page.neighbours = peers[max(0, index - NEIGHBOURS) : index + NEIGHBOURS + 1]
+    rank = page.score.rank
+    if rank is None or total is None:
+        return
+    above = [r for r in peers if r.rank is not None and r.rank < rank]
+    if above:
+        nearest = max(above, key=lambda r: r.rank)
+        page.above = Gap(points=nearest.ranking_total - total, row=nearest)
+    below = [r for r in peers if r.rank is not None and r.rank > rank]
+    if below:
+        nearest = min(below, key=lambda r: r.rank)
+        page.below = Gap(points=total - nearest.ranking_total, row=nearest)
+
+
+@dataclass
+class ChildBoard:
+    """A peer table of a unit's children (a district's wards) on the unit's page."""
+
+    peer_set: PeerSet
+    rows: list[BoardRow]
+    truncated: bool
+
+
+def children_boards(
+    *,
+    unit: AdministrativeUnit,
+    snapshot: Snapshot | None,
+    visible_rows: RowFilter = all_rows,
+    limit: int = HOME_ROWS,
+) -> list[ChildBoard]:
+    """Return the peer tables of unit's children in snapshot (its own scope's), ≤ 3 tables."""
+    if snapshot is None:
+        return []
+    boards = []
+    sets = [p for p in _sorted_peer_sets(peer_sets(snapshot=snapshot)) if p.parent_id == unit.pk]
+    bands = list(Band.objects.filter(framework_id=snapshot.framework_id)) if sets else []
+    for peer_set in sets:  # one per child level: districts, communes, departments
+        rows = visible_rows(snapshot, leaderboard(snapshot=snapshot, peer_key=peer_set.key))
+        board = _board_rows(rows, bands=bands)
+        boards.append(ChildBoard(peer_set, board[:limit], len(board) > limit))
+    return boards
+
+
+# --- Compare --------------------------------------------------------------------------------
+
+
+@dataclass
+class CompareColumn:
+    unit: AdministrativeUnit
+    score: UnitScore | None
+    series: list[UnitScore]
+    peer_label: str
+
+
+@dataclass
+class ComparePage:
+    columns: list[CompareColumn] = field(default_factory=list)
+    group_rows: list[tuple[IndicatorGroup, list[Decimal | None]]] = field(default_factory=list)
+    figure: dict | None = None
+    candidates: list[AdministrativeUnit] = field(default_factory=list)
+    query: str = ""
+    dropped: int = 0  # units asked for beyond COMPARE_MAX
+
+    @property
+    def unit_ids(self) -> list[int]:
+        return [c.unit.pk for c in self.columns]
+
+
+def parse_unit_ids(values: Sequence[str]) -> list[int] | None:
+    """Read "1,2,3" and/or repeated values into distinct ids in order; None if one is not a number."""
+    ids: list[int] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit():
+                return None
+            if int(part) not in ids:
+                ids.append(int(part))
+    return ids
+
+
+def compare_page(
+    *, units: list[AdministrativeUnit], query: str = "", dropped: int = 0
+) -> ComparePage:
+    """Build the comparison of up to four units over time in 4 queries (5 with a search)."""
+    page = ComparePage(query=(query or "").strip()[:100], dropped=dropped)
+    ids = [u.pk for u in units]
+    scores = list(
+        UnitScore.objects.filter(unit_id__in=ids, snapshot__status=SnapshotStatus.PUBLISHED)
+        .select_related("snapshot", "band")
+        .order_by("snapshot__as_of", "snapshot__period", "snapshot_id")
+    )
+    latest_ids = []
+    for unit in units:
+        own = [s for s in scores if s.unit_id == unit.pk]
+        score = _pick_score(own, None)
+        series = []
+        if score is not None:
+            latest_ids.append(score.snapshot_id)
+            series = [
+                s
+                for s in own
+                if s.snapshot.scope_id == score.snapshot.scope_id
+                and s.snapshot.period == score.snapshot.period
+            ]
+        page.columns.append(CompareColumn(unit, score, series, peer_label_of(unit)))
+    cells: dict[tuple[int, str], Decimal | None] = {}
+    group_list: dict[str, IndicatorGroup] = {}
+    if latest_ids:
+        for gs in GroupScore.objects.filter(
+            snapshot_id__in=latest_ids, unit_id__in=ids
+        ).select_related("group"):
+            column = next(c for c in page.columns if c.unit.pk == gs.unit_id)
+            if column.score and column.score.snapshot_id == gs.snapshot_id:
+                cells[(gs.unit_id, gs.group.code)] = gs.ranking_points
+        frameworks = {c.score.snapshot.framework_id for c in page.columns if c.score}
+        for g in IndicatorGroup.objects.filter(framework_id__in=frameworks).order_by("position"):
+            group_list.setdefault(g.code, g)
+    page.group_rows = [
+        (g, [cells.get((c.unit.pk, g.code)) for c in page.columns])
+        for g in group_list.values()
+        if any((c.unit.pk, g.code) in cells for c in page.columns)
+    ]
+    if any(c.series for c in page.columns):
+        page.figure = charts.compare_figure(
+            [
+                charts.CompareSeries(
+                    c.unit.short_label, [(s.snapshot.as_of, s.ranking_total) for s in c.series]
+                )
+                for c in page.columns
+            ],
+            language=get_language() or "vi",
+        )
+    if page.query and len(page.columns) < COMPARE_MAX:
+        page.candidates = [u for u in unit_search(page.query, limit=15) if u.pk not in ids]
+    return page
+

@@ -1,0 +1,129 @@
+"""Number and badge formatting of the dashboard, in the active language ("92,05" in Vietnamese).
+
+    {% load scores %}
+    {{ row.ranking_total|points }}        92,00 / 92.00 (always 2 decimals: tables)
+    {{ row.ranking_total|points_short }}  92 / 91,95 (trailing zeros dropped: headlines)
+    {% delta row.delta_total %}           ▲ 0,05 (with a spoken label)
+    {% band_badge row.band_code row.band_label row.band_is_confirmed %}
+"""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+MISSING = "—"
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+@register.filter
+def points(value, places: int = 2) -> str:
+    """Format points with a fixed number of decimals in the active locale; "—" for no data."""
+    number = _decimal(value)
+    if number is None:
+        return MISSING
+    return number_format(number, decimal_pos=int(places), use_l10n=True)
+
+
+@register.filter
+def points_short(value) -> str:
+    """Format points without trailing zeros, as the press does: 92, 91,95, 93,3."""
+    number = _decimal(value)
+    if number is None:
+        return MISSING
+    number = number.quantize(Decimal("0.01"))
+    if number == number.to_integral_value():
+        return number_format(int(number), use_l10n=True)
+    text = format(number, "f").rstrip("0")
+    return number_format(Decimal(text), decimal_pos=len(text.split(".")[1]), use_l10n=True)
+
+
+@register.filter
+def percent_of(value, maximum) -> float:
+    """Return value as a percentage of maximum (0 when unknown), for bars."""
+    number, top = _decimal(value), _decimal(maximum)
+    if number is None or not top:
+        return 0.0
+    return round(float(number * 100 / top), 1)
+
+
+@register.filter
+def rank_of(rank, count) -> str:
+    """Format a rank as "r/n" ("—" when unranked); n is always shown."""
+    if rank is None:
+        return MISSING
+    return f"{rank}/{count if count is not None else MISSING}"
+
+
+@register.simple_tag
+def delta(value, places: int = 2):
+    """Render a change of points as ▲/▼ with the amount and a label for screen readers."""
+    number = _decimal(value)
+    if number is None:
+        return format_html('<span class="delta none" title="{}">–</span>', _("no earlier figure"))
+    if number > 0:
+        css, arrow, label = "up", "▲", _("up")
+    elif number < 0:
+        css, arrow, label = "down", "▼", _("down")
+    else:
+        css, arrow, label = "same", "=", _("unchanged")
+    return format_html(
+        '<span class="delta {}" title="{}"><span aria-hidden="true">{}</span>'
+        '<span class="visually-hidden">{}</span> {}</span>',
+        css,
+        label,
+        arrow,
+        label,
+        points(abs(number), places),
+    )
+
+
+@register.simple_tag
+def rank_move(places_gained):
+    """Render places gained in rank (positive = moved up) as a small ▲2 / ▼1."""
+    if not places_gained:
+        return ""
+    if places_gained > 0:
+        css, arrow, label = "up", "▲", _("up %(n)s places") % {"n": places_gained}
+    else:
+        css, arrow, label = "down", "▼", _("down %(n)s places") % {"n": -places_gained}
+    return format_html(
+        '<small class="rank-move {}" title="{}"><span aria-hidden="true">{}{}</span>'
+        '<span class="visually-hidden">{}</span></small>',
+        css,
+        label,
+        arrow,
+        abs(places_gained),
+        label,
+    )
+
+
+@register.simple_tag
+def band_badge(code, label, is_confirmed=True):
+    """Render a band as a coloured badge that always carries its text (never colour alone)."""
+    if not code:
+        return format_html('<span class="band band-none">{}</span>', _("no data"))
+    if is_confirmed:
+        return format_html('<span class="band band-{}">{}</span>', code, label)
+    hint = _("unconfirmed band: thresholds not officially published")
+    return format_html(
+        '<span class="band band-{} band-unconfirmed" title="{}">{}<abbr title="{}">*</abbr>'
+        '<span class="visually-hidden"> ({})</span></span>',
+        code,
+        hint,
+        label,
+        hint,
+        _("unconfirmed"),
+    )
