@@ -9,6 +9,7 @@ filter querysets with the Q objects it builds.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -60,7 +61,8 @@ class Access:
         """May the user open this unit's breakdown and history?"""
         if self.is_superuser:
             return True
-        return unit.pk in self.chair_units or self._in_subtree(unit, self.read_roots)
+        # A chair's own unit, and what lies below it (a district chair reads its wards).
+        return self._in_subtree(unit, self.read_roots | self.chair_units)
 
     def can_read_scope(self, scope: AdministrativeUnit) -> bool:
         """May the user read a whole leaderboard of this scope (every row of it)?"""
@@ -68,7 +70,7 @@ class Access:
             return True
         if scope.level == UnitLevel.COUNTRY:
             return self.sees_national_ranking
-        return self._in_subtree(scope, self.read_roots)
+        return self._in_subtree(scope, self.read_roots | self.chair_units)
 
     def can_read_peer_set(self, scope: AdministrativeUnit, peer_unit_ids: set[int]) -> bool:
         """May the user read a peer table: the whole scope, or a chair's own peer set."""
@@ -83,17 +85,14 @@ class Access:
         """Q filtering a unit relation (prefix e.g. "unit__") to the units the user may read."""
         if self.is_superuser:
             return Q()
-        roots = list(self.read_roots)
-        q = Q(**{f"{prefix}pk__in": list(self.chair_units)})
-        if roots:
-            p = prefix
-            q |= (
-                Q(**{f"{p}pk__in": roots})
-                | Q(**{f"{p}parent__in": roots})
-                | Q(**{f"{p}parent__parent__in": roots})
-                | Q(**{f"{p}parent__parent__parent__in": roots})
-            )
-        return q
+        roots = list(self.read_roots | self.chair_units)
+        p = prefix
+        return (
+            Q(**{f"{p}pk__in": roots})
+            | Q(**{f"{p}parent__in": roots})
+            | Q(**{f"{p}parent__parent__in": roots})
+            | Q(**{f"{p}parent__parent__parent__in": roots})
+        )
 
     def upload_scopes_q(self, prefix: str = "scope__") -> Q:
         if self.is_superuser:
@@ -105,6 +104,26 @@ class Access:
             | Q(**{f"{p}parent__in": roots})
             | Q(**{f"{p}parent__parent__in": roots})
         )
+
+
+def readable_peer_keys(access: Access, snapshot) -> set[str] | None:
+    """Return the peer sets of a snapshot the user may read; None means all of them (1 query)."""
+    from indicators.models import UnitScore
+
+    if access.can_read_scope(snapshot.scope):
+        return None
+    members: dict[str, set[int]] = defaultdict(set)
+    for key, unit_id in UnitScore.objects.filter(snapshot=snapshot).values_list(
+        "peer_key", "unit_id"
+    ):
+        members[key].add(unit_id)
+    return {key for key, ids in members.items() if access.can_read_peer_set(snapshot.scope, ids)}
+
+
+def visible_rows(access: Access, snapshot, rows: list) -> list:
+    """Return the leaderboard rows (anything with peer_key) of the peer sets the user may read."""
+    keys = readable_peer_keys(access, snapshot)
+    return list(rows) if keys is None else [r for r in rows if r.peer_key in keys]
 
 
 def _with_predecessors(unit_ids: set[int]) -> frozenset[int]:

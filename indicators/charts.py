@@ -143,14 +143,13 @@ def _percent(points: Decimal | None, maximum: Decimal) -> float | None:
 def group_bars_figure(groups: Sequence[GroupBar], *, unit_label: str, language: str) -> dict:
     """Each group as a share of its maximum, for the unit and for the median of its peers."""
     codes = [g.code for g in groups]
-    names = [g.name for g in groups]
     hover = "%{customdata[0]}: %{customdata[1]:.2f}/%{customdata[2]} (%{y:.1f}%)<extra>%{fullData.name}</extra>"
     unit = {
         "type": "bar",
         "name": unit_label,
         "x": codes,
         "y": [_percent(g.points, g.max_points) for g in groups],
-        "customdata": [[n, _num(g.points), _num(g.max_points)] for n, g in zip(names, groups)],
+        "customdata": [[g.name, _num(g.points), _num(g.max_points)] for g in groups],
         "marker": {"color": PALETTE[0]},
         "hovertemplate": hover,
     }
@@ -159,7 +158,7 @@ def group_bars_figure(groups: Sequence[GroupBar], *, unit_label: str, language: 
         "name": _("Peer median"),
         "x": codes,
         "y": [_percent(g.median, g.max_points) for g in groups],
-        "customdata": [[n, _num(g.median), _num(g.max_points)] for n, g in zip(names, groups)],
+        "customdata": [[g.name, _num(g.median), _num(g.max_points)] for g in groups],
         "marker": {"color": "#b9c0cc", "line": {"color": MUTED, "width": 1}},
         "hovertemplate": hover,
     }
@@ -169,7 +168,7 @@ def group_bars_figure(groups: Sequence[GroupBar], *, unit_label: str, language: 
         hovermode="closest",
         xaxis={"type": "category"},
         yaxis={
-            "title": {"text": _("% of the maximum")},
+            "title": {"text": _("Percent of the maximum")},
             "range": [0, 105],
             "ticksuffix": "%",
             "gridcolor": "#dde1e8",

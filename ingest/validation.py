@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 
 from indicators.models import Framework
 from indicators.services import GroupInput, IndicatorInput
-from ingest.parsers import CellRef, GroupRow, IndicatorRow, Issue, ParsedTable, parse_table
+from ingest.parsers import (
+    CellRef,
+    Issue,
+    ParsedTable,
+    fast_constructor,
+    gc_paused,
+    parse_table,
+)
 from units.models import AdministrativeUnit
 from units.selectors import unit_descendants
 from units.services import MatchReason, UnitMatch, unit_describe, unit_match_many
@@ -35,6 +42,9 @@ class ValidatedTable:
     row_count: int = 0
     level: str | None = None
     is_synthetic: bool = False
+
+
+_indicator_input = fast_constructor(IndicatorInput)
 
 
 def framework_limits(framework: Framework) -> dict:
@@ -96,15 +106,17 @@ def _where(table: ParsedTable, row: int | None) -> str:
 def _match_texts(
     texts: list[str], *, scope: AdministrativeUnit, as_of: datetime.date, level: str | None = None
 ) -> dict[str, UnitMatch]:
-    # An indicator table names each unit 21 times: match each distinct text once.
+    # An indicator table names each unit 21 times: match each distinct text once. A blank
+    # text matches nothing; without this, a file without a code column would load every unit
+    # of the scope once more just to learn that "" is no code.
     distinct = list(dict.fromkeys(texts))
-    return dict(
-        zip(
-            distinct,
-            unit_match_many(texts=distinct, scope=scope, as_of=as_of, level=level),
-            strict=True,
-        )
-    )
+    blank = [t for t in distinct if not t.strip()]
+    filled = [t for t in distinct if t.strip()] if blank else distinct
+    matches = {t: UnitMatch(None, [], MatchReason.EMPTY, t) for t in blank}
+    if filled:
+        found = unit_match_many(texts=filled, scope=scope, as_of=as_of, level=level)
+        matches.update(zip(filled, found, strict=True))
+    return matches
 
 
 def _match_rows(
@@ -114,13 +126,17 @@ def _match_rows(
 
     A name that is ambiguous across levels ("Dĩ An" the city and the ward) is settled by the
     level that the file's unambiguous rows share, since a table holds one peer set.
+    An indicator table names each unit on 21 rows: each distinct (code, name) is worked out
+    once and the rows share its match.
     """
-    codes = [r.unit_code or "" for r in rows]
-    names = [r.unit_name or "" for r in rows]
+    keys = [(r.unit_code or "", r.unit_name or "") for r in rows]
+    pairs = list(dict.fromkeys(keys))
+    codes = [code for code, _name in pairs]
+    names = [name for _code, name in pairs]
     by_code = _match_texts(codes, scope=scope, as_of=as_of)
     by_name = _match_texts(names, scope=scope, as_of=as_of)
     matches = []
-    for code, name in zip(codes, names, strict=True):
+    for code, name in pairs:
         c, n = by_code[code], by_name[name]
         matches.append(c if c.ok else (n if n.ok or not code.strip() else c))
     levels = Counter(m.unit.level for m in {id(m): m for m in matches if m.ok}.values())
@@ -128,16 +144,18 @@ def _match_rows(
     if level and any(m.reason == MatchReason.AMBIGUOUS for m in matches):
         texts = [
             code if by_code[code].reason == MatchReason.AMBIGUOUS else name
-            for code, name, m in zip(codes, names, matches, strict=True)
+            for (code, name), m in zip(pairs, matches, strict=True)
             if m.reason == MatchReason.AMBIGUOUS
         ]
         again = _match_texts(texts, scope=scope, as_of=as_of, level=level)
         for i, m in enumerate(matches):
             if m.reason == MatchReason.AMBIGUOUS:
-                text = codes[i] if by_code[codes[i]].reason == MatchReason.AMBIGUOUS else names[i]
+                code, name = pairs[i]
+                text = code if by_code[code].reason == MatchReason.AMBIGUOUS else name
                 if again[text].ok:
                     matches[i] = again[text]
-    return matches, level
+    by_pair = dict(zip(pairs, matches, strict=True))
+    return [by_pair[key] for key in keys], level
 
 
 def validate_table(
@@ -148,6 +166,18 @@ def validate_table(
     framework: Framework | None,
 ) -> ValidatedTable:
     """Check a parsed table against the registry and the scope; build the snapshot inputs."""
+    # A national file becomes 70,000 inputs: see parsers.gc_paused.
+    with gc_paused():
+        return _validate_table(table, scope=scope, as_of=as_of, framework=framework)
+
+
+def _validate_table(
+    table: ParsedTable,
+    *,
+    scope: AdministrativeUnit,
+    as_of: datetime.date,
+    framework: Framework | None,
+) -> ValidatedTable:
     result = ValidatedTable(
         kind=table.kind, errors=list(table.errors), warnings=list(table.warnings)
     )
@@ -191,9 +221,14 @@ def validate_table(
         for e in table.errors
         if e.code in ("duplicate_unit", "duplicate_indicator") and e.ref
     }
+    # Rows share their match objects: look each unit id up once, not 70,000 times.
+    unit_ids = {id(m): m.unit.pk for m in {id(m): m for m in matches}.values() if m.ok}
+    indicator_table = table.kind == "indicator"
+    add_indicator = result.indicator_inputs.append
     for row, match in zip(table.rows, matches, strict=True):
-        shown = row.unit_name or row.unit_code or ""
-        if not match.ok:
+        unit_id = unit_ids.get(id(match))
+        if unit_id is None:
+            shown = row.unit_name or row.unit_code or ""
             listed = "; ".join(unit_describe(c) for c in match.candidates)
             if match.reason == MatchReason.AMBIGUOUS:
                 message = _(
@@ -226,14 +261,12 @@ def validate_table(
                 )
             )
             continue
-        key = (
-            (match.unit.pk, row.indicator_code)
-            if isinstance(row, IndicatorRow)
-            else (match.unit.pk,)
-        )
-        if key in seen:
+        key = (unit_id, row.indicator_code) if indicator_table else (unit_id,)
+        first = seen.get(key)
+        if first is not None:
             if row.ref_row in already_duplicate:
                 continue
+            shown = row.unit_name or row.unit_code or ""
             result.errors.append(
                 _issue(
                     table,
@@ -245,37 +278,33 @@ def validate_table(
                         "where": _where(table, row.ref_row),
                         "value": shown,
                         "unit": unit_describe(match.unit),
-                        "first": seen[key],
+                        "first": first,
                     },
                     _("Keep one row per unit (and indicator); delete or correct the other."),
                     shown,
                 )
             )
             continue
-        seen.setdefault(key, row.ref_row)
-        result.unit_ids.add(match.unit.pk)
-        if isinstance(row, GroupRow):
-            result.group_inputs.append(
-                GroupInput(
-                    unit_id=match.unit.pk, groups=row.groups, official_total=row.official_total
+        seen[key] = row.ref_row
+        if indicator_table:
+            add_indicator(
+                _indicator_input(
+                    unit_id, row.indicator_code, row.numerator, row.denominator, row.portal_points
                 )
             )
         else:
-            result.indicator_inputs.append(
-                IndicatorInput(
-                    unit_id=match.unit.pk,
-                    indicator_code=row.indicator_code,
-                    numerator=row.numerator,
-                    denominator=row.denominator,
-                    portal_points=row.portal_points,
-                )
+            result.group_inputs.append(
+                GroupInput(unit_id=unit_id, groups=row.groups, official_total=row.official_total)
             )
+    # Every matched row's unit is in the table: a repeated row names a unit already counted.
+    result.unit_ids = set(unit_ids.values())
 
     if level and not result.errors:
         expected = unit_descendants(scope=scope, as_of=as_of, level=level)
-        missing = [u for u in expected if u.pk not in result.unit_ids]
+        # Ids first (a national scope has 3,355 communes); units only for the message.
+        missing = [pk for pk in expected.values_list("pk", flat=True) if pk not in result.unit_ids]
         if missing:
-            names = "; ".join(unit_describe(u) for u in missing[:20])
+            names = "; ".join(unit_describe(u) for u in expected.filter(pk__in=missing[:20]))
             more = len(missing) - 20
             result.errors.append(
                 _issue(
@@ -300,9 +329,13 @@ def validate_table(
                 )
             )
     if table.kind == "indicator" and not result.errors:
-        per_unit = Counter(i.unit_id for i in result.indicator_inputs)
         expected_count = framework.indicators.count()
-        short = [uid for uid, n in per_unit.items() if n < expected_count]
+        # Without errors every (unit, indicator) is known and given once, so a full count
+        # means no unit is short; only otherwise count per unit.
+        short = []
+        if len(result.indicator_inputs) < expected_count * len(result.unit_ids):
+            per_unit = Counter(i.unit_id for i in result.indicator_inputs)
+            short = [uid for uid, n in per_unit.items() if n < expected_count]
         if short:
             result.warnings.append(
                 _issue(

@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "csp",
     "scoreboard",
@@ -168,6 +172,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # Unit codes (GSO or portal) whose scores anonymous visitors may read; empty = nobody.
 SCOREBOARD_PUBLIC_SCOPES = env.list("SCOREBOARD_PUBLIC_SCOPES", default=[])
+# The home page's scope for users whose role does not decide it (superusers): a code or name.
+SCOREBOARD_HOME_SCOPE = env.str("SCOREBOARD_HOME_SCOPE", default="")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -237,13 +243,49 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- REST API ---------------------------------------------------------------------------------
+# Versioned under /api/v1/ (api/urls.py). Token first, so an anonymous call gets 401 with
+# "WWW-Authenticate: Token"; session auth serves the browsable API and the docs page.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+        "user": env.str("API_THROTTLE_USER", default="600/minute"),
+        "uploads": env.str("API_THROTTLE_UPLOADS", default="120/hour"),
+    },
+}
+# OpenAPI schema at /api/schema/, Swagger UI at /api/docs/ with its assets served locally
+# (sidecar) and its init script from a URL, not inline, for the script-src 'self' policy.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "766 scoreboard API",
+    "DESCRIPTION": "Units, frameworks, snapshots, leaderboards, unit scores and uploads.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "SnapshotStatusEnum": "indicators.models.SnapshotStatus",
+        "UploadStatusEnum": "ingest.models.UploadStatus",
+        "UnitKindEnum": "units.models.UnitKind",
+        "TableKindEnum": "ingest.models.TableKind",
+    },
 }
 
 LOGGING = {

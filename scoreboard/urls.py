@@ -3,10 +3,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from indicators import views as dashboard_views
 from scoreboard import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
+    path("", include("indicators.urls")),
+    # Downloads (CSV, XLSX) and the printable unit report, beside the pages they serve.
+    path("", include("indicators.download_urls")),
+    path("api/", include("api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("uploads/", include("ingest.urls")),
     path("accounts/", include("accounts.urls")),

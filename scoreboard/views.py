@@ -1,16 +1,10 @@
-"""Project-level views: home page and health check."""
+"""Project-level views: the health check (the home page is indicators.views.home)."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """Render the landing page."""
-    return render(request, "home.html")
 
 
 def _check_database() -> str:

@@ -96,3 +96,21 @@ def binh_duong(db):
 def _media_in_tmp(settings, tmp_path_factory):
     """Keep uploaded test files out of the project's media folder."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Hash test passwords cheaply; argon2's deliberate slowness is tested on its own."""
+    if not request.node.get_closest_marker("real_hashers"):
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start every test with an empty cache: API throttle counters must not leak between tests.
+
+    In CI the cache is its own Redis database (CACHE_URL), apart from Celery's broker.
+    """
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,16 +1,17 @@
 """Number and badge formatting of the dashboard, in the active language ("92,05" in Vietnamese).
 
-    {% load scores %}
-    {{ row.ranking_total|points }}        92,00 / 92.00 (always 2 decimals: tables)
-    {{ row.ranking_total|points_short }}  92 / 91,95 (trailing zeros dropped: headlines)
-    {% delta row.delta_total %}           ▲ 0,05 (with a spoken label)
-    {% band_badge row.band_code row.band_label row.band_is_confirmed %}
+{% load scores %}
+{{ row.ranking_total|points }}        92,00 / 92.00 (always 2 decimals: tables)
+{{ row.ranking_total|points_short }}  92 / 91,95 (trailing zeros dropped: headlines)
+{% delta row.delta_total %}           ▲ 0,05 (with a spoken label)
+{% band_badge row.band_code row.band_label row.band_is_confirmed %}
 """
 
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
+from django.utils import numberformat
+from django.utils.formats import get_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -127,3 +128,34 @@ def band_badge(code, label, is_confirmed=True):
         hint,
         _("unconfirmed"),
     )
+
+
+@register.filter
+def count(value) -> str:
+    """Format a count (numerator, denominator) in groups of three: 9.115 / 9,115; "—" if none.
+
+    Django's Vietnamese format sets no NUMBER_GROUPING, so the grouping is given here.
+    """
+    number = _decimal(value)
+    if number is None:
+        return MISSING
+    places = 0
+    if number != number.to_integral_value():
+        places = len(format(number.normalize(), "f").split(".")[1])
+    return numberformat.format(
+        number,
+        get_format("DECIMAL_SEPARATOR"),
+        decimal_pos=places,
+        grouping=3,
+        thousand_sep=get_format("THOUSAND_SEPARATOR"),
+        force_grouping=True,
+    )
+
+
+@register.filter
+def ratio_percent(threshold) -> str:
+    """Format a threshold ratio (0.8) as a percentage (80%)."""
+    number = _decimal(threshold)
+    if number is None:
+        return ""
+    return f"{points_short(number * 100)}%"

@@ -16,6 +16,7 @@ from indicators.scoring import (
     group_band_for,
     group_points,
     indicator_points,
+    indicator_scorer,
     quantize_points,
     ranking_total,
     total_points,
@@ -243,3 +244,66 @@ def test_band_is_the_highest_reached_threshold(total):
 @given(st.none() | points_values, st.none() | points_values)
 def test_disagreement_is_symmetric(a, b):
     assert totals_disagree(a, b) == totals_disagree(b, a)
+
+
+# --- indicator_scorer: the bulk loader's form of indicator_points -------------------------------
+
+GRID_COUNTS = [
+    None,
+    0,
+    1,
+    2,
+    3,
+    7,
+    8,
+    9,
+    16,
+    79,
+    80,
+    81,
+    90,
+    100,
+    101,
+    D("2.625"),
+    D("0.0001"),
+    1.5,
+]
+
+
+@pytest.mark.parametrize("policy", ["full", "zero", "not_applicable"])
+@pytest.mark.parametrize("threshold", [None, D("0.8"), D("0.9"), D("1"), D("0.0001")])
+@pytest.mark.parametrize("maximum", [D("6"), D("2.50"), 20])
+def test_scorer_agrees_with_indicator_points_on_a_grid(policy, threshold, maximum):
+    """Thresholds met and missed, zero denominators, no data, ratios above 1, half-up cases."""
+    score = indicator_scorer(
+        max_points=maximum, threshold=threshold, zero_denominator_policy=policy
+    )
+    for num in GRID_COUNTS:
+        for den in GRID_COUNTS:
+            expected = indicator_points(
+                num, den, max_points=maximum, threshold=threshold, zero_denominator_policy=policy
+            )
+            assert score(num, den) == (expected.points, expected.status), (num, den)
+
+
+fine_counts = st.none() | st.decimals(min_value=D("0"), max_value=D("1000000"), places=4)
+
+
+@given(fine_counts | counts, fine_counts | counts, maxima, thresholds, policies)
+def test_scorer_agrees_with_indicator_points(num, den, maximum, threshold, policy):
+    expected = indicator_points(
+        num, den, max_points=maximum, threshold=threshold, zero_denominator_policy=policy
+    )
+    score = indicator_scorer(
+        max_points=maximum, threshold=threshold, zero_denominator_policy=policy
+    )
+    assert score(num, den) == (expected.points, expected.status)
+
+
+def test_scorer_rejects_what_indicator_points_rejects():
+    with pytest.raises(ValueError, match="negative count: -1/10"):
+        indicator_scorer(max_points=6)(-1, 10)
+    with pytest.raises(ValueError, match="threshold must be in"):
+        indicator_scorer(max_points=6, threshold=D("1.5"))(1, 10)
+    # Like indicator_points, a bad threshold only matters once a ratio is computed.
+    assert indicator_scorer(max_points=6, threshold=D("1.5"))(None, 10)[1] == ValueStatus.NO_DATA

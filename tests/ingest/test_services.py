@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.utils import translation
 
 from indicators.models import Snapshot, SnapshotStatus, UnitScore
 from ingest import services
@@ -51,7 +52,9 @@ def receive(path: Path, scope, as_of=AS_OF, **kwargs):
 
 def validate(path: Path, scope, as_of=AS_OF) -> Upload:
     upload, _ = receive(path, scope, as_of)
-    return services.upload_validate(upload_id=upload.pk)
+    # Messages are stored in the language active while validating; assert on the English.
+    with translation.override("en"):
+        return services.upload_validate(upload_id=upload.pk)
 
 
 def publish(upload: Upload) -> Upload:

@@ -1,0 +1,182 @@
+"""Dashboard pages: home, leaderboard, unit, comparison. Parse input, read, render.
+
+Every unit and snapshot a page shows is fetched through the `_visible_*` functions below,
+and every list of leaderboard rows passes `_visible_leaderboard_rows`: access control is
+added there, in one place. Today they only fetch (404 when missing).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.access import access_for, readable_peer_keys, require, visible_rows
+from accounts.decorators import reader_view
+from accounts.selectors import home_scope_for
+from indicators import dashboard
+from indicators.models import Snapshot
+from indicators.selectors import snapshot_latest_published
+from units.models import AdministrativeUnit
+
+# --- Access hooks ---------------------------------------------------------------------------
+# The only place these pages meet access control: every decision is `accounts.access`'s.
+
+_WITH_ANCESTORS = "parent__parent__parent__parent"
+
+
+def _visible_unit(request: HttpRequest, pk: int) -> AdministrativeUnit:
+    """Return a unit whose breakdown the user may read; 404 otherwise (existence is private)."""
+    unit = get_object_or_404(AdministrativeUnit.objects.select_related(_WITH_ANCESTORS), pk=pk)
+    require(access_for(request).can_read_unit(unit))
+    return unit
+
+
+def _visible_scope(request: HttpRequest, pk: int) -> AdministrativeUnit:
+    """Return a leaderboard scope; the rows shown are filtered by `_visible_leaderboard_rows`."""
+    return get_object_or_404(AdministrativeUnit.objects.select_related(_WITH_ANCESTORS), pk=pk)
+
+
+def _visible_units(request: HttpRequest, pks: list[int]) -> list[AdministrativeUnit]:
+    """Return several readable units in the order asked, in one query; 404 if one is not."""
+    found = AdministrativeUnit.objects.select_related(_WITH_ANCESTORS).in_bulk(pks)
+    access = access_for(request)
+    require(len(found) == len(set(pks)) and all(access.can_read_unit(u) for u in found.values()))
+    return [found[pk] for pk in pks]
+
+
+def _visible_snapshot(
+    request: HttpRequest, pk: int | None, scope: AdministrativeUnit | None, *, as_of=None
+) -> Snapshot | None:
+    """Return snapshot pk (of scope, if given), or scope's latest published one (None if none).
+
+    Published and superseded snapshots are readable; drafts belong to the upload pages. Which
+    of its rows the user sees is `_visible_leaderboard_rows`'s business.
+    """
+    if pk is None:
+        return snapshot_latest_published(scope=scope, as_of=as_of) if scope is not None else None
+    snapshots = Snapshot.objects.select_related("framework", f"scope__{_WITH_ANCESTORS}").filter(
+        status__in=dashboard.VISIBLE_STATUSES
+    )
+    if scope is not None:
+        snapshots = snapshots.filter(scope=scope)
+    return get_object_or_404(snapshots, pk=pk)
+
+
+def _visible_leaderboard_rows(request: HttpRequest, snapshot: Snapshot, rows: list) -> list:
+    """Return the rows of snapshot the user may see: whole readable tables, a chair's own."""
+    return visible_rows(access_for(request), snapshot, rows)
+
+
+def _require_readable_board(request: HttpRequest, scope: AdministrativeUnit, snapshot) -> None:
+    """404 unless the user may read the scope or at least one of its peer tables."""
+    access = access_for(request)
+    if access.can_read_scope(scope):
+        return
+    require(snapshot is not None and bool(readable_peer_keys(access, snapshot)))
+
+
+def _home_scope(request: HttpRequest) -> AdministrativeUnit | None:
+    """The scope of the home page: the user's own, else SCOREBOARD_HOME_SCOPE, else the latest."""
+    own = home_scope_for(request.user)
+    if own is not None:
+        return own
+    return dashboard.home_scope(setting=getattr(settings, "SCOREBOARD_HOME_SCOPE", ""))
+
+
+# --- Input ----------------------------------------------------------------------------------
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()):
+        raise BadRequest(f"{name} must be a number")
+    return int(value)
+
+
+def _descending(request: HttpRequest) -> bool | None:
+    return {"asc": False, "desc": True}.get(request.GET.get("dir", ""))
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+@reader_view
+def home(request: HttpRequest) -> HttpResponse:
+    """Show the latest published snapshot of the user's scope, this week's changes, freshness."""
+    scope = _home_scope(request)
+    snapshot = _visible_snapshot(request, None, scope)
+    page = dashboard.home_page(
+        scope=scope, snapshot=snapshot, visible_rows=partial(_visible_leaderboard_rows, request)
+    )
+    access = access_for(request)
+    page.other_scopes = [s for s in page.other_scopes if access.can_read_scope(s)]
+    return render(request, "home.html", {"page": page})
+
+
+@reader_view
+def leaderboard_home(request: HttpRequest) -> HttpResponse:
+    """Send /bang-xep-hang/ to the leaderboard of the home scope."""
+    scope = _home_scope(request)
+    if scope is None:
+        return redirect("home")
+    return redirect("indicators:leaderboard", scope_id=scope.pk)
+
+
+@reader_view
+def leaderboard(request: HttpRequest, scope_id: int) -> HttpResponse:
+    """Show a scope's peer tables for one snapshot: search, band filter, sort, snapshot picker."""
+    scope = _visible_scope(request, scope_id)
+    snapshot = _visible_snapshot(request, _int_param(request, "snapshot"), scope)
+    _require_readable_board(request, scope, snapshot)
+    page = dashboard.leaderboard_page(
+        scope=scope,
+        snapshot=snapshot,
+        peers=request.GET.get("peers") or None,
+        query=request.GET.get("q", ""),
+        band=request.GET.get("band", ""),
+        sort=request.GET.get("sort", dashboard.SORT_DEFAULT),
+        descending=_descending(request),
+        group_view=request.GET.get("groups"),
+        page_number=request.GET.get("page", 1),
+        visible_rows=partial(_visible_leaderboard_rows, request),
+    )
+    return render(request, "indicators/leaderboard.html", {"page": page})
+
+
+@reader_view
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a unit's standing, breakdown, gaps, neighbours, trend, children and lineage."""
+    unit = _visible_unit(request, pk)
+    snapshot = _visible_snapshot(request, _int_param(request, "snapshot"), None)
+    rows_hook = partial(_visible_leaderboard_rows, request)
+    page = dashboard.unit_page(unit=unit, snapshot=snapshot, visible_rows=rows_hook)
+    as_of = page.snapshot.as_of if page.snapshot else None
+    children_snapshot = _visible_snapshot(request, None, unit, as_of=as_of)
+    children = dashboard.children_boards(
+        unit=unit, snapshot=children_snapshot, visible_rows=rows_hook
+    )
+    context = {"page": page, "children": children, "children_snapshot": children_snapshot}
+    return render(request, "indicators/unit_detail.html", context)
+
+
+@reader_view
+def compare(request: HttpRequest) -> HttpResponse:
+    """Compare up to four units side by side over time (?units=1,2,3)."""
+    ids = dashboard.parse_unit_ids(request.GET.getlist("units"))
+    if ids is None:
+        raise BadRequest("units must be numbers")
+    kept = ids[: dashboard.COMPARE_MAX]
+    units = _visible_units(request, kept)
+    page = dashboard.compare_page(
+        units=units,
+        query=request.GET.get("q", ""),
+        dropped=len(ids) - len(kept),
+        can_read=access_for(request).can_read_unit,
+    )
+    return render(request, "indicators/compare.html", {"page": page})

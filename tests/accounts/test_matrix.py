@@ -1,0 +1,423 @@
+"""Authorization matrix: every route × every role × own/other unit → allow or deny.
+
+Each URL pattern of the project must have a rule here: a new route without one fails
+`test_every_route_has_a_rule`, so nobody adds a page or endpoint without deciding who sees it.
+Denials of private things are 404 (their existence is private), not 403.
+"""
+
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import Role
+from accounts.services import membership_grant
+from indicators import services as snapshot_services
+from ingest import services as ingest_services
+from tests.units.factories import DistrictFactory, OldCommuneFactory
+from units.models import UnitKind
+
+User = get_user_model()
+ROOT = Path(__file__).resolve().parents[2]
+AS_OF = datetime.date(2025, 5, 20)
+ROLES = [
+    "anon",
+    "nobody",
+    "root",
+    "staff_bd",
+    "staff_dn",
+    "chair_tanbinh",
+    "chair_dian",
+    "admin_bd",
+    "admin_dn",
+]
+OK, LOGIN, NOT_FOUND, FORBIDDEN = "ok", "login", 404, 403
+
+
+def publish_file(path: Path, scope):
+    upload, _ = ingest_services.upload_receive(
+        data=path.read_bytes(),
+        filename=path.name,
+        scope=scope,
+        as_of=AS_OF,
+        period="year",
+        enqueue=False,
+    )
+    upload = ingest_services.upload_validate(upload_id=upload.pk)
+    ingest_services.upload_request_publish(upload_id=upload.pk, enqueue=False)
+    return ingest_services.upload_publish(upload_id=upload.pk)
+
+
+@pytest.fixture
+def world(binh_duong):
+    """Two provinces with published rankings and pending uploads, and one user per role."""
+    w = binh_duong
+    w.bien_hoa = DistrictFactory(
+        name="Biên Hòa", kind=UnitKind.PROVINCIAL_CITY, parent=w.other_province
+    )
+    w.dn_ward = OldCommuneFactory(name="Tân Phong", kind=UnitKind.WARD, parent=w.bien_hoa)
+    w.snapshot_bd = publish_file(
+        ROOT / "demo" / "binh-duong-cap-huyen-2025-05-20.csv", w.province
+    ).snapshot
+    publish_file(ROOT / "demo" / "di-an-phuong-2025-05-20.csv", w.di_an)
+    draft = snapshot_services.snapshot_create_draft(
+        scope=w.other_province, as_of=AS_OF, period="ytd", period_year=2025
+    )
+    groups = {
+        "CKMB": Decimal(18),
+        "TDGQ": Decimal(20),
+        "DVCTT": Decimal(12),
+        "TTTT": Decimal(10),
+        "SHHS": Decimal(20),
+        "MDHL": Decimal(18),
+    }
+    snapshot_services.snapshot_load_group_rows(
+        snapshot=draft, rows=[snapshot_services.GroupInput(unit_id=w.bien_hoa.pk, groups=groups)]
+    )
+    snapshot_services.snapshot_recompute(snapshot_id=draft.pk)
+    snapshot_services.snapshot_publish(snapshot_id=draft.pk)
+    w.upload_bd, _ = ingest_services.upload_receive(
+        data=(ROOT / "tests/fixtures/db/good-binh-duong-correction.csv").read_bytes(),
+        filename="bd.csv",
+        scope=w.province,
+        as_of=AS_OF,
+        period="year",
+        enqueue=False,
+    )
+    w.upload_bd = ingest_services.upload_validate(upload_id=w.upload_bd.pk)
+    w.pending = {}
+    for purpose in ("page_publish", "page_discard", "api_publish", "api_discard"):
+        upload, _ = ingest_services.upload_receive(
+            data=(ROOT / "tests/fixtures/db/good-binh-duong.csv").read_bytes() + purpose.encode(),
+            filename=f"{purpose}.csv",
+            scope=w.province,
+            as_of=AS_OF,
+            period="year",
+            enqueue=False,
+        )
+        w.pending[purpose] = ingest_services.upload_validate(upload_id=upload.pk).pk
+    w.upload_dn, _ = ingest_services.upload_receive(
+        data=b"garbage",
+        filename="dn.csv",
+        scope=w.other_province,
+        as_of=AS_OF,
+        period="year",
+        enqueue=False,
+    )
+    w.users = {"anon": None, "nobody": User.objects.create_user("nobody", password="x" * 20)}
+    w.users["root"] = User.objects.create_superuser("root", "root@example.org", "x" * 20)
+    for name, role, unit in [
+        ("staff_bd", Role.PROVINCIAL_STAFF, w.province),
+        ("staff_dn", Role.PROVINCIAL_STAFF, w.other_province),
+        ("chair_tanbinh", Role.UNIT_CHAIR, w.wards["Tân Bình"]),
+        ("chair_dian", Role.UNIT_CHAIR, w.di_an),
+        ("admin_bd", Role.DATA_ADMIN, w.province),
+        ("admin_dn", Role.DATA_ADMIN, w.other_province),
+    ]:
+        w.users[name] = User.objects.create_user(name, password="x" * 20)
+        membership_grant(user=w.users[name], unit=unit, role=role)
+    return w
+
+
+def expect(default, **by_role):
+    return {role: by_role.get(role, default) for role in ROLES}
+
+
+# Who reads what. Provincial staff: their province; chairs: their unit (and below) and the
+# rows of their own peer set; data admins: read like staff, upload for their province.
+READERS_BD = expect(NOT_FOUND, anon=LOGIN, nobody=FORBIDDEN, root=OK, staff_bd=OK, admin_bd=OK)
+EVERYONE_WITH_A_ROLE = expect(OK, anon=LOGIN, nobody=FORBIDDEN)
+UPLOADERS_BD = expect(
+    NOT_FOUND,
+    anon=LOGIN,
+    nobody=FORBIDDEN,
+    staff_bd=FORBIDDEN,
+    staff_dn=FORBIDDEN,
+    chair_tanbinh=FORBIDDEN,
+    chair_dian=FORBIDDEN,
+    root=OK,
+    admin_bd=OK,
+)
+UPLOAD_PAGE = expect(FORBIDDEN, anon=LOGIN, root=OK, admin_bd=OK, admin_dn=OK)
+# The API never redirects: anonymous calls get 401; scores a user may not read are 404.
+API_REFERENCE = expect(OK, anon=401)
+API_READERS_BD = {**READERS_BD, "anon": 401, "nobody": NOT_FOUND}
+API_UPLOADERS_BD = {**UPLOADERS_BD, "anon": 401}
+ANYONE = expect(OK)
+LOGGED_IN = expect(OK, anon=LOGIN)
+
+
+def cases(w):
+    """Return {url name: [(method, path, data, expectations)]}."""
+    tan_binh, an_binh = w.wards["Tân Bình"].pk, w.wards["An Bình"].pk
+    bd_upload, dn_upload = w.upload_bd.pk, w.upload_dn.pk
+    return {
+        "home": [("get", "/", None, EVERYONE_WITH_A_ROLE)],
+        "healthz": [("get", "/healthz", None, ANYONE)],
+        "set_language": [("post", "/i18n/setlang/", {"language": "en", "next": "/"}, ANYONE)],
+        "login": [("get", "/accounts/login/", None, ANYONE)],
+        "logout": [("post", "/accounts/logout/", None, LOGGED_IN)],
+        "password_change": [("get", "/accounts/password/change/", None, LOGGED_IN)],
+        "password_change_done": [("get", "/accounts/password/change/done/", None, LOGGED_IN)],
+        "password_reset": [("get", "/accounts/password/reset/", None, ANYONE)],
+        "password_reset_done": [("get", "/accounts/password/reset/done/", None, ANYONE)],
+        "password_reset_confirm": [("get", "/accounts/password/reset/MQ/bad-token/", None, ANYONE)],
+        "password_reset_complete": [("get", "/accounts/password/reset/complete/", None, ANYONE)],
+        "indicators:leaderboard_home": [("get", "/bang-xep-hang/", None, EVERYONE_WITH_A_ROLE)],
+        "indicators:leaderboard": [
+            # Bình Dương's district-level table: the chair of TP Dĩ An is in that peer set.
+            ("get", f"/bang-xep-hang/{w.province.pk}/", None, {**READERS_BD, "chair_dian": OK}),
+            # Dĩ An's wards: the chair of Tân Bình reads their own peer set.
+            (
+                "get",
+                f"/bang-xep-hang/{w.di_an.pk}/",
+                None,
+                {**READERS_BD, "chair_dian": OK, "chair_tanbinh": OK},
+            ),
+            (
+                "get",
+                f"/bang-xep-hang/{w.other_province.pk}/",
+                None,
+                expect(NOT_FOUND, anon=LOGIN, nobody=FORBIDDEN, root=OK, staff_dn=OK, admin_dn=OK),
+            ),
+            # The ranking of provinces: staff and admins, not chairs.
+            (
+                "get",
+                f"/bang-xep-hang/{w.vn.pk}/",
+                None,
+                expect(
+                    OK, anon=LOGIN, nobody=FORBIDDEN, chair_tanbinh=NOT_FOUND, chair_dian=NOT_FOUND
+                ),
+            ),
+        ],
+        "indicators:unit_detail": [
+            (
+                "get",
+                f"/don-vi/{tan_binh}/",
+                None,
+                {**READERS_BD, "chair_tanbinh": OK, "chair_dian": OK},
+            ),
+            ("get", f"/don-vi/{an_binh}/", None, {**READERS_BD, "chair_dian": OK}),
+            ("get", f"/don-vi/{w.di_an.pk}/", None, {**READERS_BD, "chair_dian": OK}),
+            (
+                "get",
+                f"/don-vi/{w.bien_hoa.pk}/",
+                None,
+                expect(NOT_FOUND, anon=LOGIN, nobody=FORBIDDEN, root=OK, staff_dn=OK, admin_dn=OK),
+            ),
+        ],
+        "indicators:compare": [
+            (
+                "get",
+                f"/so-sanh/?units={tan_binh}&units={an_binh}",
+                None,
+                {**READERS_BD, "chair_dian": OK},
+            ),
+            (
+                "get",
+                f"/so-sanh/?units={tan_binh}",
+                None,
+                {**READERS_BD, "chair_tanbinh": OK, "chair_dian": OK},
+            ),
+        ],
+        "downloads:leaderboard": [
+            (
+                "get",
+                f"/bang-xep-hang/{w.province.pk}/tai-ve.csv",
+                None,
+                {**READERS_BD, "chair_dian": OK},
+            ),
+            (
+                "get",
+                f"/bang-xep-hang/{w.di_an.pk}/tai-ve.xlsx",
+                None,
+                {**READERS_BD, "chair_dian": OK, "chair_tanbinh": OK},
+            ),
+        ],
+        "downloads:unit": [
+            (
+                "get",
+                f"/don-vi/{tan_binh}/tai-ve.xlsx",
+                None,
+                {**READERS_BD, "chair_tanbinh": OK, "chair_dian": OK},
+            ),
+            ("get", f"/don-vi/{an_binh}/tai-ve.csv", None, {**READERS_BD, "chair_dian": OK}),
+        ],
+        "downloads:unit_report": [
+            (
+                "get",
+                f"/don-vi/{tan_binh}/bao-cao/",
+                None,
+                {**READERS_BD, "chair_tanbinh": OK, "chair_dian": OK},
+            ),
+            ("get", f"/don-vi/{an_binh}/bao-cao/", None, {**READERS_BD, "chair_dian": OK}),
+        ],
+        "downloads:unit_report_pdf": [
+            ("get", f"/don-vi/{an_binh}/bao-cao.pdf", None, {**READERS_BD, "chair_dian": OK}),
+        ],
+        "api:root": [("get", "/api/v1/", None, API_REFERENCE)],
+        "api:me": [("get", "/api/v1/me/", None, API_REFERENCE)],
+        "api:unit-resolve": [
+            (
+                "get",
+                "/api/v1/units/resolve/",
+                {"text": "Dĩ An", "as_of": "2025-05-20"},
+                API_REFERENCE,
+            )
+        ],
+        "api:unit-list": [("get", "/api/v1/units/", {"q": "Di An"}, API_REFERENCE)],
+        "api:unit-detail": [("get", f"/api/v1/units/{an_binh}/", None, API_REFERENCE)],
+        "api:unit-lineage": [("get", f"/api/v1/units/{an_binh}/lineage/", None, API_REFERENCE)],
+        "api:framework-list": [("get", "/api/v1/frameworks/", None, API_REFERENCE)],
+        "api:framework-detail": [("get", "/api/v1/frameworks/766-2022/", None, API_REFERENCE)],
+        "api:snapshot-list": [("get", "/api/v1/snapshots/", None, API_REFERENCE)],
+        "api:snapshot-detail": [
+            (
+                "get",
+                f"/api/v1/snapshots/{w.snapshot_bd.pk}/",
+                None,
+                {**API_READERS_BD, "chair_dian": OK},
+            ),
+        ],
+        "api:leaderboard": [
+            (
+                "get",
+                "/api/v1/leaderboard/",
+                {"scope": w.province.pk, "as_of": "2025-05-20"},
+                {**API_READERS_BD, "chair_dian": OK},
+            ),
+            (
+                "get",
+                "/api/v1/leaderboard/",
+                {"scope": w.di_an.pk, "as_of": "2025-05-20"},
+                {**API_READERS_BD, "chair_dian": OK, "chair_tanbinh": OK},
+            ),
+        ],
+        "api:unit-scores": [
+            (
+                "get",
+                f"/api/v1/units/{tan_binh}/scores/",
+                None,
+                {**API_READERS_BD, "chair_tanbinh": OK, "chair_dian": OK},
+            ),
+            ("get", f"/api/v1/units/{an_binh}/scores/", None, {**API_READERS_BD, "chair_dian": OK}),
+        ],
+        "api:unit-breakdown": [
+            (
+                "get",
+                f"/api/v1/units/{an_binh}/breakdown/",
+                None,
+                {**API_READERS_BD, "chair_dian": OK},
+            ),
+        ],
+        "api:unit-history": [
+            (
+                "get",
+                f"/api/v1/units/{an_binh}/history/",
+                None,
+                {**API_READERS_BD, "chair_dian": OK},
+            ),
+            (
+                "get",
+                f"/api/v1/units/{tan_binh}/history/",
+                None,
+                {**API_READERS_BD, "chair_tanbinh": OK, "chair_dian": OK},
+            ),
+        ],
+        "api:upload-list": [("get", "/api/v1/uploads/", None, {**UPLOAD_PAGE, "anon": 401})],
+        "api:upload-detail": [
+            ("get", f"/api/v1/uploads/{bd_upload}/", None, API_UPLOADERS_BD),
+            (
+                "get",
+                f"/api/v1/uploads/{dn_upload}/",
+                None,
+                {**API_UPLOADERS_BD, "admin_bd": NOT_FOUND, "admin_dn": OK},
+            ),
+        ],
+        "api:upload-preview": [
+            ("get", f"/api/v1/uploads/{bd_upload}/preview/", None, API_UPLOADERS_BD)
+        ],
+        "api:upload-publish": [
+            ("post", f"/api/v1/uploads/{w.pending['api_publish']}/publish/", None, API_UPLOADERS_BD)
+        ],
+        "api:upload-discard": [
+            ("post", f"/api/v1/uploads/{w.pending['api_discard']}/discard/", None, API_UPLOADERS_BD)
+        ],
+        "api:schema": [("get", "/api/schema/", None, API_REFERENCE)],
+        "api:docs": [("get", "/api/docs/", None, LOGGED_IN)],
+        "api:not_found": [("get", "/api/v2/leaderboard/", None, expect(NOT_FOUND))],
+        "ingest:upload_list": [("get", "/uploads/", None, UPLOAD_PAGE)],
+        "ingest:upload_detail": [
+            ("get", f"/uploads/{bd_upload}/", None, UPLOADERS_BD),
+            (
+                "get",
+                f"/uploads/{dn_upload}/",
+                None,
+                {**UPLOADERS_BD, "admin_bd": NOT_FOUND, "admin_dn": OK},
+            ),
+        ],
+        "ingest:upload_status": [("get", f"/uploads/{bd_upload}/status.json", None, UPLOADERS_BD)],
+        "ingest:upload_publish": [
+            (
+                "post",
+                f"/uploads/{dn_upload}/publish",
+                None,
+                {**UPLOADERS_BD, "admin_bd": NOT_FOUND, "admin_dn": OK},
+            )
+        ],
+        "ingest:upload_discard": [("post", f"/uploads/{bd_upload}/discard", None, UPLOADERS_BD)],
+    }
+
+
+def outcome(response) -> object:
+    if response.status_code in (301, 302) and "/accounts/login/" in response.get("Location", ""):
+        return LOGIN
+    if response.status_code < 400:
+        return OK
+    return response.status_code
+
+
+def _route_names(patterns, namespace=None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern).startswith("admin/"):
+                continue  # Django's admin: staff only, by Django itself (tested below)
+            ns = p.namespace or namespace
+            yield from _route_names(p.url_patterns, ns)
+        elif isinstance(p, URLPattern):
+            yield f"{namespace}:{p.name}" if namespace and p.name else p.name or str(p.pattern)
+
+
+def test_every_route_has_a_rule(world):
+    missing = sorted(set(_route_names(get_resolver().url_patterns)) - set(cases(world)))
+    assert not missing, f"routes without an access rule: {missing}"
+
+
+def test_access_matrix(world, client):
+    mismatches = []
+    for name, route_cases in cases(world).items():
+        for method, path, data, expected in route_cases:
+            for role in ROLES:
+                client.logout()
+                user = world.users[role]
+                if user is not None:
+                    client.force_login(user)
+                response = getattr(client, method)(path, data or {})
+                got = outcome(response)
+                if got != expected[role]:
+                    mismatches.append(
+                        f"{name} {method.upper()} {path} as {role}: expected {expected[role]}, got {got}"
+                    )
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_admin_site_is_for_staff_only(world, client):
+    for role in ROLES:
+        client.logout()
+        if world.users[role] is not None:
+            client.force_login(world.users[role])
+        status = client.get("/admin/").status_code
+        assert status == (200 if role == "root" else 302), role

@@ -1,0 +1,89 @@
+"""The bulk score tables keep their references checked, set-based (migration 0003)."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from indicators.models import GroupScore, Indicator, IndicatorGroup, IndicatorValue, UnitScore
+from indicators.services import snapshot_recompute
+from tests.indicators.factories import full_marks, load_indicators, make_snapshot
+from tests.units.factories import DistrictFactory, ProvinceFactory
+
+pytestmark = pytest.mark.postgres
+MISSING = 10**9
+
+
+@pytest.fixture
+def scored(framework):
+    """A snapshot of one district with indicator values, group scores and a unit score."""
+    province = ProvinceFactory()
+    unit = DistrictFactory(parent=province)
+    snapshot = make_snapshot(scope=province)
+    load_indicators(snapshot, full_marks(unit))
+    snapshot_recompute(snapshot_id=snapshot.pk)
+    return snapshot, unit
+
+
+def raises_reference_error():
+    return pytest.raises(IntegrityError, match="violates the reference")
+
+
+@pytest.mark.parametrize("field", ["snapshot_id", "unit_id", "indicator_id"])
+def test_an_indicator_value_must_name_existing_rows(scored, field):
+    snapshot, unit = scored
+    row = {
+        "snapshot_id": snapshot.pk,
+        "unit_id": DistrictFactory(parent=unit.parent).pk,
+        "indicator_id": Indicator.objects.first().pk,
+        "status": "no_data",
+    }
+    IndicatorValue.objects.create(**row)  # the same row with real references goes in
+    with raises_reference_error(), transaction.atomic():
+        IndicatorValue.objects.create(**{**row, "unit_id": unit.pk, field: MISSING})
+
+
+@pytest.mark.parametrize("field", ["snapshot_id", "unit_id", "group_id"])
+def test_a_group_score_must_name_existing_rows(scored, field):
+    snapshot, unit = scored
+    row = {
+        "snapshot_id": snapshot.pk,
+        "unit_id": unit.pk,
+        "group_id": IndicatorGroup.objects.first().pk,
+    }
+    with raises_reference_error(), transaction.atomic():
+        GroupScore.objects.create(**{**row, field: MISSING})
+
+
+def test_an_update_cannot_point_scores_at_a_missing_row(scored):
+    snapshot, _unit = scored
+    with raises_reference_error(), transaction.atomic():
+        IndicatorValue.objects.filter(snapshot=snapshot).update(unit_id=MISSING)
+    with raises_reference_error(), transaction.atomic():
+        GroupScore.objects.filter(snapshot=snapshot).update(snapshot_id=MISSING)
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ("indicators_snapshot", "snapshot"),
+        ("units_administrativeunit", "unit"),
+        ("indicators_indicator", "indicator"),
+        ("indicators_indicatorgroup", "group"),
+    ],
+)
+def test_rows_that_scores_name_cannot_be_deleted_behind_the_orm(scored, table, key):
+    snapshot, unit = scored
+    ids = {
+        "snapshot": snapshot.pk,
+        "unit": unit.pk,
+        "indicator": Indicator.objects.first().pk,
+        "group": IndicatorGroup.objects.filter(is_combined=False).first().pk,
+    }
+    with raises_reference_error(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [ids[key]])
+
+
+def test_the_orm_still_deletes_a_snapshot_with_its_scores(scored):
+    snapshot, _unit = scored
+    snapshot.delete()
+    for model in (IndicatorValue, GroupScore, UnitScore):
+        assert not model.objects.filter(snapshot_id=snapshot.pk).exists()
