@@ -257,3 +257,15 @@ def test_cli_exits_2_with_the_errors_of_a_bad_file(binh_duong, capsys):
         )
     assert exit_info.value.code == 2
     assert "Thủ Dầu Mọt Mới" in capsys.readouterr().err
+
+
+def test_leaderboard_command_takes_the_province_for_a_shared_name(
+    binh_duong, published_week, capsys
+):
+    from tests.units.factories import DistrictFactory, OldCommuneFactory
+
+    # A commune elsewhere shares the province's name, as xã Bình Dương (Gia Bình) does.
+    OldCommuneFactory(name="Bình Dương", parent=DistrictFactory(parent=binh_duong.other_province))
+    call_command("leaderboard", "--scope", "Bình Dương", "--as-of", "2025-05-20", "--format", "csv")
+    out = capsys.readouterr().out
+    assert "Dĩ An" in out and "92.00" in out

@@ -8,9 +8,8 @@ from django.utils.translation import gettext as _
 
 from indicators.models import IndicatorGroup
 from indicators.selectors import leaderboard, peer_sets, snapshot_latest_published
-from units.models import AdministrativeUnit, UnitCode, UnitLevel
-from units.services import unit_match
-from units.text import fold_name
+from units.models import AdministrativeUnit, UnitLevel
+from units.services import unit_resolve
 
 PEERS = {
     "provinces": UnitLevel.PROVINCE,
@@ -84,14 +83,14 @@ class Command(BaseCommand):
                 self.stdout.write(
                     "  ".join(f"{h:>6}" for h in header[:2])
                     + "  "
-                    + f"{header[2]:<10} {header[3]:<32} {header[4]:>7} {header[5]:<14} "
+                    + f"{header[2]:<10} {header[3]:<32} {header[4]:>7}  {header[5]:<14} "
                     + " ".join(f"{g:>6}" for g in groups)
                 )
             band = row.band_label if row.band_is_confirmed else f"{row.band_label}*"
             flag = "!" if row.totals_disagree else " "
             self.stdout.write(
                 f"{row.rank or '–':>6}  {row.peer_count or '':>6}  {row.unit_code:<10} "
-                f"{row.unit_full_name[:32]:<32} {_number(row.ranking_total):>7}{flag}"
+                f"{row.unit_full_name[:32]:<32} {_number(row.ranking_total):>7}{flag} "
                 f"{band:<14} "
                 + " ".join(f"{_number(row.groups[g].ranking_points):>6}" for g in groups)
             )
@@ -100,14 +99,9 @@ class Command(BaseCommand):
         self.stdout.write(_("* unconfirmed"))
 
     def _scope(self, text: str, as_of: datetime.date) -> AdministrativeUnit:
-        country = AdministrativeUnit.objects.filter(level=UnitLevel.COUNTRY).first()
-        if country and (
-            text.strip().upper() == "VN"
-            or fold_name(text) == country.search_name
-            or UnitCode.objects.filter(unit=country, code__iexact=text.strip()).exists()
-        ):
-            return country
-        match = unit_match(text=text, scope=None, as_of=as_of)
+        # The same resolution as the upload form and the API: codes, the country ("VN"), and
+        # for a bare name shared across levels the broadest unit ("Bình Dương" the province).
+        match = unit_resolve(text=text, as_of=as_of)
         if match.unit is None:
             raise CommandError(
                 f"{match.error} " + _("Is it valid on %(date)s? Try --as-of.") % {"date": as_of}
