@@ -400,14 +400,15 @@ def snapshot_recompute(*, snapshot_id: int) -> Snapshot:
     """Recompute a snapshot's group scores, totals, bands, peer ranks and movement.
 
     1. Drop derived rows; the source figures (official group points and totals) stay.
-    2. Ask units for every unit's peer key; upsert one UnitScore per unit.
+    2. Ask units for every unit's peer key (held in a temporary table for the steps below).
     3. Group points = sum of indicator points (None if one has no data), else the source's
        figure; ranked per peer set on the official figure when given (like totals).
     4. Combined blocks (CCDVTT) = sum of their parts, or the source's figure when a part
        is unknown; ranked the same way.
-    5. Totals = sum of the five-group view; ranking total = official total if given, else
-       recomputed; flag a difference above 0,02; band, competition rank and movement against
-       the previous published snapshot of the same scope and period type — one UPDATE.
+    5. One UnitScore per unit: totals = sum of the five-group view; ranking total = official
+       total if given, else recomputed; flag a difference above 0,02; band, competition rank
+       and movement against the previous published snapshot of the same scope and period
+       type — one INSERT … SELECT.
     """
     with transaction.atomic():
         snapshot = (
@@ -534,7 +535,7 @@ def _recompute(snapshot: Snapshot) -> None:
         )
         if any(g.is_combined for g in groups):
             _recompute_combined(cursor, t, peers, sid, group_upsert if source_groups else "")
-        # 4. Totals, ranking total, flag, band, rank and movement: every UnitScore in one
+        # 5. Totals, ranking total, flag, band, rank and movement: every UnitScore in one
         #    statement (source rows keep their official total).
         cursor.execute(
             f"INSERT INTO {us} (snapshot_id, unit_id, peer_key, has_indicator_values, "
@@ -600,7 +601,7 @@ def _recompute(snapshot: Snapshot) -> None:
 
 
 def _recompute_combined(cursor, t: dict[str, str], peers: str, sid: int, conflict: str) -> None:
-    """Step 3b: combined blocks from their parts, else the source's figure, ranked alike.
+    """Step 4: combined blocks from their parts, else the source's figure, ranked alike.
 
     A five-group export gives the block but not its parts: such a unit keeps the source
     figure; a unit with parts gets their sum when all are known, else the source figure.

@@ -64,7 +64,27 @@ DI_AN_WARDS = ["Dĩ An", "Tân Bình", "Tân Đông Hiệp", "Bình An", "Bình 
 
 
 @pytest.fixture
-def binh_duong(db):
+def framework(db):
+    """The "766-2022" framework as its data migration loads it.
+
+    Transactional tests (real worker, browser) flush every table afterwards, migration data
+    included, so the tests that follow them reload it here rather than assume it.
+    """
+    from indicators.frameworks import load_framework, read_framework
+    from indicators.models import Band, Framework, Indicator, IndicatorGroup
+
+    found = Framework.objects.filter(code="766-2022").first()
+    return found or load_framework(
+        read_framework("766-2022"),
+        Framework=Framework,
+        IndicatorGroup=IndicatorGroup,
+        Indicator=Indicator,
+        Band=Band,
+    )
+
+
+@pytest.fixture
+def binh_duong(db, framework):
     """Bình Dương (until 2025-07-01) with its 9 district-level units and Dĩ An's 7 wards."""
     from types import SimpleNamespace
 

@@ -1,21 +1,6 @@
 import pytest
 
-from indicators.frameworks import load_framework, read_framework
-from indicators.models import Band, Framework, Indicator, IndicatorGroup
 from tests.units.factories import DistrictFactory, ProvinceFactory
-
-
-@pytest.fixture
-def framework(db):
-    """The "766-2022" framework, as the data migration loads it (loaded here under --nomigrations)."""
-    found = Framework.objects.filter(code="766-2022").first()
-    return found or load_framework(
-        read_framework("766-2022"),
-        Framework=Framework,
-        IndicatorGroup=IndicatorGroup,
-        Indicator=Indicator,
-        Band=Band,
-    )
 
 
 @pytest.fixture

@@ -207,7 +207,7 @@ def test_load_uses_copy_on_postgresql(framework, monkeypatch):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_readers_see_the_old_ranking_until_the_new_one_commits(framework, monkeypatch):
     scope = ProvinceFactory()
     unit = DistrictFactory(parent=scope)

@@ -28,10 +28,9 @@ def test_real_worker_validates_and_publishes_an_upload(binh_duong):
         enqueue=False,
     )
     with running_worker() as queue:
-        assert (
-            upload_validate_task.apply_async(args=[upload.pk], queue=queue).get(timeout=120)
-            == "previewed"
-        )
+        status = upload_validate_task.apply_async(args=[upload.pk], queue=queue).get(timeout=120)
+        upload.refresh_from_db()
+        assert status == "previewed", (upload.errors, upload.failure_reason)
         services.upload_request_publish(upload_id=upload.pk, enqueue=False)
         assert (
             upload_publish_task.apply_async(args=[upload.pk], queue=queue).get(timeout=120)
