@@ -10,8 +10,6 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.services import membership_grant
-from indicators.frameworks import load_framework, read_framework
-from indicators.models import Band, Framework, Indicator, IndicatorGroup
 from indicators.services import snapshot_publish
 from tests.indicators.factories import full_marks, load_groups, load_indicators, make_snapshot
 from tests.units.factories import UnitCodeFactory
@@ -29,18 +27,6 @@ def _no_rate_limits(settings):
     sets its own rate."""
     rates = {"anon": "100000/minute", "user": "100000/minute", "uploads": "100000/minute"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-
-
-@pytest.fixture
-def framework(db):
-    found = Framework.objects.filter(code="766-2022").first()
-    return found or load_framework(
-        read_framework("766-2022"),
-        Framework=Framework,
-        IndicatorGroup=IndicatorGroup,
-        Indicator=Indicator,
-        Band=Band,
-    )
 
 
 def district_groups(i: int, shift: float = 0) -> dict:

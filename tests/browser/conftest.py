@@ -25,19 +25,9 @@ LAUNCH_ARGS = [
 
 
 @pytest.fixture
-def framework(transactional_db):
-    """The 766-2022 framework; a transactional test starts from empty tables."""
-    from indicators.frameworks import load_framework, read_framework
-    from indicators.models import Band, Framework, Indicator, IndicatorGroup
-
-    found = Framework.objects.filter(code="766-2022").first()
-    return found or load_framework(
-        read_framework("766-2022"),
-        Framework=Framework,
-        IndicatorGroup=IndicatorGroup,
-        Indicator=Indicator,
-        Band=Band,
-    )
+def framework(transactional_db, framework):
+    """The 766-2022 framework (the root fixture), in a transactional test."""
+    return framework
 
 
 @pytest.fixture
