@@ -26,12 +26,12 @@ POINTS = {"max_digits": 6, "decimal_places": 2}
 COUNT = {"max_digits": 16, "decimal_places": 4}
 # The two bulk tables (IndicatorValue, GroupScore) keep their references checked, but not by
 # foreign-key constraints: PostgreSQL checks those one row at a time, and a national upload
-# (70,000 values and 23,000 group scores, three references each) spent ~2 s of its commit
-# in ~280,000 such checks, more than all the rest of the load. Migration 0003 puts in their
-# place one set-based check per statement (triggers with transition tables): the same rule —
-# every row's snapshot, unit, indicator and group exist and cannot be deleted while the row
-# does — for ~1/30 of the cost. On SQLite (development) the services' own checks remain.
-# UnitScore (one row per unit) keeps ordinary foreign keys.
+# (70,000 values and 23,000 group scores, three references each) spent ~1.8 s of its commit
+# in ~290,000 such checks, about as long as loading and recomputing together. Migration 0003
+# puts in their place one set-based check per statement (triggers with transition tables):
+# the same rule — every row's snapshot, unit, indicator and group exist and cannot be
+# deleted while the row does — for ~1/20 of the cost. On SQLite (development) the services'
+# own checks remain. UnitScore (one row per unit) keeps ordinary foreign keys.
 SCORE_REFERENCE = {"db_index": False, "db_constraint": False}
 
 

@@ -15,7 +15,7 @@ recompute's temporary table differ.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -162,19 +162,6 @@ def _bulk_insert(model, columns: Sequence[str], rows: Sequence[tuple]) -> None:
             )
 
 
-def _copy_text(model, columns: Sequence[str], text: str) -> None:
-    """COPY rows already formatted as PostgreSQL's text format (tab-separated, \\N for NULL)."""
-    if not text:
-        return
-    table = _qn(model._meta.db_table)
-    column_list = ", ".join(_qn(c) for c in columns)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
-    ):
-        copy.write(text)
-
-
 def _group_lookup(framework: Framework) -> dict[str, IndicatorGroup]:
     """Map every code a source may use (code, API code, five-group code) to its group."""
     lookup: dict[str, IndicatorGroup] = {}
@@ -260,8 +247,13 @@ def snapshot_load_indicator_rows(*, snapshot: Snapshot, rows: Iterable[Indicator
     Every unit that has a row gets a value for every indicator of the framework: one not
     given is stored as "no data", and one that does not apply to the unit's level as "not
     applicable". Recompute relies on that completeness. Returns the number of values stored.
+    A bad row raises ValueError and stores nothing (on PostgreSQL the COPY under way is
+    abandoned with the transaction).
     """
-    rows = rows if isinstance(rows, list) else list(rows)
+    # By unit (a stable sort: each unit keeps its file order, and a sorted file costs a
+    # pass): a unit's rows are then together, and PostgreSQL's index on (snapshot, unit,
+    # indicator) takes each row at its right end, a third faster than in a file's order.
+    rows = sorted(rows, key=_unit_of)
     with transaction.atomic():
         snapshot = _get_draft(snapshot)
         indicators = list(Indicator.objects.filter(framework=snapshot.framework))
@@ -269,113 +261,151 @@ def snapshot_load_indicator_rows(*, snapshot: Snapshot, rows: Iterable[Indicator
         levels = dict(AdministrativeUnit.objects.filter(pk__in=unit_ids).values_list("id", "level"))
         if len(levels) != len(unit_ids):
             raise ValueError(f"unknown units: {sorted(unit_ids - levels.keys())[:10]}")
-        # What the inner loop needs, looked up once: per indicator its id, maximum, levels and
-        # a scorer with the policy and threshold bound (scoring.indicator_points' rules).
-        specs = {
-            i.code: (
-                i.pk,
-                i.max_points,
-                frozenset(i.levels),
-                scoring.indicator_scorer(
-                    max_points=i.max_points,
-                    threshold=i.threshold,
-                    zero_denominator_policy=i.zero_denominator_policy,
-                ),
-            )
-            for i in indicators
-        }
-        not_applicable = (None, scoring.ValueStatus.NOT_APPLICABLE)
-        sid = snapshot.pk
-        # PostgreSQL gets one COPY of tab-separated text built here: formatting each value
-        # once in an f-string is several times cheaper than psycopg's per-row write_row().
-        copy = connection.vendor == "postgresql"
-        # Rows are kept per unit and written in unit order, so that the index on
-        # (snapshot, unit, indicator) takes each one at its right end: about a third faster
-        # than a file's order (by name or rank) on PostgreSQL.
-        by_unit: dict[int, list] = {}
-        given: dict[int, set[int]] = {}  # unit → indicator ids given
-        unit_given: set[int] = set()
-        last_unit = level = append = None
-        for row in rows:
-            unit_id = row.unit_id
-            if unit_id != last_unit:  # a file lists each unit's indicators together
-                last_unit, level = unit_id, levels[unit_id]
-                unit_given = given.setdefault(unit_id, set())
-                append = by_unit.setdefault(unit_id, []).append
-            spec = specs.get(row.indicator_code)
-            if spec is None:
-                spec = specs.get(row.indicator_code.strip())
-                if spec is None:
-                    raise ValueError(f"unknown indicator {row.indicator_code!r}")
-            pk, maximum, applicable_levels, score = spec
-            if pk in unit_given:
-                raise ValueError(f"unit {unit_id} indicator {row.indicator_code} given twice")
-            unit_given.add(pk)
-            numerator, denominator = row.numerator, row.denominator
-            points, status = (
-                score(numerator, denominator) if level in applicable_levels else not_applicable
-            )
-            portal = row.portal_points
-            if portal is not None:
-                portal = _points_or_none(
-                    portal, limit=maximum, what=f"unit {unit_id} {row.indicator_code}"
-                )
-            if copy:
-                num = str(numerator) if type(numerator) is Decimal else _copy_count(numerator)
-                den = str(denominator) if type(denominator) is Decimal else _copy_count(denominator)
-                append(
-                    f"{sid}\t{unit_id}\t{pk}\t{num}\t{den}\t"
-                    f"{NULL if points is None else str(points)}\t"
-                    f"{NULL if portal is None else str(portal)}\t{_STATUS_TEXT[status]}\n"
-                )
-            else:
-                append(
-                    (
-                        sid,
-                        unit_id,
-                        pk,
-                        _count(numerator),
-                        _count(denominator),
-                        points,
-                        portal,
-                        status.value,
-                    )
-                )
-        for unit_id, level in levels.items():
-            unit_given = given[unit_id]
-            if len(unit_given) == len(specs):
-                continue
-            append = by_unit[unit_id].append
-            for pk, _max, applicable_levels, _score in specs.values():
-                if pk not in unit_given:
-                    status = (
-                        ValueStatus.NO_DATA
-                        if level in applicable_levels
-                        else ValueStatus.NOT_APPLICABLE
-                    )
-                    append(
-                        f"{sid}\t{unit_id}\t{pk}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{status.value}\n"
-                        if copy
-                        else (sid, unit_id, pk, None, None, None, None, status.value)
-                    )
         IndicatorValue.objects.filter(snapshot=snapshot).delete()
-        columns = [
-            "snapshot_id",
-            "unit_id",
-            "indicator_id",
-            "numerator",
-            "denominator",
-            "points",
-            "portal_points",
-            "status",
-        ]
-        values = [value for unit_id in sorted(by_unit) for value in by_unit[unit_id]]
-        if copy:
-            _copy_text(IndicatorValue, columns, "".join(values))
-        else:
-            _bulk_insert(IndicatorValue, columns, values)
+        with _value_writer() as write:
+            stored = _write_indicator_values(write, snapshot.pk, rows, indicators, levels)
         Snapshot.objects.filter(pk=snapshot.pk).update(is_stale=True)
-    return len(values)
+    return stored
+
+
+def _unit_of(row: IndicatorInput) -> int:
+    return row.unit_id
+
+
+_VALUE_COLUMNS = [
+    "snapshot_id",
+    "unit_id",
+    "indicator_id",
+    "numerator",
+    "denominator",
+    "points",
+    "portal_points",
+    "status",
+]
+# Rows per write of the PostgreSQL COPY: written while the next ones are scored, so that the
+# server stores a batch while Python builds the next (two cores work at once).
+COPY_BATCH = 5000
+
+
+@contextmanager
+def _value_writer() -> Iterator[Callable[[list], None]]:
+    """Yield write(batch) for IndicatorValue rows: COPY text on PostgreSQL, tuples on SQLite."""
+    if connection.vendor != "postgresql":
+        pending: list[tuple] = []
+        yield pending.extend
+        _bulk_insert(IndicatorValue, _VALUE_COLUMNS, pending)
+        return
+    table = _qn(IndicatorValue._meta.db_table)
+    column_list = ", ".join(_qn(c) for c in _VALUE_COLUMNS)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
+    ):
+        yield lambda batch: copy.write("".join(batch))
+
+
+def _write_indicator_values(
+    write: Callable[[list], None],
+    sid: int,
+    rows: list[IndicatorInput],
+    indicators: list[Indicator],
+    levels: dict[int, str],
+) -> int:
+    """Score rows sorted by unit and write them, filling what a unit lacks; return the count."""
+    # What the loop needs, looked up once: per indicator its id, maximum, levels and a
+    # scorer with the policy and threshold bound (scoring.indicator_points' rules).
+    specs = {
+        i.code: (
+            i.pk,
+            i.max_points,
+            frozenset(i.levels),
+            scoring.indicator_scorer(
+                max_points=i.max_points,
+                threshold=i.threshold,
+                zero_denominator_policy=i.zero_denominator_policy,
+            ),
+        )
+        for i in indicators
+    }
+    not_applicable = (None, scoring.ValueStatus.NOT_APPLICABLE)
+    # PostgreSQL gets tab-separated text built here: formatting each value once in an
+    # f-string is several times cheaper than psycopg's per-row write_row().
+    copy = connection.vendor == "postgresql"
+    batch: list = []
+    append = batch.append
+    stored = 0
+    unit_given: set[int] = set()
+    last_unit = level = None
+
+    def complete(unit_id: int, level: str, given: set[int]) -> None:
+        for pk, _max, applicable_levels, _score in specs.values():
+            if pk not in given:
+                status = (
+                    ValueStatus.NO_DATA
+                    if level in applicable_levels
+                    else ValueStatus.NOT_APPLICABLE
+                )
+                append(
+                    f"{sid}\t{unit_id}\t{pk}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{status.value}\n"
+                    if copy
+                    else (sid, unit_id, pk, None, None, None, None, status.value)
+                )
+
+    for row in rows:
+        unit_id = row.unit_id
+        if unit_id != last_unit:
+            if last_unit is not None and len(unit_given) < len(specs):
+                complete(last_unit, level, unit_given)
+            if len(batch) >= COPY_BATCH:
+                stored += len(batch)
+                write(batch)
+                batch.clear()
+            last_unit, level, unit_given = unit_id, levels[unit_id], set()
+        spec = specs.get(row.indicator_code)
+        if spec is None:
+            spec = specs.get(row.indicator_code.strip())
+            if spec is None:
+                raise ValueError(f"unknown indicator {row.indicator_code!r}")
+        pk, maximum, applicable_levels, score = spec
+        if pk in unit_given:
+            raise ValueError(f"unit {unit_id} indicator {row.indicator_code} given twice")
+        unit_given.add(pk)
+        numerator, denominator = row.numerator, row.denominator
+        points, status = (
+            score(numerator, denominator) if level in applicable_levels else not_applicable
+        )
+        portal = row.portal_points
+        if portal is not None:
+            portal = _points_or_none(
+                portal, limit=maximum, what=f"unit {unit_id} {row.indicator_code}"
+            )
+        if copy:
+            num = str(numerator) if type(numerator) is Decimal else _copy_count(numerator)
+            den = str(denominator) if type(denominator) is Decimal else _copy_count(denominator)
+            append(
+                f"{sid}\t{unit_id}\t{pk}\t{num}\t{den}\t"
+                f"{NULL if points is None else str(points)}\t"
+                f"{NULL if portal is None else str(portal)}\t{_STATUS_TEXT[status]}\n"
+            )
+        else:
+            append(
+                (
+                    sid,
+                    unit_id,
+                    pk,
+                    _count(numerator),
+                    _count(denominator),
+                    points,
+                    portal,
+                    status.value,
+                )
+            )
+    if last_unit is not None and len(unit_given) < len(specs):
+        complete(last_unit, level, unit_given)
+    if batch:
+        stored += len(batch)
+        write(batch)
+    return stored
 
 
 NULL = "\\N"  # COPY's text format for NULL

@@ -12,11 +12,13 @@ from __future__ import annotations
 import io
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.test import override_settings
 
 from indicators.models import Indicator
 from ingest import services
@@ -139,7 +141,12 @@ def bench_ingest(
         )
     result = None
     try:
-        with transaction.atomic():
+        # Uploaded files go to a throwaway folder: the rollback undoes the rows, not the files.
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-media-") as media,
+            override_settings(MEDIA_ROOT=media),
+            transaction.atomic(),
+        ):
             say(f"Creating {units} synthetic communes …")
             scope = _synthetic_units(units)
             names = list(scope.children.order_by("pk").values_list("name", flat=True))

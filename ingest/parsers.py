@@ -1542,7 +1542,7 @@ def gc_paused() -> Iterator[None]:
 
     Reading a national file keeps ~140,000 new container objects (rows, keys), none in a
     reference cycle; with the collector on, each batch of allocations makes it walk them
-    again, and its full passes walk every object of the process (a third of the parse
+    again, and its full passes walk every object of the process (a quarter of the parse
     time). Reference counting still frees everything as usual. Only the thread that turned
     the collector off turns it back on.
     """

@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from indicators import services
 from indicators.models import Indicator, IndicatorValue
 from indicators.scoring import quantize_points
 from indicators.services import IndicatorInput, snapshot_load_indicator_rows
-from tests.indicators.factories import make_snapshot
+from tests.indicators.factories import INDICATOR_MAX, make_snapshot
 from tests.units.factories import DistrictFactory, OldCommuneFactory, ProvinceFactory
 
 D = Decimal
@@ -77,3 +78,19 @@ def test_every_stored_value_follows_the_pure_rules(varied_framework):
         assert value.denominator == (None if den is None else D(str(den)))
         portal = row.portal_points if row else None
         assert value.portal_points == (None if portal is None else quantize_points(portal))
+
+
+def test_a_bad_row_after_batches_were_sent_stores_nothing(framework, monkeypatch):
+    monkeypatch.setattr(services, "COPY_BATCH", 10)  # PostgreSQL: several batches go first
+    province = ProvinceFactory()
+    units = sorted((DistrictFactory(parent=province) for _ in range(3)), key=lambda u: u.pk)
+    rows = [IndicatorInput(u.pk, code, 1, 2) for u in units for code in INDICATOR_MAX]
+    rows[-1] = IndicatorInput(units[-1].pk, rows[-1].indicator_code, -1, 2)
+    snapshot = make_snapshot(scope=province)
+
+    with pytest.raises(ValueError, match="negative count"):
+        snapshot_load_indicator_rows(snapshot=snapshot, rows=rows)
+
+    assert not IndicatorValue.objects.filter(snapshot=snapshot).exists()
+    rows[-1] = IndicatorInput(units[-1].pk, rows[-1].indicator_code, 1, 2)
+    assert snapshot_load_indicator_rows(snapshot=snapshot, rows=rows) == len(rows)
