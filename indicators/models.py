@@ -393,7 +393,27 @@ class Snapshot(models.Model):
         }
 
 
-class UnitScore(models.Model):
+class Movement:
+    """Change since the previous snapshot, for anything with ranking_total, rank and previous_*.
+
+    Shared by the stored `UnitScore` and the read model `selectors.LeaderboardRow`.
+    """
+
+    @property
+    def delta_total(self) -> Decimal | None:
+        if self.ranking_total is None or self.previous_total is None:
+            return None
+        return self.ranking_total - self.previous_total
+
+    @property
+    def delta_rank(self) -> int | None:
+        """Places gained since the previous snapshot (positive = moved up)."""
+        if self.rank is None or self.previous_rank is None:
+            return None
+        return self.previous_rank - self.rank
+
+
+class UnitScore(Movement, models.Model):
     """A unit's total, band, rank among its peers and movement in one snapshot."""
 
     snapshot = models.ForeignKey(
@@ -454,19 +474,6 @@ class UnitScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} @ {self.snapshot_id}: {self.ranking_total}"
-
-    @property
-    def delta_total(self) -> Decimal | None:
-        if self.ranking_total is None or self.previous_total is None:
-            return None
-        return self.ranking_total - self.previous_total
-
-    @property
-    def delta_rank(self) -> int | None:
-        """Places gained since the previous snapshot (positive = moved up)."""
-        if self.rank is None or self.previous_rank is None:
-            return None
-        return self.previous_rank - self.rank
 
 
 class GroupScore(models.Model):

@@ -19,6 +19,7 @@ from indicators.models import (
     GroupScore,
     IndicatorGroup,
     IndicatorValue,
+    Movement,
     Snapshot,
     SnapshotPeriod,
     SnapshotStatus,
@@ -60,7 +61,7 @@ class GroupCell:
 
 
 @dataclass(frozen=True, slots=True)
-class LeaderboardRow:
+class LeaderboardRow(Movement):
     """One unit of a published ranking, with everything a table, chart or export shows."""
 
     unit_id: int
@@ -88,19 +89,6 @@ class LeaderboardRow:
     def unit_code(self) -> str:
         """The unit's preferred code (GSO, else portal …), or an empty string."""
         return next((self.codes[s] for s in CODE_PREFERENCE if s in self.codes), "")
-
-    @property
-    def delta_total(self) -> Decimal | None:
-        if self.ranking_total is None or self.previous_total is None:
-            return None
-        return self.ranking_total - self.previous_total
-
-    @property
-    def delta_rank(self) -> int | None:
-        """Places gained since the previous snapshot (positive = moved up)."""
-        if self.rank is None or self.previous_rank is None:
-            return None
-        return self.previous_rank - self.rank
 
 
 def _groups_of(snapshot: Snapshot) -> list[IndicatorGroup]:
