@@ -675,7 +675,7 @@ def _recompute_combined(cursor, t: dict[str, str], peers: str, sid: int, conflic
 # What the recompute statements need from PostgreSQL's planner: each touches one snapshot's
 # rows (at most ~70,000), where compiling the plan to machine code (JIT: ~80 ms a statement
 # on the 2-core reference machine) and starting parallel workers cost more than they save.
-_RECOMPUTE_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+_RECOMPUTE_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0", "work_mem": "64MB"}
 
 
 @contextmanager

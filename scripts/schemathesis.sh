@@ -27,17 +27,7 @@ export MEDIA_ROOT="$WORK/media" SCOREBOARD_PRODUCTION=0 DEBUG=0
 # Generous limits: the fuzzer is one fast client.
 export API_THROTTLE_USER=100000/minute API_THROTTLE_ANON=100000/minute API_THROTTLE_UPLOADS=100000/minute
 
-if [[ "$DATABASE_URL" == postgres* ]]; then
-  name=${DATABASE_URL##*/}
-  "$PY" - "$DATABASE_URL" "$name" <<'EOF'
-import sys
-import psycopg
-base, name = sys.argv[1].rsplit("/", 1)[0] + "/postgres", sys.argv[2]
-with psycopg.connect(base, autocommit=True) as conn:
-    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-        conn.execute(f'CREATE DATABASE "{name}"')
-EOF
-fi
+"$PY" scripts/ensure_database.py "$DATABASE_URL"
 
 "$PY" manage.py migrate --noinput >/dev/null
 "$PY" manage.py setup_demo >/dev/null
