@@ -2,17 +2,16 @@
 
 Each builder takes the objects a view has already fetched (through its access hooks) and
 returns a dataclass the template renders as is. None of them sees the request. Every page
-costs a constant number of queries whatever the number of units: rows are the selector's
-`LeaderboardRow`s (built by `leaderboard_rows`, a faster twin of `selectors.leaderboard`),
-and searching, filtering, sorting, medians and neighbours are done in Python on rows already
-fetched. Every list of rows goes through `visible_rows`, the view's access hook, before
+costs a constant number of queries whatever the number of units: rows are the
+`LeaderboardRow`s of `selectors.leaderboard`, and searching, filtering, sorting, medians and
+neighbours are done in Python on rows already fetched. Every list of rows goes through `visible_rows`, the view's access hook, before
 anything is derived from it.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,10 +36,11 @@ from indicators.selectors import (
     LeaderboardRow,
     PeerSet,
     UnitBreakdown,
+    leaderboard,
     peer_sets,
     unit_breakdown,
 )
-from units.models import AdministrativeUnit, UnitCode, UnitLevel, valid_on_q
+from units.models import AdministrativeUnit, UnitCode, UnitLevel
 from units.selectors import UnitLineage, unit_ancestors, unit_lineage, unit_search
 from units.text import fold, fold_name, vietnamese_sort_key
 
@@ -66,113 +66,6 @@ LEVEL_ORDER = [
 def all_rows(snapshot: Snapshot, rows: list) -> list:
     """Let every row through (the default access hook)."""
     return rows
-
-
-def leaderboard_rows(
-    *, snapshot: Snapshot, peer_key: str | None = None, unit_ids: Sequence[int] | None = None
-) -> list[LeaderboardRow]:
-    """Return the rows of `selectors.leaderboard`, built from values() in 5 queries.
-
-    The same rows in the same order (tests/indicators/test_views.py compares the two), but
-    without a model instance per unit and per group: a national snapshot (3,400 units,
-    24,000 group scores) takes a fifth of the time. unit_ids narrows it to some units.
-    """
-    scores = UnitScore.objects.filter(snapshot=snapshot)
-    if peer_key is not None:
-        scores = scores.filter(peer_key=peer_key)
-    if unit_ids is not None:
-        scores = scores.filter(unit_id__in=list(unit_ids))
-    groups = list(
-        IndicatorGroup.objects.filter(framework_id=snapshot.framework_id).order_by("position")
-    )
-    # Labels resolved once, not per row (each is a lazy translation).
-    bands = {
-        b.pk: (b.code, str(b.label), b.is_confirmed)
-        for b in Band.objects.filter(framework_id=snapshot.framework_id)
-    }
-    no_band = (None, "", True)
-    figures: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for unit_id, group_id, *values in GroupScore.objects.filter(
-        snapshot=snapshot, unit_id__in=scores.values("unit_id")
-    ).values_list("unit_id", "group_id", "points", "official_points", "rank", "peer_count"):
-        figures[unit_id][group_id] = values
-    codes: dict[int, dict[str, str]] = defaultdict(dict)
-    for unit_id, scheme, code in (
-        UnitCode.objects.filter(valid_on_q(snapshot.as_of), unit_id__in=scores.values("unit_id"))
-        .order_by("unit_id", "scheme", "code")
-        .values_list("unit_id", "scheme", "code")
-    ):
-        codes[unit_id].setdefault(scheme, code)
-    cells = [(g.pk, g.code, g, _cell(g, None)) for g in groups]
-    columns = [
-        "unit_id", "unit__name", "unit__full_name", "unit__kind", "unit__level", "peer_key",
-        "rank", "peer_count", "total", "official_total", "ranking_total", "totals_disagree",
-        "band_id", "previous_total", "previous_rank", "has_indicator_values",
-    ]  # fmt: skip
-    ordered = scores.order_by(
-        "peer_key", F("rank").asc(nulls_last=True), "unit__sort_key", "unit_id"
-    ).values_list(*columns)
-    rows = []
-    for (unit_id, name, full_name, kind, level, key, rank, count, total, official, ranking,
-         disagree, band_id, previous_total, previous_rank, has_values) in ordered:  # fmt: skip
-        band_code, band_label, band_confirmed = bands.get(band_id, no_band)
-        own = figures.get(unit_id, {})
-        rows.append(
-            LeaderboardRow(
-                unit_id=unit_id,
-                unit_name=name,
-                unit_full_name=full_name,
-                unit_short_label=_short_label(name, full_name, kind),
-                unit_level=level,
-                codes=codes.get(unit_id, {}),
-                peer_key=key,
-                rank=rank,
-                peer_count=count,
-                total=total,
-                official_total=official,
-                ranking_total=ranking,
-                totals_disagree=disagree,
-                band_code=band_code,
-                band_label=band_label,
-                band_is_confirmed=band_confirmed,
-                groups={
-                    code: _cell(group, own[pk]) if pk in own else empty
-                    for pk, code, group, empty in cells
-                },
-                previous_total=previous_total,
-                previous_rank=previous_rank,
-                has_indicator_values=has_values,
-            )
-        )
-    return rows
-
-
-class _Named:
-    """The three fields `AdministrativeUnit.short_label` reads, without a model instance."""
-
-    __slots__ = ("name", "full_name", "kind")
-
-    def __init__(self, name: str, full_name: str, kind: str):
-        self.name, self.full_name, self.kind = name, full_name, kind
-
-
-def _short_label(name: str, full_name: str, kind: str) -> str:
-    return AdministrativeUnit.short_label.fget(_Named(name, full_name, kind))
-
-
-def _cell(group: IndicatorGroup, values: tuple | None) -> GroupCell:
-    points, official, rank, count = values or (None, None, None, None)
-    return GroupCell(
-        code=group.code,
-        name=group.name,
-        max_points=group.max_points,
-        points=points,
-        official_points=official,
-        rank=rank,
-        peer_count=count,
-        is_combined=group.is_combined,
-        is_confirmed=group.is_confirmed,
-    )
 
 
 # --- Rows -----------------------------------------------------------------------------------
@@ -410,9 +303,7 @@ def leaderboard_page(
         page.peer_set = by_key[peers]
     elif peers != "all" and not words and page.peer_sets:
         page.peer_set = page.peer_sets[0]
-    rows = leaderboard_rows(
-        snapshot=snapshot, peer_key=page.peer_set.key if page.peer_set else None
-    )
+    rows = leaderboard(snapshot=snapshot, peer_key=page.peer_set.key if page.peer_set else None)
     rows = visible_rows(snapshot, rows)
     if page.peer_set is None:
         # Every peer set at once: broadest table first, as the tabs are ordered.
@@ -754,7 +645,7 @@ def unit_page(
     all_groups, page.bands = _frameworks_parts(chosen)
     page.breakdown = unit_breakdown(snapshot=chosen, unit=unit)
     peers = _board_rows(
-        visible_rows(chosen, leaderboard_rows(snapshot=chosen, peer_key=page.score.peer_key))
+        visible_rows(chosen, leaderboard(snapshot=chosen, peer_key=page.score.peer_key))
     )
     five_codes = {g.code: g.five_group_code for g in all_groups}
     shown = _shown_breakdown_groups(page.breakdown.groups, five_codes)
@@ -839,7 +730,7 @@ def children_boards(
     boards = []
     sets = [p for p in _sorted_peer_sets(peer_sets(snapshot=snapshot)) if p.parent_id == unit.pk]
     for peer_set in sets:  # one per child level: districts, communes, departments
-        rows = visible_rows(snapshot, leaderboard_rows(snapshot=snapshot, peer_key=peer_set.key))
+        rows = visible_rows(snapshot, leaderboard(snapshot=snapshot, peer_key=peer_set.key))
         board = _board_rows(rows)
         boards.append(ChildBoard(peer_set, board[:limit], len(board) > limit))
     return boards

@@ -479,6 +479,10 @@ class UnitScore(Movement, models.Model):
 class GroupScore(models.Model):
     """A unit's points in one group (or combined block) of one snapshot, with its peer rank."""
 
+    # No surrogate id: the unique (snapshot, unit, group) index is the key, and every
+    # index more is paid on each of a national upload's ~23,500 rows (docs/PERFORMANCE.md).
+    pk = models.CompositePrimaryKey("snapshot", "unit", "group")
+
     snapshot = models.ForeignKey(
         Snapshot,
         verbose_name=_("snapshot"),
@@ -535,6 +539,10 @@ class GroupScore(models.Model):
 
 class IndicatorValue(models.Model):
     """A unit's numerator, denominator and points for one indicator in one snapshot."""
+
+    # No surrogate id: the unique (snapshot, unit, indicator) index is the key. The id's own
+    # index cost a third of storing a national upload's 70,455 values (docs/PERFORMANCE.md).
+    pk = models.CompositePrimaryKey("snapshot", "unit", "indicator")
 
     snapshot = models.ForeignKey(
         Snapshot,

@@ -38,6 +38,7 @@ from indicators.models import (
     UnitScore,
     ValueStatus,
 )
+from indicators.selectors import snapshot_previous_published
 from units.models import AdministrativeUnit
 from units.selectors import peer_keys
 
@@ -742,18 +743,8 @@ def _copy_escape(text: str) -> str:
 
 
 def _previous_published(snapshot: Snapshot) -> int | None:
-    """The latest published snapshot of the same scope and period type before this one."""
-    return (
-        Snapshot.objects.filter(
-            scope_id=snapshot.scope_id,
-            period=snapshot.period,
-            status=SnapshotStatus.PUBLISHED,
-            as_of__lt=snapshot.as_of,
-        )
-        .order_by("-as_of")
-        .values_list("id", flat=True)
-        .first()
-    )
+    previous = snapshot_previous_published(snapshot)
+    return previous.pk if previous else None
 
 
 def _refresh_movement(snapshot: Snapshot, *, force: bool = False) -> None:

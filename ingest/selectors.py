@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from indicators.models import GroupScore, Snapshot, SnapshotStatus, UnitScore
+from indicators.models import GroupScore, Snapshot, UnitScore
+from indicators.selectors import snapshot_previous_published
 from ingest.models import Upload
 
 JUMP_LIMIT = 5  # how many of the biggest rises and falls the preview lists
@@ -82,21 +83,6 @@ class Preview:
         return [r for r in self.rows if r.totals_disagree]
 
 
-def _previous_for(draft: Snapshot) -> Snapshot | None:
-    # The published snapshot this draft would replace (same date: a correction) or follow.
-    return (
-        Snapshot.objects.filter(
-            scope_id=draft.scope_id,
-            period=draft.period,
-            status=SnapshotStatus.PUBLISHED,
-            as_of__lte=draft.as_of,
-        )
-        .exclude(pk=draft.pk)
-        .order_by("-as_of", "-revision")
-        .first()
-    )
-
-
 def _scores(snapshot_id: int) -> dict[int, UnitScore]:
     rows = UnitScore.objects.filter(snapshot_id=snapshot_id).select_related("unit", "band")
     return {s.unit_id: s for s in rows}
@@ -116,7 +102,8 @@ def upload_preview(*, upload: Upload) -> Preview | None:
     if upload.snapshot_id is None:
         return None
     draft = Snapshot.objects.select_related("scope").get(pk=upload.snapshot_id)
-    previous = _previous_for(draft)
+    # The published snapshot this draft would replace (same date: a correction) or follow.
+    previous = snapshot_previous_published(draft, same_date=True)
     new_scores = _scores(draft.pk)
     new_groups = _groups(draft.pk)
     old_scores = _scores(previous.pk) if previous else {}

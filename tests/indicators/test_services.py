@@ -7,7 +7,11 @@ import pytest
 
 from indicators import services
 from indicators.models import GroupScore, IndicatorValue, Snapshot, UnitScore
-from indicators.selectors import leaderboard, snapshot_latest_published
+from indicators.selectors import (
+    leaderboard,
+    snapshot_latest_published,
+    snapshot_previous_published,
+)
 from indicators.services import (
     GroupInput,
     IndicatorInput,
@@ -388,6 +392,22 @@ def test_movement_ignores_drafts_and_other_period_types(districts):
     _published(scope, {unit: 70}, as_of=datetime.date(2025, 5, 13), period="month")
     current = _published(scope, {unit: 92}, as_of=datetime.date(2025, 5, 20))
     assert _score(current, unit).previous_total is None
+
+
+def test_previous_published_is_strictly_earlier_unless_a_same_date_revision_is_asked_for(
+    districts,
+):
+    scope, unit = districts[0].parent, districts[0]
+    may_13 = _published(scope, {unit: 90}, as_of=datetime.date(2025, 5, 13))
+    may_20 = _published(scope, {unit: 92}, as_of=datetime.date(2025, 5, 20))
+    correction = make_snapshot(scope=scope, as_of=datetime.date(2025, 5, 20))
+
+    # Movement: the last published date before; a preview: the revision it would replace.
+    assert snapshot_previous_published(correction) == may_13
+    assert snapshot_previous_published(correction, same_date=True) == may_20
+    # A snapshot never follows itself.
+    assert snapshot_previous_published(may_20, same_date=True) == may_13
+    assert snapshot_previous_published(may_13) is None
 
 
 def test_publishing_a_correction_refreshes_the_next_snapshots_movement(districts):

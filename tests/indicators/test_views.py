@@ -447,19 +447,23 @@ def test_static_files_are_local(admin_client, board):
 # --- Read models ------------------------------------------------------------------------------
 
 
-def test_lean_rows_equal_the_selectors(board):
-    from indicators import dashboard
+def test_leaderboard_narrows_by_peer_set_and_units_at_constant_queries(
+    board, django_assert_num_queries
+):
     from indicators.selectors import leaderboard
 
-    for snapshot in board.snapshots + board.ward_snapshots:
-        assert dashboard.leaderboard_rows(snapshot=snapshot) == leaderboard(snapshot=snapshot)
-    key = f"{board.binh_duong.pk}:district"
     latest = board.snapshots[-1]
-    assert dashboard.leaderboard_rows(snapshot=latest, peer_key=key) == leaderboard(
-        snapshot=latest, peer_key=key
-    )
-    some = dashboard.leaderboard_rows(snapshot=latest, unit_ids=[board.di_an.pk])
+    key = f"{board.binh_duong.pk}:district"
+    with django_assert_num_queries(4):
+        everything = leaderboard(snapshot=latest)
+    with django_assert_num_queries(4):
+        peers = leaderboard(snapshot=latest, peer_key=key)
+    assert peers == [r for r in everything if r.peer_key == key]
+    assert [r.rank for r in peers] == sorted(r.rank for r in peers)
+    some = leaderboard(snapshot=latest, unit_ids=[board.di_an.pk])
     assert [r.unit_id for r in some] == [board.di_an.pk]
+    assert some[0] == next(r for r in everything if r.unit_id == board.di_an.pk)
+    assert some[0].unit_short_label == "TP. Dĩ An"
 
 
 def test_national_snapshot(admin_client, framework):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ingest.bench import NATIONAL_COMMUNES, bench_ingest
+from ingest.bench import COPY_SAMPLES, NATIONAL_COMMUNES, bench_ingest
 
 
 class Command(BaseCommand):
@@ -24,7 +24,8 @@ class Command(BaseCommand):
             f"ingest (parse+validate+publish), median of {repeat}: {result.ingest:.3f} s"
         )
         self.stdout.write(
-            f"PostgreSQL COPY of the same rows, median of {repeat}: {result.copy:.3f} s"
+            f"PostgreSQL COPY of the same rows into a bare table, median of {repeat} "
+            f"(each the median of {COPY_SAMPLES}): {result.copy:.3f} s"
         )
         self.stdout.write(
             f"COPY of as many scored values into the values table alone, median of {repeat}: "
