@@ -25,6 +25,10 @@ def test_bench_publishes_every_round_and_rolls_back(framework, settings):
     assert lines[-1].startswith("ingest/copy ratio: ")
     assert float(lines[-1].split(": ")[1]) > 0
     assert "rows: 840 (40 units × 21 indicators)" in lines
+    # Two counted rounds after a warm-up, each with the storage floor beside it.
+    assert sum(line.startswith("  round ") for line in lines) == 2
+    assert any(line.startswith("  warm-up: ") for line in lines)
+    assert any("values table alone" in line and "× the bare COPY" in line for line in lines)
     assert AdministrativeUnit.objects.count() == units_before
     assert not Upload.objects.exists() and not Snapshot.objects.exists()
     # The uploaded files went to a throwaway folder, not to MEDIA_ROOT.
