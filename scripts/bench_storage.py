@@ -7,7 +7,8 @@ This script asks the question underneath: with the parsing, validation and scori
 away, how much does merely writing 3,355 units × 21 indicator values cost in each layout the
 values table could have? Each layout gets two snapshots (the second lands in a table that
 already holds one) and a commit, in throwaway tables of a scratch schema dropped at the end.
-Figures are medians of ROUNDS runs and ratios to the bare CSV COPY of the same run.
+Figures are medians of ROUNDS runs and ratios to the bare CSV COPY of the same run. The last
+line times a sketch of the plan in docs/PERFORMANCE.md (see SKETCH_LOAD).
 """
 
 import random
@@ -89,9 +90,61 @@ def _data(kind: str, snapshot: int, rng: random.Random) -> str:
     return "".join(lines)
 
 
+SKETCH = "plan sketch: typed staging COPY + one statement into per-unit rows"
+# docs/PERFORMANCE.md's plan, steps 1-3, reduced to their core: PostgreSQL's COPY parses the
+# numbers (a file it rejects would go to the Python parser), then one statement matches
+# units by name, scores linearly, sums groups, totals, ranks and writes one row per unit.
+# Not the product's rules in full (thresholds, statuses, levels, official totals): a floor.
+SKETCH_SETUP = """
+CREATE TABLE wide (snapshot_id bigint NOT NULL, unit_id bigint NOT NULL,
+  numerators numeric[] NOT NULL, denominators numeric[] NOT NULL, points numeric[] NOT NULL,
+  group_points numeric[] NOT NULL, total numeric, rank int, peer_count int,
+  PRIMARY KEY (snapshot_id, unit_id));
+CREATE TABLE names (name text PRIMARY KEY, unit_id bigint NOT NULL);
+INSERT INTO names SELECT 'Xã đo ' || lpad(u::text, 5, '0'), u FROM generate_series(1, {units}) u;
+CREATE TABLE indicators (code text PRIMARY KEY, position int NOT NULL, group_number int NOT NULL,
+  max_points numeric NOT NULL);
+INSERT INTO indicators SELECT i::text, i, (i - 1) / 4 + 1, 5 FROM generate_series(1, {indicators}) i;
+ANALYZE names; ANALYZE indicators;
+"""
+SKETCH_LOAD = """
+INSERT INTO wide SELECT %s, unit_id, numerators, denominators, points, group_points, total,
+  RANK() OVER (ORDER BY total DESC), COUNT(*) OVER ()
+FROM (
+  SELECT unit_id, array_agg(numerator ORDER BY position) AS numerators,
+    array_agg(denominator ORDER BY position) AS denominators,
+    array_agg(points ORDER BY position) AS points,
+    ARRAY[{groups}] AS group_points, round(sum(points), 2) AS total
+  FROM (
+    SELECT n.unit_id, i.position, i.group_number, s.numerator, s.denominator,
+      CASE WHEN s.denominator = 0 THEN i.max_points
+           ELSE round(i.max_points * s.numerator / s.denominator, 2) END AS points
+    FROM staging s JOIN names n ON n.name = s.unit JOIN indicators i ON i.code = s.indicator
+  ) scored GROUP BY unit_id
+) per_unit
+"""
+
+
+def _sketch_once(conn: psycopg.Connection, data: str, snapshot: int) -> float:
+    groups = ", ".join(
+        f"sum(points) FILTER (WHERE group_number = {g})" for g in range(1, INDICATORS // 4 + 2)
+    )
+    started = time.perf_counter()
+    conn.execute("SET LOCAL jit = off")
+    conn.execute(
+        "CREATE TEMP TABLE staging (unit text, indicator text, numerator numeric, "
+        "denominator numeric, bonus numeric) ON COMMIT DROP"
+    )
+    with conn.cursor().copy("COPY staging FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(data)
+    conn.execute(SKETCH_LOAD.format(groups=groups), [snapshot])
+    conn.commit()
+    return time.perf_counter() - started
+
+
 def main(url: str) -> None:
     rng = random.Random(766)
-    timings: dict[str, list[float]] = {name: [] for name in LAYOUTS}
+    timings: dict[str, list[float]] = {name: [] for name in [*LAYOUTS, SKETCH]}
     with psycopg.connect(url) as conn:
         conn.execute("DROP SCHEMA IF EXISTS bench_storage CASCADE")
         conn.execute("CREATE SCHEMA bench_storage")
@@ -116,6 +169,12 @@ def main(url: str) -> None:
                         conn.commit()
                         elapsed = time.perf_counter() - started
                     timings[name].append(elapsed)  # the second snapshot's
+                conn.execute("DROP TABLE IF EXISTS wide, names, indicators")
+                conn.execute(SKETCH_SETUP.format(units=UNITS, indicators=INDICATORS))
+                conn.commit()
+                for snapshot in (1, 2):
+                    elapsed = _sketch_once(conn, _data("csv", snapshot, rng), snapshot)
+                timings[SKETCH].append(elapsed)
         finally:
             conn.rollback()
             conn.execute("DROP SCHEMA bench_storage CASCADE")
