@@ -675,7 +675,8 @@ def _recompute_combined(cursor, t: dict[str, str], peers: str, sid: int, conflic
 
 # What the recompute statements need from PostgreSQL's planner: each touches one snapshot's
 # rows (at most ~70,000), where compiling the plan to machine code (JIT: ~80 ms a statement
-# on the 2-core reference machine) and starting parallel workers cost more than they save.
+# on the 2-core reference machine) and starting parallel workers cost more than they save,
+# and where sorting the values by unit spills to disk at the default 4 MB of work memory.
 _RECOMPUTE_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0", "work_mem": "64MB"}
 
 

@@ -142,9 +142,8 @@ def _store_once(scope: AdministrativeUnit, unit_ids: list[int], round_number: in
             f"COPY {IndicatorValue._meta.db_table} ({columns}) FROM STDIN"
         ) as copy:
             copy.write(text)
-        elapsed = time.perf_counter() - started
-    _check_deferred_constraints()
-    return elapsed
+        # The reference triggers run at the end of the COPY statement: counted.
+        return time.perf_counter() - started
 
 
 def _ingest_once(data: bytes, scope: AdministrativeUnit, day: int) -> float:

@@ -137,8 +137,10 @@ def _sketch_once(conn: psycopg.Connection, data: str, snapshot: int) -> float:
     )
     with conn.cursor().copy("COPY staging FROM STDIN WITH (FORMAT csv)") as copy:
         copy.write(data)
-    conn.execute(SKETCH_LOAD.format(groups=groups), [snapshot])
+    written = conn.execute(SKETCH_LOAD.format(groups=groups), [snapshot]).rowcount
     conn.commit()
+    if written != UNITS:  # every row matched its unit and indicator, or the time means nothing
+        raise RuntimeError(f"the sketch wrote {written} units, not {UNITS}")
     return time.perf_counter() - started
 
 
