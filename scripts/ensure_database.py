@@ -27,4 +27,7 @@ def ensure_database(url: str) -> None:
 
 
 if __name__ == "__main__":
-    ensure_database(sys.argv[1])
+    try:
+        ensure_database(sys.argv[1])
+    except psycopg.OperationalError as exc:
+        sys.exit(f"Cannot reach PostgreSQL for {sys.argv[1]}: {exc}".strip())
