@@ -4,8 +4,8 @@ Each builder takes the objects a view has already fetched (through its access ho
 returns a dataclass the template renders as is. None of them sees the request. Every page
 costs a constant number of queries whatever the number of units: rows are the
 `LeaderboardRow`s of `selectors.leaderboard`, and searching, filtering, sorting, medians and
-neighbours are done in Python on rows already fetched. Every list of rows goes through `visible_rows`, the view's access hook, before
-anything is derived from it.
+neighbours are done in Python on rows already fetched. Every list of rows goes through
+`visible_rows`, the view's access hook, before anything is derived from it.
 """
 
 from __future__ import annotations
