@@ -23,6 +23,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Protocol
 
+import numpy as np
+
 TWO_PLACES = Decimal("0.01")
 DISAGREEMENT_TOLERANCE = Decimal("0.02")
 ZERO = Decimal("0.00")
@@ -189,6 +191,65 @@ def indicator_scorer(
         return raw.quantize(TWO_PLACES, ROUND_HALF_UP), ok
 
     return score
+
+
+# Status codes of `indicator_points_array`: positions in this tuple.
+STATUS_ORDER: tuple[ValueStatus, ...] = tuple(ValueStatus)
+NO_POINTS = -1  # in the cents of `indicator_points_array`: the value has no points
+
+
+def indicator_points_array(
+    numerators: np.ndarray,
+    denominators: np.ndarray,
+    *,
+    max_points: Number,
+    threshold: Number | None = None,
+    zero_denominator_policy: str = ZeroDenominatorPolicy.FULL,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Score many values of one indicator at once: (points in cents, status codes).
+
+    The rules and the rounding of `indicator_points` (which stays the reference; the tests
+    compare both), in exact integer arithmetic: rounding half up of max × num / den to cents
+    is ⌊(2 · max¢ · num + den) / (2 · den)⌋. Counts must be whole and 0 ≤ count < 10⁹, which
+    keeps every product inside 64 bits; a cent of NO_POINTS means None, a status code indexes
+    STATUS_ORDER. For the national table's 70,000 values this is milliseconds where the
+    Decimal path takes a third of a second.
+    """
+    num = np.asarray(numerators, dtype=np.int64)
+    den = np.asarray(denominators, dtype=np.int64)
+    if num.size and (num.min() < 0 or den.min() < 0 or max(num.max(), den.max()) >= 10**9):
+        raise ValueError("vectorised scoring takes whole counts from 0 to 999,999,999")
+    maximum = quantize_points(Decimal(max_points))
+    if maximum != Decimal(max_points) or not 0 <= maximum <= HUNDRED:
+        raise ValueError(f"maximum {max_points} must have at most two decimals")
+    max_cents = int(maximum * 100)
+    safe_den = np.where(den == 0, 1, den)
+    if threshold is None:
+        full = num >= den
+        cents = (2 * max_cents * num + safe_den) // (2 * safe_den)
+    else:
+        t = Decimal(threshold)
+        if not _ZERO < t <= _ONE or t != t.quantize(Decimal("0.0001")):
+            raise ValueError(
+                f"threshold must be in (0, 1] with at most 4 decimals, got {threshold}"
+            )
+        t_units = int(t * 10000)
+        scaled = safe_den * t_units
+        full = num * 10000 >= den * t_units
+        cents = (2 * max_cents * num * 10000 + scaled) // (2 * scaled)
+    cents = np.where(full, max_cents, np.minimum(cents, max_cents))
+    status = np.full(num.shape, STATUS_ORDER.index(ValueStatus.OK), dtype=np.int8)
+    zero = den == 0
+    if zero.any():
+        policy = ZeroDenominatorPolicy(zero_denominator_policy)
+        zero_cents, zero_status = {
+            ZeroDenominatorPolicy.FULL: (max_cents, ValueStatus.ZERO_DENOMINATOR_FULL),
+            ZeroDenominatorPolicy.ZERO: (0, ValueStatus.ZERO_DENOMINATOR_ZERO),
+            ZeroDenominatorPolicy.NOT_APPLICABLE: (NO_POINTS, ValueStatus.NOT_APPLICABLE),
+        }[policy]
+        cents = np.where(zero, zero_cents, cents)
+        status[zero] = STATUS_ORDER.index(zero_status)
+    return cents.astype(np.int64), status
 
 
 def group_points(results: Iterable[IndicatorResult]) -> Decimal | None:

@@ -1319,7 +1319,7 @@ class _IndicatorParser(_RowParser):
         self.numerator_col = columns["numerator"]
         self.denominator_col = columns["denominator"]
         self.portal_col = columns.get("portal_points")
-        self.known = {_indicator_key(i): i for i in indicators}
+        self.known = indicator_keys(indicators)
         self.known_list = ", ".join(indicators)
         self.seen: dict[tuple[str, str], int] = {}
 
@@ -1405,19 +1405,10 @@ class _IndicatorParser(_RowParser):
                 full(number, cells)
 
     def _fast_unit(self, raw_name: str, raw_code: str) -> tuple[str | None, str | None, str] | None:
-        """(name, code, duplicate key) of a unit text that `row` would take without an issue."""
-        name, code = _text(raw_name), _text(raw_code)
-        if not name and not code:
-            return None
-        if not code and name and len(name) <= 20 and _fold(name) in _SUMMARY_LABELS:
-            return None
-        return name, code, ("code:" + code.casefold()) if code else ("name:" + _fold_name(name))
+        return plain_unit(raw_name, raw_code)
 
     def _fast_indicator(self, raw: str) -> str | None:
-        """The canonical id of a known indicator text, else None."""
-        if _blank(raw):
-            return None
-        return self.known.get(_indicator_key(_indicator_text(raw)))
+        return plain_indicator(raw, self.known)
 
     def row(self, number: int, cells: list) -> None:
         name, code = self.unit(cells)
@@ -1557,6 +1548,51 @@ def gc_paused() -> Iterator[None]:
 
 
 _UNSEEN = object()
+
+
+def plain_unit(raw_name: str, raw_code: str) -> tuple[str | None, str | None, str] | None:
+    """(name, code, duplicate key) of a unit text that the full path takes without an issue.
+
+    None for a blank unit or a summary row ("Tổng cộng"): only the full path may read those.
+    """
+    name, code = _text(raw_name), _text(raw_code)
+    if not name and not code:
+        return None
+    if not code and name and len(name) <= 20 and _fold(name) in _SUMMARY_LABELS:
+        return None
+    return name, code, ("code:" + code.casefold()) if code else ("name:" + _fold_name(name))
+
+
+def plain_indicator(raw: str, known: dict[str, str]) -> str | None:
+    """The canonical id of a known indicator text, else None (`known`: key → id)."""
+    if _blank(raw):
+        return None
+    return known.get(_indicator_key(_indicator_text(raw)))
+
+
+def indicator_keys(indicators: Iterable[str]) -> dict[str, str]:
+    """The look-up `plain_indicator` takes: every accepted spelling's key → canonical id."""
+    return {_indicator_key(i): i for i in indicators}
+
+
+def plain_indicator_header(cells: list[str]) -> dict[str, int] | None:
+    """Column index of each key when `cells` is an indicator header that needs no message.
+
+    That is: the full path would take this row as the header of an indicator table, every
+    cell names a known column, none twice, and the required columns are there. Anything
+    else (title rows above it, an ignored or repeated column) is None.
+    """
+    found = _find_header([(1, cells)], None, 0)
+    if found is None:
+        return None
+    kind, _position, columns, ignored, duplicates = found
+    if kind != "indicator" or ignored or duplicates:
+        return None
+    if not ({"unit_name", "unit_code"} & columns.keys()) or not (
+        {"indicator", "numerator", "denominator"} <= columns.keys()
+    ):
+        return None
+    return {key: column.index for key, column in columns.items()}
 
 
 def _fast_number(text: str, count: bool) -> Decimal | None:

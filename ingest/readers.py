@@ -86,6 +86,7 @@ class SheetRows:
     encoding: str | None = None
     delimiter: str | None = None
     sheet_names: list[str] = field(default_factory=list)
+    text: str | None = None  # CSV only: the decoded text the rows are read from
     close: Callable[[], None] = lambda: None  # stop reading early (ends the reader process)
 
 
@@ -130,6 +131,7 @@ def open_table(data: bytes, *, filename: str, sheet: str | None = None) -> Sheet
         rows=_csv_rows(text, delimiter),
         encoding=encoding,
         delimiter=delimiter,
+        text=text,
     )
 
 

@@ -210,7 +210,11 @@ def _draft_snapshot_from(validated: ValidatedTable, *, upload: Upload) -> Snapsh
         source_label=upload.original_filename,
         is_synthetic=validated.is_synthetic,
     )
-    if validated.kind == "indicator":
+    if validated.indicator_counts is not None:
+        snapshot_services.snapshot_load_indicator_counts(
+            snapshot=snapshot, counts=validated.indicator_counts
+        )
+    elif validated.kind == "indicator":
         snapshot_services.snapshot_load_indicator_rows(
             snapshot=snapshot, rows=validated.indicator_inputs
         )

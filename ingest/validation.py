@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
+import numpy as np
 from django.utils.translation import gettext as _
 
 from indicators.models import Framework
-from indicators.services import GroupInput, IndicatorInput
+from indicators.services import GroupInput, IndicatorCounts, IndicatorInput
+from ingest.columnar import PlainIndicatorTable, read_plain_indicator_table
 from ingest.parsers import (
     CellRef,
     Issue,
@@ -38,6 +41,8 @@ class ValidatedTable:
     warnings: list[Issue] = field(default_factory=list)
     group_inputs: list[GroupInput] = field(default_factory=list)
     indicator_inputs: list[IndicatorInput] = field(default_factory=list)
+    # Set instead of indicator_inputs when the file took the columnar short path.
+    indicator_counts: IndicatorCounts | None = None
     unit_ids: set[int] = field(default_factory=set)
     row_count: int = 0
     level: str | None = None
@@ -70,8 +75,64 @@ def validate_upload_bytes(
 ) -> ValidatedTable:
     """Parse and validate a file in one call (the CLI's dry run and the services use it)."""
     limits = framework_limits(framework) if framework is not None else {}
+    if framework is not None:
+        plain = read_plain_indicator_table(
+            data, filename=filename, sheet=sheet, known_indicators=limits["known_indicators"]
+        )
+        if plain is not None:
+            validated = validate_plain_table(
+                plain, scope=scope, as_of=as_of, indicator_count=len(limits["known_indicators"])
+            )
+            if validated is not None:
+                return validated
     table = parse_table(data, filename=filename, sheet=sheet, **limits)
     return validate_table(table, scope=scope, as_of=as_of, framework=framework)
+
+
+def validate_plain_table(
+    plain: PlainIndicatorTable,
+    *,
+    scope: AdministrativeUnit,
+    as_of: datetime.date,
+    indicator_count: int,
+) -> ValidatedTable | None:
+    """Validate a table read by the columnar short path, or None when it needs the full path.
+
+    The same checks as `validate_table` on distinct units rather than rows; it accepts the
+    file only where that function would find nothing to say — every unit known and given
+    once per indicator, every unit of the peer set present, every indicator given — so any
+    message comes from the full path.
+    """
+    pairs = [SimpleNamespace(unit_code=code, unit_name=name) for code, name in plain.units]
+    matches, level = _match_rows(pairs, scope=scope, as_of=as_of)
+    if level is None or not all(m.ok for m in matches):
+        return None
+    pair_units = np.asarray([m.unit.pk for m in matches], dtype=np.int64)
+    unit_ids = pair_units[plain.unit_index]
+    distinct = set(pair_units.tolist())
+    # Two spellings of one unit, a unit short of an indicator, a unit of the peer set left
+    # out: validate_table words each of them.
+    if plain.row_count != len(distinct) * indicator_count:
+        return None
+    if np.unique(unit_ids * indicator_count + plain.indicator_index).size != plain.row_count:
+        return None
+    expected = unit_descendants(scope=scope, as_of=as_of, level=level)
+    if set(expected.values_list("pk", flat=True)) != distinct:
+        return None
+    return ValidatedTable(
+        kind="indicator",
+        indicator_counts=IndicatorCounts(
+            unit_ids=unit_ids,
+            indicator_codes=plain.indicators,
+            indicator_index=plain.indicator_index,
+            numerators=plain.numerators,
+            denominators=plain.denominators,
+            portal_cents=plain.portal_cents,
+        ),
+        unit_ids=distinct,
+        row_count=plain.row_count,
+        level=level,
+    )
 
 
 def _issue(

@@ -3,10 +3,11 @@
 import random
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from indicators import services
-from indicators.models import Indicator, IndicatorValue
+from indicators.models import Indicator, IndicatorValue, ValueStatus
 from indicators.scoring import quantize_points
 from indicators.services import IndicatorInput, snapshot_load_indicator_rows
 from tests.indicators.factories import INDICATOR_MAX, make_snapshot
@@ -94,3 +95,90 @@ def test_a_bad_row_after_batches_were_sent_stores_nothing(framework, monkeypatch
     assert not IndicatorValue.objects.filter(snapshot=snapshot).exists()
     rows[-1] = IndicatorInput(units[-1].pk, rows[-1].indicator_code, 1, 2)
     assert snapshot_load_indicator_rows(snapshot=snapshot, rows=rows) == len(rows)
+
+
+def _stored(snapshot) -> list[tuple]:
+    return list(
+        IndicatorValue.objects.filter(snapshot=snapshot)
+        .order_by("unit_id", "indicator_id")
+        .values_list(
+            "unit_id",
+            "indicator_id",
+            "numerator",
+            "denominator",
+            "points",
+            "portal_points",
+            "status",
+        )
+    )
+
+
+def test_columns_load_exactly_what_rows_load(varied_framework):
+    """The columnar loader (plain files) and the row loader store the same values."""
+    province = ProvinceFactory()
+    districts = [DistrictFactory(parent=province) for _ in range(4)]
+    units = districts + [OldCommuneFactory(parent=districts[0]) for _ in range(3)]
+    rnd = random.Random(11)
+    given = []  # (unit id, code, numerator, denominator, portal cents)
+    for u, unit in enumerate(units):
+        for n, indicator in enumerate(varied_framework):
+            if (u + n) % 7 == 0:
+                continue  # not in the file: no data, or not applicable
+            den = rnd.choice([0, 0, 1, 3, 16, 100, 5105, rnd.randint(0, 10**6)])
+            num = rnd.randint(0, den)
+            portal = rnd.randint(0, int(indicator.max_points * 100)) if n % 3 == 0 else -1
+            given.append((unit.pk, indicator.code, num, den, portal))
+    rnd.shuffle(given)
+    codes = list(dict.fromkeys(code for _u, code, *_rest in given))
+    by_rows, by_columns = make_snapshot(scope=province), make_snapshot(scope=province)
+
+    stored_rows = snapshot_load_indicator_rows(
+        snapshot=by_rows,
+        rows=[
+            IndicatorInput(u, code, num, den, None if p < 0 else D(p).scaleb(-2))
+            for u, code, num, den, p in given
+        ],
+    )
+    stored_columns = services.snapshot_load_indicator_counts(
+        snapshot=by_columns,
+        counts=services.IndicatorCounts(
+            unit_ids=np.array([g[0] for g in given]),
+            indicator_codes=codes,
+            indicator_index=np.array([codes.index(g[1]) for g in given]),
+            numerators=np.array([g[2] for g in given]),
+            denominators=np.array([g[3] for g in given]),
+            portal_cents=np.array([g[4] for g in given]),
+        ),
+    )
+
+    assert stored_columns == stored_rows == len(units) * len(varied_framework)
+    assert _stored(by_columns) == _stored(by_rows)
+    statuses = {row[-1] for row in _stored(by_columns)}
+    assert statuses == {s.value for s in ValueStatus}  # every case was exercised
+
+
+def test_columns_with_a_bad_value_store_nothing(framework):
+    province = ProvinceFactory()
+    unit = DistrictFactory(parent=province)
+    codes = list(INDICATOR_MAX)
+    snapshot = make_snapshot(scope=province)
+    counts = services.IndicatorCounts(
+        unit_ids=np.array([unit.pk] * len(codes)),
+        indicator_codes=codes,
+        indicator_index=np.arange(len(codes)),
+        numerators=np.ones(len(codes), dtype=np.int64),
+        denominators=np.full(len(codes), 2, dtype=np.int64),
+        portal_cents=np.array([*[-1] * (len(codes) - 1), 10_000]),  # 100 points: above max
+    )
+    with pytest.raises(ValueError, match="portal points"):
+        services.snapshot_load_indicator_counts(snapshot=snapshot, counts=counts)
+    assert not IndicatorValue.objects.filter(snapshot=snapshot).exists()
+    twice = services.IndicatorCounts(
+        unit_ids=np.array([unit.pk, unit.pk]),
+        indicator_codes=codes[:1],
+        indicator_index=np.array([0, 0]),
+        numerators=np.array([1, 1]),
+        denominators=np.array([2, 2]),
+    )
+    with pytest.raises(ValueError, match="twice"):
+        services.snapshot_load_indicator_counts(snapshot=snapshot, counts=twice)

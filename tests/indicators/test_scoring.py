@@ -2,11 +2,14 @@
 
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from indicators.scoring import (
+    NO_POINTS,
+    STATUS_ORDER,
     IndicatorResult,
     SimpleBand,
     ValueStatus,
@@ -16,6 +19,7 @@ from indicators.scoring import (
     group_band_for,
     group_points,
     indicator_points,
+    indicator_points_array,
     indicator_scorer,
     quantize_points,
     ranking_total,
@@ -307,3 +311,76 @@ def test_scorer_rejects_what_indicator_points_rejects():
         indicator_scorer(max_points=6, threshold=D("1.5"))(1, 10)
     # Like indicator_points, a bad threshold only matters once a ratio is computed.
     assert indicator_scorer(max_points=6, threshold=D("1.5"))(None, 10)[1] == ValueStatus.NO_DATA
+
+
+# --- indicator_points_array: the columnar loader's form of indicator_points ---------------------
+
+whole_counts = st.integers(min_value=0, max_value=10**9 - 1)
+fine_maxima = st.decimals(min_value=D("0.01"), max_value=D("100"), places=2)
+fine_thresholds = st.none() | st.decimals(min_value=D("0.0001"), max_value=D("1"), places=4)
+
+
+def _as_results(cents, statuses) -> list[tuple[Decimal | None, ValueStatus]]:
+    return [
+        (None if c == NO_POINTS else D(int(c)).scaleb(-2), STATUS_ORDER[s])
+        for c, s in zip(cents.tolist(), statuses.tolist(), strict=True)
+    ]
+
+
+@given(
+    st.lists(st.tuples(whole_counts | st.sampled_from([0, 1, 7, 16]), whole_counts), max_size=40),
+    fine_maxima,
+    fine_thresholds,
+    policies,
+)
+def test_array_scoring_agrees_with_indicator_points(pairs, maximum, threshold, policy):
+    """Exact integer arithmetic gives the Decimal rules' points and statuses, value by value."""
+    numerators = np.array([n for n, _d in pairs], dtype=np.int64)
+    denominators = np.array([d for _n, d in pairs], dtype=np.int64)
+    cents, statuses = indicator_points_array(
+        numerators,
+        denominators,
+        max_points=maximum,
+        threshold=threshold,
+        zero_denominator_policy=policy,
+    )
+    expected = [
+        indicator_points(
+            n, d, max_points=maximum, threshold=threshold, zero_denominator_policy=policy
+        )
+        for n, d in pairs
+    ]
+    assert _as_results(cents, statuses) == [(e.points, e.status) for e in expected]
+
+
+@pytest.mark.parametrize("policy", ["full", "zero", "not_applicable"])
+@pytest.mark.parametrize("threshold", [None, D("0.8"), D("0.9"), D("1"), D("0.0001")])
+@pytest.mark.parametrize("maximum", [D("6"), D("2.50"), 20])
+def test_array_scoring_agrees_on_the_grid(policy, threshold, maximum):
+    whole = [c for c in GRID_COUNTS if isinstance(c, int)]
+    pairs = [(n, d) for n in whole for d in whole]
+    cents, statuses = indicator_points_array(
+        np.array([n for n, _ in pairs]),
+        np.array([d for _, d in pairs]),
+        max_points=maximum,
+        threshold=threshold,
+        zero_denominator_policy=policy,
+    )
+    expected = [
+        indicator_points(
+            n, d, max_points=maximum, threshold=threshold, zero_denominator_policy=policy
+        )
+        for n, d in pairs
+    ]
+    assert _as_results(cents, statuses) == [(e.points, e.status) for e in expected]
+
+
+def test_array_scoring_refuses_what_it_cannot_compute_exactly():
+    with pytest.raises(ValueError, match="whole counts"):
+        indicator_points_array(np.array([10**9]), np.array([10**9]), max_points=6)
+    with pytest.raises(ValueError, match="whole counts"):
+        indicator_points_array(np.array([-1]), np.array([10]), max_points=6)
+    with pytest.raises(ValueError, match="two decimals"):
+        indicator_points_array(np.array([1]), np.array([3]), max_points=D("2.005"))
+    with pytest.raises(ValueError, match="4 decimals"):
+        indicator_points_array(np.array([1]), np.array([3]), max_points=6, threshold=D("0.00005"))

@@ -1,0 +1,203 @@
+"""The short path of a plain indicator table: read and check it column by column.
+
+A national indicator table has ~70,000 rows that nearly always look alike: a header row, then
+one row per unit × indicator with a known unit, a known indicator id and two whole-number
+counts. Read row by row in Python (ingest.parsers), such a file costs several times what
+PostgreSQL needs to store it; read as columns by Arrow's C++ CSV reader and checked with
+vectorised operations, it costs a fraction (docs/PERFORMANCE.md).
+
+The row parser stays the single source of messages. This path takes a file only when every
+row is one the row parser takes without any issue (see `_IndicatorParser.run`, whose short
+path has the same conditions, and `ingest.parsers.plain_*`), and returns None as soon as it
+has a doubt — a title row, a blank count, a decimal, an unknown id, a duplicate, a workbook —
+so the caller runs the full path, which finds and words the problem. Stricter than needed is
+safe (the full path then accepts the file); laxer never is: `tests/ingest/test_columnar.py`
+runs every fixture through both paths and compares.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from indicators.scoring import NO_POINTS
+from ingest.parsers import indicator_keys, plain_indicator, plain_indicator_header, plain_unit
+from ingest.readers import OLE2_MAGIC, ZIP_MAGIC, ReadError, open_table
+
+# Counts of at most nine digits keep the integer arithmetic of the vectorised scoring
+# (indicators.scoring.indicator_points_array) inside 64 bits; larger ones take the full path.
+_PLAIN_COUNT = r"^[0-9]{1,9}$"
+# Portal points: blank, or up to 3 digits with at most 2 decimals after a comma or a point,
+# which the row parser reads as a decimal mark whatever the column ("19,2", "4", "5.25").
+_PLAIN_POINTS = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,2})?")
+
+
+@dataclass(frozen=True)
+class PlainIndicatorTable:
+    """An indicator table read as columns; row i names `units[unit_index[i]]`."""
+
+    units: list[tuple[str, str]]  # distinct (code, name) as the row parser cleans them
+    unit_index: np.ndarray
+    indicators: list[str]  # distinct canonical indicator ids
+    indicator_index: np.ndarray
+    numerators: np.ndarray  # int64
+    denominators: np.ndarray  # int64
+    portal_cents: np.ndarray | None  # int64 hundredths of a point; NO_POINTS where blank
+
+    @property
+    def row_count(self) -> int:
+        return len(self.numerators)
+
+
+def read_plain_indicator_table(
+    data: bytes, *, filename: str, sheet: str | None, known_indicators: Iterable[str]
+) -> PlainIndicatorTable | None:
+    """Read `data` as a plain indicator table, or return None for the full path to read it."""
+    # Workbooks are read by the row parser (in a sandboxed process); a named sheet too.
+    if sheet or data[:8].startswith((OLE2_MAGIC, ZIP_MAGIC)):
+        return None
+    try:
+        source = open_table(data, filename=filename)
+    except ReadError:
+        return None
+    try:
+        if source.format != "csv" or not source.text:
+            return None
+        return _read(source.text, source.delimiter, indicator_keys(known_indicators))
+    finally:
+        source.close()
+
+
+def _read(text: str, delimiter: str, known: dict[str, str]) -> PlainIndicatorTable | None:
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    if any("\n" in cell or "\r" in cell for cell in header):
+        return None
+    positions = plain_indicator_header(header)
+    if positions is None:
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    wanted = {key: names[index] for key, index in positions.items()}
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                include_columns=list(wanted.values()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:  # ragged rows, a broken quote …: the full path says which
+        return None
+    if table.num_rows == 0:
+        return None
+
+    def column(key: str) -> pa.Array:
+        return table.column(wanted[key]).combine_chunks()
+
+    numerators = _counts(column("numerator"))
+    denominators = _counts(column("denominator"))
+    if numerators is None or denominators is None or np.any(numerators > denominators):
+        return None
+    portal_cents = None
+    if "portal_points" in wanted:
+        portal_cents = _portal_cents(column("portal_points"))
+        if portal_cents is None:
+            return None
+    indicators = _indicators(column("indicator"), known)
+    if indicators is None:
+        return None
+    blank = pa.array([""] * table.num_rows, pa.string())
+    units = _units(
+        column("unit_name") if "unit_name" in wanted else blank,
+        column("unit_code") if "unit_code" in wanted else blank,
+    )
+    if units is None:
+        return None
+    canonical, indicator_index = indicators
+    pairs, unit_index, duplicate_keys = units
+    # One row per unit and indicator, where "unit" is what the row parser's duplicate check
+    # folds a name or code to.
+    row_keys = duplicate_keys[unit_index] * len(canonical) + indicator_index
+    if np.unique(row_keys).size != table.num_rows:
+        return None
+    return PlainIndicatorTable(
+        units=pairs,
+        unit_index=unit_index,
+        indicators=canonical,
+        indicator_index=indicator_index,
+        numerators=numerators,
+        denominators=denominators,
+        portal_cents=portal_cents,
+    )
+
+
+def _counts(values: pa.Array) -> np.ndarray | None:
+    if not pc.all(pc.match_substring_regex(values, _PLAIN_COUNT)).as_py():
+        return None
+    return values.cast(pa.int64()).to_numpy()
+
+
+def _portal_cents(values: pa.Array) -> np.ndarray | None:
+    """Each row's portal points in hundredths (NO_POINTS when blank); None if one is odd."""
+    encoded = values.dictionary_encode()
+    cents = []
+    for raw in encoded.dictionary.to_pylist():
+        text = raw.strip(" \t")
+        if not text:
+            cents.append(NO_POINTS)
+        elif _PLAIN_POINTS.fullmatch(text):
+            whole, _mark, fraction = text.replace(",", ".").partition(".")
+            cents.append(int(whole) * 100 + int(fraction.ljust(2, "0")))
+        else:
+            return None
+    return np.asarray(cents, dtype=np.int64)[encoded.indices.to_numpy()]
+
+
+def _indicators(values: pa.Array, known: dict[str, str]) -> tuple[list[str], np.ndarray] | None:
+    """Distinct canonical ids and each row's index into them; None if one is unknown."""
+    encoded = values.dictionary_encode()
+    canonical: dict[str, int] = {}
+    positions = []
+    for raw in encoded.dictionary.to_pylist():
+        code = plain_indicator(raw, known)
+        if code is None:
+            return None
+        positions.append(canonical.setdefault(code, len(canonical)))
+    return list(canonical), np.asarray(positions, dtype=np.int64)[encoded.indices.to_numpy()]
+
+
+def _units(
+    names: pa.Array, codes: pa.Array
+) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray] | None:
+    """Distinct (code, name) pairs, each row's index into them, and each pair's duplicate key."""
+    name_encoded, code_encoded = names.dictionary_encode(), codes.dictionary_encode()
+    name_texts = name_encoded.dictionary.to_pylist()
+    code_texts = code_encoded.dictionary.to_pylist()
+    pair_ids = name_encoded.indices.to_numpy().astype(np.int64) * len(code_texts) + (
+        code_encoded.indices.to_numpy()
+    )
+    distinct, unit_index = np.unique(pair_ids, return_inverse=True)
+    pairs: list[tuple[str, str]] = []
+    keys: dict[str, int] = {}
+    duplicate_keys = []
+    for pair_id in distinct.tolist():
+        plain = plain_unit(
+            name_texts[pair_id // len(code_texts)], code_texts[pair_id % len(code_texts)]
+        )
+        if plain is None:
+            return None
+        name, code, key = plain
+        pairs.append((code or "", name or ""))
+        duplicate_keys.append(keys.setdefault(key, len(keys)))
+    return pairs, unit_index, np.asarray(duplicate_keys, dtype=np.int64)
