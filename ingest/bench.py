@@ -24,6 +24,7 @@ from django.test import override_settings
 from indicators.models import Indicator, IndicatorValue
 from indicators.services import snapshot_create_draft
 from ingest import services
+from ingest.columnar import read_plain_indicator_table
 from ingest.models import UploadStatus
 from units.models import REFORM_2025, AdministrativeUnit, UnitKind
 
@@ -208,6 +209,15 @@ def bench_ingest(
             ingest_times, copy_times, store_times = [], [], []
             for round_number in range(repeat + 1):
                 data = _indicator_csv(names, indicators, seed=round_number)
+                if round_number == 0:
+                    plain = read_plain_indicator_table(
+                        data,
+                        filename="bench.csv",
+                        sheet=None,
+                        known_indicators=[code for code, _max in indicators],
+                    )
+                    path = "the columnar short path" if plain else "the row-by-row path"
+                    say(f"  the file is read by {path} (ingest/columnar.py)")
                 # The baseline is short (tens of ms) and so the noisiest figure of the
                 # ratio: the median of several COPYs steadies the denominator.
                 copied = statistics.median(_copy_baseline(data) for _ in range(COPY_SAMPLES))

@@ -1,0 +1,295 @@
+"""The columnar short path takes a file only when the row parser takes it without an issue.
+
+Whenever `read_plain_indicator_table` accepts a file, the full path must read the same rows
+from it with no error and no warning; whenever `validate_plain_table` accepts it, the full
+validation must agree on every input. Stricter than the full path is allowed (it then runs).
+"""
+
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indicators.models import Framework
+from indicators.scoring import NO_POINTS
+from ingest import validation
+from ingest.columnar import read_plain_indicator_table
+from ingest.parsers import DEFAULT_INDICATORS, parse_table
+from ingest.validation import validate_upload_bytes
+from tests.ingest.test_parse_fast_path import SAMPLES, national_csv
+
+DEMO = Path(__file__).resolve().parents[2] / "demo"
+AS_OF = datetime.date(2025, 5, 20)
+
+
+def read_short(data: bytes, filename: str = "t.csv"):
+    return read_plain_indicator_table(
+        data, filename=filename, sheet=None, known_indicators=DEFAULT_INDICATORS
+    )
+
+
+def short_rows(plain) -> list[tuple]:
+    return sorted(
+        (
+            *plain.units[u],
+            plain.indicators[i],
+            int(n),
+            int(d),
+            None if p == NO_POINTS else Decimal(int(p)).scaleb(-2),
+        )
+        for u, i, n, d, p in zip(
+            plain.unit_index.tolist(),
+            plain.indicator_index.tolist(),
+            plain.numerators.tolist(),
+            plain.denominators.tolist(),
+            (
+                plain.portal_cents.tolist()
+                if plain.portal_cents is not None
+                else [NO_POINTS] * plain.row_count
+            ),
+            strict=True,
+        )
+    )
+
+
+def full_rows(table) -> list[tuple]:
+    return sorted(
+        (
+            r.unit_code or "",
+            r.unit_name or "",
+            r.indicator_code,
+            int(r.numerator),
+            int(r.denominator),
+            None if r.portal_points is None else r.portal_points.quantize(Decimal("0.01")),
+        )
+        for r in table.rows
+    )
+
+
+def assert_full_path_agrees(data: bytes, filename: str = "t.csv") -> bool:
+    """If the short path takes `data`, the full path reads it alike and finds nothing; say if it did."""
+    plain = read_short(data, filename)
+    if plain is None:
+        return False
+    table = parse_table(data, filename=filename)
+    assert table.kind == "indicator"
+    assert table.errors == [] and table.warnings == []
+    assert short_rows(plain) == full_rows(table)
+    return True
+
+
+@pytest.mark.parametrize("with_code", [False, True], ids=["names", "codes"])
+def test_a_plain_national_file_takes_the_short_path(with_code):
+    data = national_csv(7, defects=False, with_code=with_code)
+    assert assert_full_path_agrees(data)
+    assert read_short(data).row_count == 3355 * 21
+
+
+def test_every_sample_the_short_path_takes_reads_as_the_full_path():
+    taken = [path.name for path in SAMPLES if assert_full_path_agrees(path.read_bytes(), path.name)]
+    # The demo's indicator table (with portal points) is plain; no bad fixture is.
+    assert "di-an-phuong-chi-tieu-2025-05-20.csv" in taken
+    assert not [name for name in taken if name.startswith("bad-")]
+
+
+HEADER = "Đơn vị;Chỉ tiêu;Tử số;Mẫu số;Điểm cổng"
+GOOD_ROW = ["Xã đo 00001", "1.1", "3", "4", ""]
+
+
+def plain_file(rows: list[list[str]], header: str = HEADER) -> bytes:
+    return "\r\n".join([header, *(";".join(r) for r in rows)]).encode("utf-8")
+
+
+def with_cell(column: int, value: str) -> bytes:
+    row = list(GOOD_ROW)
+    row[column] = value
+    return plain_file([["Xã đo 00000", "1.1", "1", "2", ""], row])
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (plain_file([GOOD_ROW], header="Bảng chỉ tiêu\r\n" + HEADER), "a title row"),
+        (plain_file([GOOD_ROW], header=HEADER + ";Ghi chú"), "an ignored column"),
+        (plain_file([]), "no rows"),
+        (with_cell(2, ""), "a blank numerator"),
+        (with_cell(3, "5.105"), "thousands separator"),
+        (with_cell(3, "4,5"), "a decimal count"),
+        (with_cell(3, " 4"), "a padded count"),
+        (with_cell(2, "5"), "numerator above denominator"),
+        (with_cell(3, "1000000000"), "ten digits"),
+        (with_cell(1, "9.9"), "an unknown indicator"),
+        (with_cell(0, "Tổng cộng"), "a summary row"),
+        (with_cell(0, ""), "no unit"),
+        (with_cell(4, "1.234"), "portal points with three decimals"),
+        (with_cell(4, "x"), "portal points that are not a number"),
+        (with_cell(0, "Xã đo 00000"), "a unit given the same indicator twice"),
+        (plain_file([GOOD_ROW, ["Ghi chú: số liệu"]]), "a ragged note row"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_the_short_path_declines_what_it_cannot_take_without_doubt(data, why):
+    assert read_short(data) is None, why
+
+
+def test_workbooks_and_named_sheets_go_to_the_full_path():
+    xlsx = DEMO / "binh-duong-cap-huyen-2025-04-29.xlsx"
+    assert read_short(xlsx.read_bytes(), xlsx.name) is None
+    data = plain_file([GOOD_ROW])
+    assert read_short(data) is not None
+    assert (
+        read_plain_indicator_table(
+            data, filename="t.csv", sheet="Sheet1", known_indicators=DEFAULT_INDICATORS
+        )
+        is None
+    )
+
+
+# Rows are plain by default; each cell turns odd one time in eight, with every kind of oddity
+# the row parser knows, so that both acceptance and each reason to decline are exercised.
+PLAIN_UNITS = ["Xã đo 00001", "Xã đo 00002", "Xã đo 00003"]
+ODD_UNITS = ["  Xã  đo 00001 ", "xã đo 00002", "", "Tổng cộng", "* nguồn"]
+ODD_INDICATORS = [" 2,1 ", "2.1a", "9.9", "", "Chỉ tiêu 1.1", "1.10"]
+ODD_COUNTS = ["0100", "", " 3", "5.105", "2,5", "-1", "x", "1e3", "1000000000", "٣"]
+PORTALS = ["", "  ", "5", "5,5", "19.25", "0.5"]
+ODD_PORTALS = ["1.234", "-1", "x", "1000", "5,"]
+
+
+def sometimes_odd(draw, plain: str, odd: list[str]) -> str:
+    return draw(st.sampled_from(odd)) if draw(st.integers(0, 7)) == 0 else plain
+
+
+@st.composite
+def small_tables(draw) -> bytes:
+    header = draw(st.sampled_from([HEADER, "Mã đơn vị;" + HEADER, "Đơn vị;Chỉ tiêu;Tử số;Mẫu số"]))
+    width = header.count(";") + 1
+    keys = draw(
+        st.lists(
+            st.tuples(st.sampled_from(PLAIN_UNITS), st.sampled_from(DEFAULT_INDICATORS[:6])),
+            unique=True,
+            max_size=8,
+        )
+    )
+    rows = []
+    for unit, indicator in keys:
+        denominator = draw(st.integers(0, 10**6))
+        numerator = draw(st.integers(0, denominator + 1))  # one more: numerator > denominator
+        cells = [
+            sometimes_odd(draw, unit, ODD_UNITS),
+            sometimes_odd(draw, indicator, ODD_INDICATORS),
+            sometimes_odd(draw, str(numerator), ODD_COUNTS),
+            sometimes_odd(draw, str(denominator), ODD_COUNTS),
+            sometimes_odd(draw, draw(st.sampled_from(PORTALS)), ODD_PORTALS),
+        ]
+        if header.startswith("Mã"):
+            cells.insert(0, draw(st.sampled_from(["", "X1", "x1", "X2"])))
+        rows.append(cells[:width])
+    return plain_file(rows, header=header)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_tables())
+def test_whatever_the_short_path_takes_the_full_path_takes_alike(data):
+    assert_full_path_agrees(data)
+
+
+# --- validation against the registry -----------------------------------------------------------
+
+
+def validate_both(data: bytes, scope, monkeypatch, filename: str = "t.csv"):
+    """Validate with the short path allowed, then with it switched off."""
+    kwargs = {
+        "filename": filename,
+        "sheet": None,
+        "scope": scope,
+        "as_of": AS_OF,
+        "framework": Framework.objects.valid_on(AS_OF),
+    }
+    short = validate_upload_bytes(data, **kwargs)
+    with monkeypatch.context() as m:
+        m.setattr(validation, "read_plain_indicator_table", lambda *a, **k: None)
+        full = validate_upload_bytes(data, **kwargs)
+    return short, full
+
+
+def inputs_of(validated) -> list[tuple]:
+    if validated.indicator_counts is None:
+        return sorted(
+            (i.unit_id, i.indicator_code, i.numerator, i.denominator, i.portal_points)
+            for i in validated.indicator_inputs
+        )
+    counts = validated.indicator_counts
+    portal = counts.portal_cents.tolist() if counts.portal_cents is not None else None
+    return sorted(
+        (
+            u,
+            counts.indicator_codes[i],
+            Decimal(n),
+            Decimal(d),
+            None if portal is None or portal[k] == NO_POINTS else Decimal(portal[k]).scaleb(-2),
+        )
+        for k, (u, i, n, d) in enumerate(
+            zip(
+                counts.unit_ids.tolist(),
+                counts.indicator_index.tolist(),
+                counts.numerators.tolist(),
+                counts.denominators.tolist(),
+                strict=True,
+            )
+        )
+    )
+
+
+def test_the_demo_indicator_table_validates_alike_both_ways(binh_duong, monkeypatch):
+    data = (DEMO / "di-an-phuong-chi-tieu-2025-05-20.csv").read_bytes()
+    short, full = validate_both(data, binh_duong.di_an, monkeypatch)
+    assert short.indicator_counts is not None and full.indicator_counts is None
+    assert full.errors == [] and full.warnings == []
+    assert (short.kind, short.unit_ids, short.row_count, short.level) == (
+        full.kind,
+        full.unit_ids,
+        full.row_count,
+        full.level,
+    )
+    assert inputs_of(short) == inputs_of(full)
+    assert len(short.unit_ids) == 7
+
+
+def _without_unit(data: bytes, name: str) -> bytes:
+    lines = data.decode("utf-8-sig").splitlines()
+    return "\r\n".join(line for line in lines if name not in line).encode("utf-8")
+
+
+def test_validation_leaves_every_message_to_the_full_path(binh_duong, monkeypatch):
+    data = (DEMO / "di-an-phuong-chi-tieu-2025-05-20.csv").read_bytes()
+    text = data.decode("utf-8-sig")
+    cases = {
+        "missing_units": _without_unit(data, "Bình An"),
+        "unknown_unit": text.replace("UBND phường Tân Bình", "UBND phường Tân Bìnhh").encode(),
+        "indicators_missing": "\r\n".join(
+            line for line in text.splitlines() if ";2.1;" not in line or "Bình An" not in line
+        ).encode(),
+    }
+    for code, case in cases.items():
+        assert read_short(case) is not None, code  # the file itself is plain …
+        short, full = validate_both(case, binh_duong.di_an, monkeypatch)
+        assert short.indicator_counts is None, code  # … but validation leaves it to the full path
+        issues = [i.code for i in [*short.errors, *short.warnings]]
+        assert code in issues
+        assert (short.errors, short.warnings) == (full.errors, full.warnings)
+
+
+def test_the_short_path_is_what_a_plain_upload_takes(binh_duong, monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        validation,
+        "parse_table",
+        lambda *a, **k: calls.append(1) or parse_table(*a, **k),
+    )
+    data = (DEMO / "di-an-phuong-chi-tieu-2025-05-20.csv").read_bytes()
+    short, _full = validate_both(data, binh_duong.di_an, monkeypatch)
+    assert short.indicator_counts is not None
+    assert len(calls) == 1  # only the forced full path parsed row by row
