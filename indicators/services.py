@@ -291,9 +291,8 @@ def snapshot_load_indicator_rows(*, snapshot: Snapshot, rows: Iterable[Indicator
 def snapshot_load_indicator_counts(*, snapshot: Snapshot, counts: IndicatorCounts) -> int:
     """Replace a draft's indicator values from columns, scored and stored set-based.
 
-    The same result as `snapshot_load_indicator_rows` for whole-number counts without portal
-    points (the tests load both ways and compare), for a national table in milliseconds of
-    Python: values are scored per indicator by `scoring.indicator_points_array` and written in
+    The same result as `snapshot_load_indicator_rows` for whole-number counts (the tests
+    load both ways and compare), for a national table in milliseconds of Python: values are scored per indicator by `scoring.indicator_points_array` and written in
     one COPY that Arrow formats. Every unit gets every indicator of the framework ("no data"
     when not given, "not applicable" outside its level). Returns the number of values stored.
     """

@@ -1364,10 +1364,12 @@ class _IndicatorParser(_RowParser):
                 ):
                     unit = units.get((raw_name, raw_code), _UNSEEN)
                     if unit is _UNSEEN:
-                        unit = units[raw_name, raw_code] = self._fast_unit(raw_name, raw_code)
+                        unit = units[raw_name, raw_code] = plain_unit(raw_name, raw_code)
                     indicator = indicators.get(raw_indicator, _UNSEEN)
                     if indicator is _UNSEEN:
-                        indicator = indicators[raw_indicator] = self._fast_indicator(raw_indicator)
+                        indicator = indicators[raw_indicator] = plain_indicator(
+                            raw_indicator, self.known
+                        )
                     numerator = counts.get(raw_numerator, _UNSEEN)
                     if numerator is _UNSEEN:
                         numerator = counts[raw_numerator] = _fast_number(raw_numerator, True)
@@ -1403,12 +1405,6 @@ class _IndicatorParser(_RowParser):
                             continue
             if (cells and not _blank(cells[0])) or not _row_blank(cells):
                 full(number, cells)
-
-    def _fast_unit(self, raw_name: str, raw_code: str) -> tuple[str | None, str | None, str] | None:
-        return plain_unit(raw_name, raw_code)
-
-    def _fast_indicator(self, raw: str) -> str | None:
-        return plain_indicator(raw, self.known)
 
     def row(self, number: int, cells: list) -> None:
         name, code = self.unit(cells)

@@ -320,11 +320,25 @@ fine_maxima = st.decimals(min_value=D("0.01"), max_value=D("100"), places=2)
 fine_thresholds = st.none() | st.decimals(min_value=D("0.0001"), max_value=D("1"), places=4)
 
 
-def _as_results(cents, statuses) -> list[tuple[Decimal | None, ValueStatus]]:
-    return [
+def assert_array_scoring_agrees(pairs, maximum, threshold, policy) -> None:
+    cents, statuses = indicator_points_array(
+        np.array([n for n, _d in pairs], dtype=np.int64),
+        np.array([d for _n, d in pairs], dtype=np.int64),
+        max_points=maximum,
+        threshold=threshold,
+        zero_denominator_policy=policy,
+    )
+    got = [
         (None if c == NO_POINTS else D(int(c)).scaleb(-2), STATUS_ORDER[s])
         for c, s in zip(cents.tolist(), statuses.tolist(), strict=True)
     ]
+    expected = [
+        indicator_points(
+            n, d, max_points=maximum, threshold=threshold, zero_denominator_policy=policy
+        )
+        for n, d in pairs
+    ]
+    assert got == [(e.points, e.status) for e in expected]
 
 
 @given(
@@ -335,22 +349,7 @@ def _as_results(cents, statuses) -> list[tuple[Decimal | None, ValueStatus]]:
 )
 def test_array_scoring_agrees_with_indicator_points(pairs, maximum, threshold, policy):
     """Exact integer arithmetic gives the Decimal rules' points and statuses, value by value."""
-    numerators = np.array([n for n, _d in pairs], dtype=np.int64)
-    denominators = np.array([d for _n, d in pairs], dtype=np.int64)
-    cents, statuses = indicator_points_array(
-        numerators,
-        denominators,
-        max_points=maximum,
-        threshold=threshold,
-        zero_denominator_policy=policy,
-    )
-    expected = [
-        indicator_points(
-            n, d, max_points=maximum, threshold=threshold, zero_denominator_policy=policy
-        )
-        for n, d in pairs
-    ]
-    assert _as_results(cents, statuses) == [(e.points, e.status) for e in expected]
+    assert_array_scoring_agrees(pairs, maximum, threshold, policy)
 
 
 @pytest.mark.parametrize("policy", ["full", "zero", "not_applicable"])
@@ -358,21 +357,7 @@ def test_array_scoring_agrees_with_indicator_points(pairs, maximum, threshold, p
 @pytest.mark.parametrize("maximum", [D("6"), D("2.50"), 20])
 def test_array_scoring_agrees_on_the_grid(policy, threshold, maximum):
     whole = [c for c in GRID_COUNTS if isinstance(c, int)]
-    pairs = [(n, d) for n in whole for d in whole]
-    cents, statuses = indicator_points_array(
-        np.array([n for n, _ in pairs]),
-        np.array([d for _, d in pairs]),
-        max_points=maximum,
-        threshold=threshold,
-        zero_denominator_policy=policy,
-    )
-    expected = [
-        indicator_points(
-            n, d, max_points=maximum, threshold=threshold, zero_denominator_policy=policy
-        )
-        for n, d in pairs
-    ]
-    assert _as_results(cents, statuses) == [(e.points, e.status) for e in expected]
+    assert_array_scoring_agrees([(n, d) for n in whole for d in whole], maximum, threshold, policy)
 
 
 def test_array_scoring_refuses_what_it_cannot_compute_exactly():
