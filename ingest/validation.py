@@ -29,7 +29,13 @@ from ingest.parsers import (
 )
 from units.models import AdministrativeUnit
 from units.selectors import unit_descendants
-from units.services import MatchReason, UnitMatch, unit_describe, unit_match_many
+from units.services import (
+    MatchReason,
+    UnitMatch,
+    unit_describe,
+    unit_ids_by_exact_name,
+    unit_match_many,
+)
 
 
 @dataclass
@@ -103,11 +109,10 @@ def validate_plain_table(
     once per indicator, every unit of the peer set present, every indicator given — so any
     message comes from the full path.
     """
-    pairs = [SimpleNamespace(unit_code=code, unit_name=name) for code, name in plain.units]
-    matches, level = _match_rows(pairs, scope=scope, as_of=as_of)
-    if level is None or not all(m.ok for m in matches):
+    found = _match_plain_units(plain.units, scope=scope, as_of=as_of)
+    if found is None:
         return None
-    pair_units = np.asarray([m.unit.pk for m in matches], dtype=np.int64)
+    pair_units, level = found
     unit_ids = pair_units[plain.unit_index]
     distinct = set(pair_units.tolist())
     # Two spellings of one unit, a unit short of an indicator, a unit of the peer set left
@@ -153,6 +158,27 @@ def _issue(
         fix=fix,
         severity=severity,
     )
+
+
+def _match_plain_units(
+    units: list[tuple[str, str]], *, scope: AdministrativeUnit, as_of: datetime.date
+) -> tuple[np.ndarray, str] | None:
+    """Unit id of each distinct (code, name) and the level they share, or None if one fails.
+
+    A table that names its units by their exact names only (the usual national export) is
+    matched by `unit_ids_by_exact_name`; anything else by `_match_rows`, as the full path.
+    """
+    if units and not any(code.strip() for code, _name in units):
+        exact = unit_ids_by_exact_name(texts=[n for _c, n in units], scope=scope, as_of=as_of)
+        if len(exact) == len(units):
+            ids = [exact[name][0] for _code, name in units]
+            levels = Counter(level for _id, level in dict(exact.values()).items())
+            return np.asarray(ids, dtype=np.int64), levels.most_common(1)[0][0]
+    pairs = [SimpleNamespace(unit_code=code, unit_name=name) for code, name in units]
+    matches, level = _match_rows(pairs, scope=scope, as_of=as_of)
+    if level is None or not all(m.ok for m in matches):
+        return None
+    return np.asarray([m.unit.pk for m in matches], dtype=np.int64), level
 
 
 def _where(table: ParsedTable, row: int | None) -> str:

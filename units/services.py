@@ -327,6 +327,42 @@ def unit_match_many(
     return _match_in(_units_in_scope(scope, as_of, level), texts, as_of, max_candidates)
 
 
+def unit_ids_by_exact_name(
+    *, texts: Sequence[str], scope: AdministrativeUnit | None, as_of: datetime.date
+) -> dict[str, tuple[int, str]]:
+    """(id, level) of each text that `unit_match_many` settles by its exact name.
+
+    The same answer for those texts, from two light queries (ids, names and levels of the
+    units in scope; their codes) instead of loading every unit of the scope: a national
+    indicator table names 3,355 communes. A text that is also a code of a unit in scope
+    (codes come first), or names several units or none exactly, is left out: only
+    `unit_match_many` may decide it, and word why.
+    """
+    scope_qs = _units_in_scope(scope, as_of, None)
+    by_exact: dict[str, set[int]] = defaultdict(set)
+    levels: dict[int, str] = {}
+    for unit_id, name, full_name, level in scope_qs.values_list("id", "name", "full_name", "level"):
+        by_exact[name.casefold()].add(unit_id)
+        by_exact[full_name.casefold()].add(unit_id)
+        levels[unit_id] = level
+    codes = {
+        _code_key(code)
+        for code in UnitCode.objects.filter(
+            valid_on_q(as_of), unit__in=scope_qs.values("id")
+        ).values_list("code", flat=True)
+    }
+    found = {}
+    for text in texts:
+        stripped = (text or "").strip()
+        if not stripped or _code_key(stripped) in codes:
+            continue
+        ids = by_exact.get(" ".join(stripped.casefold().split()))
+        if ids and len(ids) == 1:
+            unit_id = next(iter(ids))
+            found[text] = (unit_id, levels[unit_id])
+    return found
+
+
 def unit_resolve(*, text: str, as_of: datetime.date) -> UnitMatch:
     """Find the unit a user means as a *scope* ("Bình Dương", "VN", "H29"), the country included.
 

@@ -293,3 +293,23 @@ def test_the_short_path_is_what_a_plain_upload_takes(binh_duong, monkeypatch):
     short, _full = validate_both(data, binh_duong.di_an, monkeypatch)
     assert short.indicator_counts is not None
     assert len(calls) == 1  # only the forced full path parsed row by row
+
+
+def test_exact_names_validate_alike_both_ways(binh_duong, monkeypatch):
+    """A table naming its units exactly (as national exports do) is matched by exact name."""
+    rows = [
+        [ward, code, str(n), str(n + 3), ""]
+        for n, ward in enumerate(binh_duong.wards)
+        for code in DEFAULT_INDICATORS
+    ]
+    data = plain_file(rows)
+    calls = []
+    row_matcher = validation._match_rows
+    monkeypatch.setattr(
+        validation, "_match_rows", lambda *a, **k: calls.append(1) or row_matcher(*a, **k)
+    )
+    short, full = validate_both(data, binh_duong.di_an, monkeypatch)
+    assert calls == [1]  # the full path's: the short one looked the names up exactly
+    assert short.indicator_counts is not None and full.errors == []
+    assert inputs_of(short) == inputs_of(full)
+    assert (short.unit_ids, short.level) == (full.unit_ids, full.level)

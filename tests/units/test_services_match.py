@@ -5,7 +5,13 @@ import pytest
 from tests.units.conftest import AFTER, BEFORE
 from tests.units.factories import CommuneFactory, ProvinceFactory, UnitCodeFactory
 from units.models import CodeScheme, UnitKind, UnitLevel
-from units.services import MatchReason, unit_match, unit_match_many, unit_resolve
+from units.services import (
+    MatchReason,
+    unit_ids_by_exact_name,
+    unit_match,
+    unit_match_many,
+    unit_resolve,
+)
 
 
 @pytest.mark.parametrize(
@@ -174,3 +180,29 @@ def test_resolve_keeps_same_level_namesakes_ambiguous(di_an):
     match = unit_resolve(text="Tân Bình", as_of=AFTER)
     assert match.reason == MatchReason.AMBIGUOUS
     assert len(match.candidates) == 2
+
+
+def test_exact_name_lookup_answers_as_match_many_or_not_at_all(di_an, django_assert_num_queries):
+    """What unit_ids_by_exact_name settles, unit_match_many settles alike by the exact name;
+    codes, namesakes, loose spellings and unknown names are left to unit_match_many."""
+    # An alias that is also a ward's exact name: codes come first, so the alias wins.
+    UnitCodeFactory(unit=di_an.old_wards["Bình An"], scheme=CodeScheme.ALIAS, code="Đông Hòa")
+    texts = [
+        "Tân Bình",  # exact name
+        "  phường  tân bình ",  # exact full name, spacing and case aside
+        "Đông Hòa",  # exact name of one ward, alias code of another
+        "Dĩ An",  # the city and the ward
+        "dong hoa",  # folded only
+        "25942",  # a code
+        "nowhere",
+        "",
+    ]
+    scope, as_of = di_an.binh_duong, BEFORE
+    with django_assert_num_queries(2):
+        found = unit_ids_by_exact_name(texts=texts, scope=scope, as_of=as_of)
+    assert set(found) == {"Tân Bình", "  phường  tân bình "}
+    matches = dict(zip(texts, unit_match_many(texts=texts, scope=scope, as_of=as_of), strict=True))
+    for text, (unit_id, level) in found.items():
+        assert matches[text].reason == MatchReason.EXACT_NAME
+        assert (matches[text].unit.pk, matches[text].unit.level) == (unit_id, level)
+    assert matches["Đông Hòa"].unit == di_an.old_wards["Bình An"]
