@@ -1,11 +1,11 @@
 """Write paths of snapshots: create, load, recompute, publish, discard.
 
 Every function here is the one sanctioned way to change scores, whichever interface calls it
-(pages, API, Celery task, management command). Writes are set-based: bulk loads (COPY on
-PostgreSQL, one executemany on SQLite) and INSERT … SELECT / UPDATE … FROM statements whose
-number does not depend on the number of units. The SQL below runs unchanged on PostgreSQL
-and on SQLite ≥ 3.33 (window functions, UPDATE … FROM, upserts); only the bulk loads and the
-recompute's temporary table differ.
+(pages, API, Celery task, management command). Writes are set-based, in a number of
+statements that does not depend on the number of units: bulk loads (COPY on PostgreSQL, one
+executemany on SQLite), and a recompute that reads a snapshot's inputs as columns, applies
+the rules to every unit at once (`indicators.recompute`, numpy) and writes the results back
+in one bulk insert per table. The few SQL statements run unchanged on PostgreSQL and SQLite.
 """
 
 # The SQL below interpolates only table names from model _meta and constants of this module;
@@ -29,7 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from indicators import scoring
+from indicators import recompute, scoring
 from indicators.models import (
     Band,
     Framework,
@@ -597,16 +597,16 @@ def _copy_count(value: Decimal | int | float | None) -> str:
 def snapshot_recompute(*, snapshot_id: int) -> Snapshot:
     """Recompute a snapshot's group scores, totals, bands, peer ranks and movement.
 
-    1. Drop derived rows; the source figures (official group points and totals) stay.
-    2. Ask units for every unit's peer key (held in a temporary table for the steps below).
-    3. Group points = sum of indicator points (None if one has no data), else the source's
+    1. Every unit of the snapshot (with indicator values, a source group figure or a source
+       total) and its peer key.
+    2. Group points = sum of indicator points (None if one has no data), else the source's
        figure; ranked per peer set on the official figure when given (like totals).
-    4. Combined blocks (CCDVTT) = sum of their parts, or the source's figure when a part
+    3. Combined blocks (CCDVTT) = sum of their parts, or the source's figure when a part
        is unknown; ranked the same way.
-    5. One UnitScore per unit: totals = sum of the five-group view; ranking total = official
+    4. One UnitScore per unit: totals = sum of the five-group view; ranking total = official
        total if given, else recomputed; flag a difference above 0,02; band, competition rank
-       and movement against the previous published snapshot of the same scope and period
-       type — one INSERT … SELECT.
+       and movement against the previous published snapshot of the same scope and period type.
+    The source figures (official group points and totals) stay as loaded.
     """
     with transaction.atomic():
         snapshot = (
@@ -622,292 +622,197 @@ def snapshot_recompute(*, snapshot_id: int) -> Snapshot:
     return snapshot
 
 
-def _tables() -> dict[str, str]:
-    return {
-        "us": _qn(UnitScore._meta.db_table),
-        "gs": _qn(GroupScore._meta.db_table),
-        "iv": _qn(IndicatorValue._meta.db_table),
-        "ind": _qn(Indicator._meta.db_table),
-        "grp": _qn(IndicatorGroup._meta.db_table),
-        "band": _qn(Band._meta.db_table),
-    }
-
-
-# Competition rank ("1224") of a rounded figure `rp` within `partition`; NULL figures are
-# put in a partition of their own and get no rank. RANK() is standard competition ranking.
-def _rank_sql(rp: str, partition: str) -> str:
-    unknown = f"CASE WHEN {rp} IS NULL THEN 1 ELSE 0 END"
-    return (
-        f"CASE WHEN {rp} IS NULL THEN NULL ELSE RANK() OVER "
-        f"(PARTITION BY {partition}, {unknown} ORDER BY {rp} DESC) END"
-    )
-
-
-def _count_sql(rp: str, partition: str) -> str:
-    return f"CASE WHEN {rp} IS NULL THEN NULL ELSE COUNT({rp}) OVER (PARTITION BY {partition}) END"
-
-
-# Closes each INSERT … SELECT of the recompute. Rows go in in the order of the unique index
-# (snapshot, unit, …): PostgreSQL then adds each at the index's right end, which makes the
-# insert about a third faster than in ranking order. SQLite needs a WHERE before an
-# ON CONFLICT clause in INSERT … SELECT (parser ambiguity).
-_IN_KEY_ORDER = "WHERE 1 = 1 ORDER BY"
-
-
 def _recompute(snapshot: Snapshot) -> None:
-    """Run the recompute statements; the caller holds the transaction.
+    """Recompute every derived score of a snapshot; the caller holds the transaction.
 
-    Every score row is written once, by an INSERT … SELECT that computes its figures and
-    ranks together: an UPDATE of rows inserted by the same transaction would write each row
-    twice and, on PostgreSQL, check each of its foreign keys again.
+    Reads the inputs in a constant number of statements, applies the rules to all units at
+    once (`indicators.recompute`), then replaces the snapshot's group and unit scores with
+    one bulk write each; the source figures (official group points and totals) are written
+    back with them.
     """
-    t = _tables()
     sid = snapshot.pk
-    groups = list(IndicatorGroup.objects.filter(framework_id=snapshot.framework_id))
-    five_view_count = sum(1 for g in groups if g.is_combined or g.five_group_code == g.code)
     previous_id = _previous_published(snapshot)
-    # Inlined as a literal, not a parameter: Django hands SQLite Decimals as text, and
-    # SQLite orders every text after every number, so "x > '0.02'" would never hold.
-    tolerance = scoring.DISAGREEMENT_TOLERANCE
-    us, gs, iv, grp = t["us"], t["gs"], t["iv"], t["grp"]
-
-    with connection.cursor() as cursor:
-        # 1. Derived rows go; source rows stay (and are overwritten below).
-        cursor.execute(
-            f"DELETE FROM {gs} WHERE snapshot_id = %s AND official_points IS NULL", [sid]
-        )
-        cursor.execute(
-            f"DELETE FROM {us} WHERE snapshot_id = %s AND listed_in_source = %s", [sid, False]
-        )
-        # 2. Every unit of the snapshot, whether it has indicator values, and whether source
-        #    group and unit rows are left (only then may an INSERT below meet an existing row).
-        cursor.execute(
-            "SELECT unit_id, MAX(has_values), MAX(in_gs), MAX(in_us) FROM ("
-            f"SELECT DISTINCT unit_id, 1 AS has_values, 0 AS in_gs, 0 AS in_us FROM {iv} "
-            "WHERE snapshot_id = %s "
-            f"UNION ALL SELECT unit_id, 0, 1, 0 FROM {gs} WHERE snapshot_id = %s "
-            f"UNION ALL SELECT unit_id, 0, 0, 1 FROM {us} WHERE snapshot_id = %s"
-            ") x GROUP BY unit_id",
-            [sid, sid, sid],
-        )
-        units = cursor.fetchall()
-    keys = peer_keys([row[0] for row in units], snapshot.as_of) if units else {}
-    source_groups = any(row[2] for row in units)
-    source_units = any(row[3] for row in units)
-
-    def upsert(conflict: str, changes: Sequence[str]) -> str:
-        updates = ", ".join(f"{c} = excluded.{c}" for c in changes)
-        return f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
-
-    group_upsert = upsert("snapshot_id, unit_id, group_id", ["points", "rank", "peer_count"])
-    group_points = (
-        "CASE WHEN SUM(CASE WHEN v.status = %s THEN 1 ELSE 0 END) > 0 THEN NULL "
-        "ELSE ROUND(COALESCE(SUM(v.points), 0), 2) END"
+    inputs = _recompute_inputs(snapshot, previous_id)
+    units = recompute.units_of(inputs)
+    keys = peer_keys(units.tolist(), snapshot.as_of) if units.size else {}
+    unit_keys = [keys[u] for u in units.tolist()]
+    key_numbers = {key: n for n, key in enumerate(dict.fromkeys(unit_keys))}
+    scores = recompute.recompute_scores(
+        inputs, np.asarray([key_numbers[k] for k in unit_keys], dtype=np.int64)
     )
-    peer_rows = [(row[0], keys[row[0]], bool(row[1])) for row in units]
-    with _set_based_plans(), _peer_table(peer_rows) as peers, connection.cursor() as cursor:
-        # 3. Groups holding indicators: from indicator values where the unit has them,
-        #    else the source's figure; ranked in the same statement.
-        cursor.execute(
-            f"INSERT INTO {gs} (snapshot_id, unit_id, group_id, points, rank, peer_count) "
-            f"SELECT %s, x.unit_id, x.group_id, x.points, "
-            f"{_rank_sql('x.rp', 'u.peer_key, x.group_id')}, "
-            f"{_count_sql('x.rp', 'u.peer_key, x.group_id')} "
-            "FROM ("
-            "  SELECT a.unit_id, a.group_id, a.points, "
-            "  ROUND(COALESCE(s.official_points, a.points), 2) AS rp FROM ("
-            f"    SELECT v.unit_id, ind.group_id, {group_points} AS points "
-            f"    FROM {iv} v JOIN {t['ind']} ind ON ind.id = v.indicator_id "
-            "     WHERE v.snapshot_id = %s GROUP BY v.unit_id, ind.group_id"
-            f"  ) a LEFT JOIN {gs} s ON s.snapshot_id = %s AND s.unit_id = a.unit_id "
-            "   AND s.group_id = a.group_id "
-            "  UNION ALL "
-            "  SELECT s.unit_id, s.group_id, s.official_points, ROUND(s.official_points, 2) "
-            f"  FROM {gs} s JOIN {grp} g ON g.id = s.group_id "
-            "   WHERE s.snapshot_id = %s AND g.is_combined = %s AND NOT EXISTS ("
-            f"    SELECT 1 FROM {iv} v WHERE v.snapshot_id = s.snapshot_id "
-            "     AND v.unit_id = s.unit_id)"
-            f") x JOIN {peers} u ON u.unit_id = x.unit_id {_IN_KEY_ORDER} x.unit_id, x.group_id"
-            + (group_upsert if source_groups else ""),
-            [sid, ValueStatus.NO_DATA.value, sid, sid, sid, False],
-        )
-        if any(g.is_combined for g in groups):
-            _recompute_combined(cursor, t, peers, sid, group_upsert if source_groups else "")
-        # 5. Totals, ranking total, flag, band, rank and movement: every UnitScore in one
-        #    statement (source rows keep their official total).
-        cursor.execute(
-            f"INSERT INTO {us} (snapshot_id, unit_id, peer_key, has_indicator_values, "
-            "listed_in_source, official_total, total, ranking_total, totals_disagree, "
-            "band_id, rank, peer_count, previous_total, previous_rank) "
-            "SELECT %s, w.unit_id, w.peer_key, w.has_values, %s, w.official_total, w.total, "
-            "w.rt, CASE WHEN w.official_total IS NOT NULL AND w.total IS NOT NULL "
-            f" AND ROUND(ABS(w.official_total - w.total), 2) > {tolerance} "
-            " THEN %s ELSE %s END, "
-            f"(SELECT b.id FROM {t['band']} b WHERE b.framework_id = %s "
-            " AND b.min_total <= w.rt ORDER BY b.min_total DESC LIMIT 1), "
-            f"{_rank_sql('w.rt', 'w.peer_key')}, {_count_sql('w.rt', 'w.peer_key')}, "
-            "p.ranking_total, p.rank FROM ("
-            "  SELECT u.unit_id, u.peer_key, u.has_values, c.official_total, s.total, "
-            "  ROUND(COALESCE(c.official_total, s.total), 2) AS rt "
-            f"  FROM {peers} u LEFT JOIN {us} c ON c.snapshot_id = %s AND c.unit_id = u.unit_id "
-            "  LEFT JOIN ("
-            "    SELECT g.unit_id, "
-            "    CASE WHEN COUNT(g.points) = %s THEN ROUND(SUM(g.points), 2) ELSE NULL END AS total "
-            f"    FROM {gs} g JOIN {grp} grp ON grp.id = g.group_id "
-            "     WHERE g.snapshot_id = %s "
-            "     AND (grp.is_combined = %s OR grp.five_group_code = grp.code) "
-            "     GROUP BY g.unit_id"
-            "  ) s ON s.unit_id = u.unit_id"
-            f") w LEFT JOIN {us} p ON p.snapshot_id = %s AND p.unit_id = w.unit_id "
-            f"{_IN_KEY_ORDER} w.unit_id"
-            + (
-                upsert(
-                    "snapshot_id, unit_id",
-                    [
-                        "peer_key",
-                        "has_indicator_values",
-                        "total",
-                        "ranking_total",
-                        "totals_disagree",
-                        "band_id",
-                        "rank",
-                        "peer_count",
-                        "previous_total",
-                        "previous_rank",
-                    ],
-                )
-                if source_units
-                else ""
+    GroupScore.objects.filter(snapshot_id=sid).delete()
+    UnitScore.objects.filter(snapshot_id=sid).delete()
+    width = len(inputs.groups)
+    cells = scores.group_row.ravel()
+    _store_columns(
+        GroupScore,
+        {
+            "snapshot_id": pa.array(np.full(int(cells.sum()), sid, dtype=np.int64)),
+            "unit_id": pa.array(np.repeat(units, width)[cells]),
+            "group_id": pa.array(
+                np.tile(np.asarray([g.group_id for g in inputs.groups]), len(units))[cells]
             ),
-            [
-                sid,
-                False,
-                True,
-                False,
-                snapshot.framework_id,
-                sid,
-                five_view_count,
-                sid,
-                True,
-                previous_id,
-            ],
-        )
+            "points": _points_text(scores.group_points.ravel()[cells]),
+            "official_points": _points_text(scores.group_official.ravel()[cells]),
+            "rank": _positive_or_null(scores.group_rank.ravel()[cells]),
+            "peer_count": _positive_or_null(scores.group_peer_count.ravel()[cells]),
+        },
+    )
+    _store_columns(
+        UnitScore,
+        {
+            "snapshot_id": pa.array(np.full(len(units), sid, dtype=np.int64)),
+            "unit_id": pa.array(units),
+            "peer_key": pa.array(unit_keys, pa.string()),
+            "has_indicator_values": pa.array(scores.has_values),
+            "listed_in_source": pa.array(scores.listed_in_source),
+            "official_total": _points_text(scores.official_total),
+            "total": _points_text(scores.total),
+            "ranking_total": _points_text(scores.ranking_total),
+            "totals_disagree": pa.array(scores.totals_disagree),
+            "band_id": _positive_or_null(scores.band_id),
+            "rank": _positive_or_null(scores.rank),
+            "peer_count": _positive_or_null(scores.peer_count),
+            "previous_total": _points_text(scores.previous_total),
+            "previous_rank": _positive_or_null(scores.previous_rank),
+        },
+    )
     Snapshot.objects.filter(pk=sid).update(
         recomputed_at=timezone.now(), is_stale=False, previous_snapshot_id=previous_id
     )
     snapshot.previous_snapshot_id = previous_id
 
 
-def _recompute_combined(cursor, t: dict[str, str], peers: str, sid: int, conflict: str) -> None:
-    """Step 4: combined blocks from their parts, else the source's figure, ranked alike.
+def _cents(value: Decimal | None) -> int:
+    return scoring.NO_POINTS if value is None else int(value.scaleb(2))
 
-    A five-group export gives the block but not its parts: such a unit keeps the source
-    figure; a unit with parts gets their sum when all are known, else the source figure.
-    """
-    gs, grp = t["gs"], t["grp"]
-    cursor.execute(
-        f"INSERT INTO {gs} (snapshot_id, unit_id, group_id, points, rank, peer_count) "
-        f"SELECT %s, x.unit_id, x.group_id, x.points, "
-        f"{_rank_sql('x.rp', 'u.peer_key, x.group_id')}, "
-        f"{_count_sql('x.rp', 'u.peer_key, x.group_id')} "
-        "FROM ("
-        "  SELECT c.unit_id, c.group_id, c.points, "
-        "  ROUND(COALESCE(c.official_points, c.points), 2) AS rp FROM ("
-        "    SELECT m.unit_id, cg.id AS group_id, COALESCE(CASE WHEN COUNT(m.points) = ("
-        f"      SELECT COUNT(*) FROM {grp} k WHERE k.framework_id = cg.framework_id "
-        "       AND k.is_combined = %s AND k.five_group_code = cg.code"
-        "    ) THEN ROUND(SUM(m.points), 2) ELSE NULL END, s.official_points) AS points, "
-        "    s.official_points "
-        f"    FROM {gs} m JOIN {grp} g ON g.id = m.group_id "
-        f"    JOIN {grp} cg ON cg.framework_id = g.framework_id AND cg.is_combined = %s "
-        "     AND cg.code = g.five_group_code "
-        f"    LEFT JOIN {gs} s ON s.snapshot_id = m.snapshot_id AND s.unit_id = m.unit_id "
-        "     AND s.group_id = cg.id "
-        "    WHERE m.snapshot_id = %s AND g.is_combined = %s "
-        "    GROUP BY m.unit_id, cg.id, cg.framework_id, cg.code, s.official_points "
-        "    UNION ALL "
-        "    SELECT s.unit_id, s.group_id, s.official_points, s.official_points "
-        f"    FROM {gs} s JOIN {grp} cg ON cg.id = s.group_id "
-        "     WHERE s.snapshot_id = %s AND cg.is_combined = %s AND NOT EXISTS ("
-        f"      SELECT 1 FROM {gs} m JOIN {grp} g ON g.id = m.group_id "
-        "       WHERE m.snapshot_id = s.snapshot_id AND m.unit_id = s.unit_id "
-        "       AND g.is_combined = %s AND g.framework_id = cg.framework_id "
-        "       AND g.five_group_code = cg.code)"
-        "  ) c"
-        f") x JOIN {peers} u ON u.unit_id = x.unit_id {_IN_KEY_ORDER} x.unit_id, x.group_id"
-        + conflict,
-        [sid, False, True, sid, False, sid, True, False],
+
+def _recompute_inputs(snapshot: Snapshot, previous_id: int | None) -> recompute.RecomputeInputs:
+    """Read what a recompute needs: eight statements, whatever the number of units."""
+    sid = snapshot.pk
+    groups = [
+        recompute.GroupSpec(g.pk, g.code, g.five_group_code, g.is_combined)
+        for g in IndicatorGroup.objects.filter(framework_id=snapshot.framework_id).order_by(
+            "position"
+        )
+    ]
+    position = {g.group_id: k for k, g in enumerate(groups)}
+    indicator_group = {
+        indicator_id: position[group_id]
+        for indicator_id, group_id in Indicator.objects.filter(
+            framework_id=snapshot.framework_id
+        ).values_list("id", "group_id")
+    }
+    unit, indicator, points, no_data = _read_values(sid)
+    groups_lookup = np.zeros(max(indicator_group, default=0) + 1, dtype=np.int64)
+    groups_lookup[list(indicator_group)] = list(indicator_group.values())
+    source_groups = list(
+        GroupScore.objects.filter(snapshot_id=sid, official_points__isnull=False).values_list(
+            "unit_id", "group_id", "official_points"
+        )
+    )
+    source_units = list(
+        UnitScore.objects.filter(snapshot_id=sid, listed_in_source=True).values_list(
+            "unit_id", "official_total"
+        )
+    )
+    bands = list(
+        Band.objects.filter(framework_id=snapshot.framework_id)
+        .order_by("min_total")
+        .values_list("id", "min_total")
+    )
+    previous = (
+        list(
+            UnitScore.objects.filter(snapshot_id=previous_id).values_list(
+                "unit_id", "ranking_total", "rank"
+            )
+        )
+        if previous_id
+        else []
+    )
+
+    def column(rows: list[tuple], k: int, convert=int) -> np.ndarray:
+        return np.asarray([convert(r[k]) for r in rows], dtype=np.int64)
+
+    return recompute.RecomputeInputs(
+        groups=groups,
+        values_unit=unit,
+        values_group=groups_lookup[indicator] if indicator.size else indicator,
+        values_points=points,
+        values_no_data=no_data,
+        source_group_unit=column(source_groups, 0),
+        source_group_group=column(source_groups, 1, position.__getitem__),
+        source_group_official=column(source_groups, 2, _cents),
+        source_unit_unit=column(source_units, 0),
+        source_unit_official=column(source_units, 1, _cents),
+        band_ids=column(bands, 0),
+        band_min=column(bands, 1, _cents),
+        previous_unit=column(previous, 0),
+        previous_total=column(previous, 1, _cents),
+        previous_rank=column(previous, 2, lambda r: r or 0),
     )
 
 
-# What the recompute statements need from PostgreSQL's planner: each touches one snapshot's
-# rows (at most ~70,000), where compiling the plan to machine code (JIT: ~80 ms a statement
-# on the 2-core reference machine) and starting parallel workers cost more than they save,
-# and where sorting the values by unit spills to disk at the default 4 MB of work memory.
-_RECOMPUTE_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0", "work_mem": "64MB"}
-
-
-@contextmanager
-def _set_based_plans() -> Iterator[None]:
-    """Apply _RECOMPUTE_SETTINGS for the enclosed statements, then restore the previous ones."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    names = list(_RECOMPUTE_SETTINGS)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
-        previous = dict(zip(names, cursor.fetchone(), strict=True))
-        _set_config(cursor, _RECOMPUTE_SETTINGS)
-    yield
-    # An error rolls the settings back with the savepoint; success restores them here.
-    with connection.cursor() as cursor:
-        _set_config(cursor, previous)
-
-
-def _set_config(cursor, settings: Mapping[str, str]) -> None:
-    """Set each setting for the current transaction only (SET LOCAL)."""
-    cursor.execute(
-        "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings),
-        [p for item in settings.items() for p in item],
+def _read_values(sid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A snapshot's indicator values as columns: unit, indicator, points in hundredths
+    (NO_POINTS for none), and whether the status is "no data"."""
+    query = (
+        f"SELECT unit_id, indicator_id, COALESCE(CAST(ROUND(points * 100) AS BIGINT), "
+        f"{scoring.NO_POINTS}), CASE WHEN status = '{ValueStatus.NO_DATA.value}' THEN 1 ELSE 0 "
+        f"END FROM {_qn(IndicatorValue._meta.db_table)} WHERE snapshot_id = {int(sid)}"
     )
-
-
-@contextmanager
-def _peer_table(units: list[tuple[int, str, bool]]) -> Iterator[str]:
-    """Hold (unit_id, peer_key, has_values) of every unit in a temporary table; yield its name.
-
-    The ranking statements join it for peer keys, so the UnitScore rows can be written once,
-    at the end, with their totals and ranks. One COPY on PostgreSQL, one executemany on
-    SQLite, whatever the number of units.
-    """
-    name = "recompute_peer"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {name} (unit_id bigint NOT NULL, "
-                "peer_key varchar(64) NOT NULL, has_values boolean NOT NULL) ON COMMIT DROP"
-            )
-            text = "".join(
-                f"{unit_id}\t{_copy_escape(key)}\t{'t' if has else 'f'}\n"
-                for unit_id, key, has in units
-            )
-            if text:
-                with cursor.cursor.copy(f"COPY {name} FROM STDIN") as copy:
-                    copy.write(text)
+            # 70,000 rows: COPY's text read by Arrow costs a fraction of fetching tuples.
+            with cursor.cursor.copy(f"COPY ({query}) TO STDOUT") as copy:
+                data = b"".join(bytes(block) for block in copy)
+            if not data:
+                rows = np.zeros((0, 4), dtype=np.int64)
+            else:
+                table = pacsv.read_csv(
+                    io.BytesIO(data),
+                    read_options=pacsv.ReadOptions(column_names=["u", "i", "p", "n"]),
+                    parse_options=pacsv.ParseOptions(delimiter="\t"),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types=dict.fromkeys(["u", "i", "p", "n"], pa.int64())
+                    ),
+                )
+                rows = np.column_stack([table.column(c).to_numpy() for c in "uipn"])
         else:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {name} (unit_id integer PRIMARY KEY, "
-                "peer_key varchar(64) NOT NULL, has_values bool NOT NULL)"
-            )
-            cursor.executemany(f"INSERT INTO {name} VALUES (%s, %s, %s)", units)
-    yield name
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE {name}")
+            cursor.execute(query)
+            rows = np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, 4)
+    return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3].astype(bool)
 
 
-def _copy_escape(text: str) -> str:
-    """Escape a text value for COPY's text format."""
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+def _positive_or_null(values: np.ndarray) -> pa.Array:
+    """Ranks and counts: 0 means none (NULL)."""
+    return pa.array(values, pa.int64(), mask=values == 0)
+
+
+def _store_columns(model, columns: Mapping[str, pa.Array]) -> None:
+    """Insert rows given as columns: one COPY of Arrow-written CSV, or one executemany."""
+    names = list(columns)
+    if connection.vendor != "postgresql":
+        rows = list(zip(*(columns[n].to_pylist() for n in names), strict=True))
+        _bulk_insert(model, names, rows)
+        return
+    if not len(columns[names[0]]):
+        return
+    text = io.BytesIO()
+    # Quoted where needed: an unquoted empty field is NULL to COPY, a quoted one is "".
+    pacsv.write_csv(
+        pa.table(list(columns.values()), names=names),
+        text,
+        pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+    )
+    column_list = ", ".join(_qn(c) for c in names)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {_qn(model._meta.db_table)} ({column_list}) FROM STDIN WITH (FORMAT csv)"
+        ) as copy,
+    ):
+        copy.write(text.getbuffer())
 
 
 def _previous_published(snapshot: Snapshot) -> int | None:

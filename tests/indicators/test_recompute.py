@@ -1,4 +1,4 @@
-"""Set-based recompute: agrees with the pure rules, and its statement count is bounded."""
+"""The recompute agrees with the pure rules, and its statement count is bounded."""
 
 import datetime
 import random
@@ -7,12 +7,13 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from django.db import connection, connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indicators import scoring, services
+from indicators import recompute, scoring, services
 from indicators.models import Band, GroupScore, Indicator, IndicatorValue, UnitScore
 from indicators.selectors import leaderboard, snapshot_latest_published
 from indicators.services import (
@@ -87,7 +88,7 @@ def peers(db):
     values=st.lists(unit_values, min_size=6, max_size=6),
     official=st.lists(st.none() | st.decimals(0, 100, places=2), min_size=6, max_size=6),
 )
-def test_sql_recompute_agrees_with_the_pure_rules(framework, peers, values, official):
+def test_recompute_agrees_with_the_pure_rules(framework, peers, values, official):
     snapshot = make_snapshot(scope=peers[0].parent)
     official_by_unit = {u.pk: t for u, t in zip(peers, official, strict=True) if t is not None}
     load_totals(snapshot, {u: official_by_unit.get(u.pk) for u in peers})
@@ -243,3 +244,22 @@ def test_readers_see_the_old_ranking_until_the_new_one_commits(framework, monkey
 
     assert seen["during"] == (old.pk, Decimal("91.00"))
     assert seen["after"] == (new.pk, Decimal("92.00"))
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.none() | st.integers(0, 40)), min_size=0, max_size=40)
+)
+def test_array_ranks_are_the_pure_competition_ranks_per_peer_set(rows):
+    """recompute.competition_ranks ranks within each partition as scoring.competition_ranks."""
+    partition = np.array([p for p, _v in rows], dtype=np.int64)
+    value = np.array([-1 if v is None else v for _p, v in rows], dtype=np.int64)
+    known = np.array([v is not None for _p, v in rows], dtype=bool)
+    ranks, peers = recompute.competition_ranks(partition, value, known)
+    for p in set(partition.tolist()):
+        members = [i for i, (q, _v) in enumerate(rows) if q == p]
+        expected = scoring.competition_ranks([rows[i][1] for i in members])
+        assert [ranks[i] or None for i in members] == expected
+        ranked = sum(1 for i in members if rows[i][1] is not None)
+        assert [peers[i] for i in members] == [
+            ranked if rows[i][1] is not None else 0 for i in members
+        ]
