@@ -3,13 +3,15 @@
 The framework (groups, indicators, bands) is data loaded by a data migration, versioned by
 `Framework.valid_from`; a revision of the rules is a new framework, never an edit of code.
 A `Snapshot` is "the index for one scope as of a date for a period"; its scores live in
-`UnitScore` (totals, ranks, movement), `GroupScore` and `IndicatorValue`, all written
-set-based by `indicators.services`.
+`UnitScore` (totals, ranks, movement), `GroupScore` and `UnitIndicatorValues` (one row of
+values per unit), all written set-based by `indicators.services`.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
@@ -23,15 +25,14 @@ POINTS = {"max_digits": 6, "decimal_places": 2}
 # (unit, snapshot) indexes already serve every lookup, and each extra index slows the bulk
 # load of ~70,000 indicator values. Deleting a framework group or indicator (never done
 # once scores exist: PROTECT) would scan instead.
-COUNT = {"max_digits": 16, "decimal_places": 4}
-# The two bulk tables (IndicatorValue, GroupScore) keep their references checked, but not by
+# The bulk tables (UnitIndicatorValues, GroupScore) keep their references checked, but not by
 # foreign-key constraints: PostgreSQL checks those one row at a time, and a national upload
-# (70,000 values and 23,000 group scores, three references each) spent ~1.8 s of its commit
-# in ~290,000 such checks, about as long as loading and recomputing together. Migration 0003
+# spent more time in those checks than in loading and recomputing together. Migration 0003
 # puts in their place one set-based check per statement (triggers with transition tables):
-# the same rule — every row's snapshot, unit, indicator and group exist and cannot be
-# deleted while the row does — for ~1/20 of the cost. On SQLite (development) the services'
-# own checks remain. UnitScore (one row per unit) keeps ordinary foreign keys.
+# the same rule — every row's snapshot, unit and group exist and cannot be deleted while the
+# row does — for ~1/20 of the cost; migration 0005 adds that an indicator named inside a
+# snapshot's values cannot be deleted. On SQLite (development) the services' own checks
+# remain. UnitScore (one row per unit) keeps ordinary foreign keys.
 SCORE_REFERENCE = {"db_index": False, "db_constraint": False}
 
 
@@ -537,12 +538,19 @@ class GroupScore(models.Model):
         return self.official_points if self.official_points is not None else self.points
 
 
-class IndicatorValue(models.Model):
-    """A unit's numerator, denominator and points for one indicator in one snapshot."""
+class UnitIndicatorValues(models.Model):
+    """A unit's indicator values in one snapshot, as one row.
 
-    # No surrogate id: the unique (snapshot, unit, indicator) index is the key. The id's own
-    # index cost a third of storing a national upload's 70,455 values (docs/PERFORMANCE.md).
-    pk = models.CompositePrimaryKey("snapshot", "unit", "indicator")
+    `document` is JSON text: {"i": indicator ids, "n": numerators, "d": denominators,
+    "p": points in hundredths, "pp": portal points in hundredths, "s": statuses}, the lists
+    aligned. One row per unit instead of one per value: a national snapshot is 3,355 rows,
+    not 70,455, and storing it costs about what a bare COPY of the values does
+    (docs/PERFORMANCE.md). Plain text rather than jsonb, which PostgreSQL would parse on
+    every write for queries no code makes (four times the cost). Written only by
+    `indicators.services`; read through `indicator_values()`.
+    """
+
+    pk = models.CompositePrimaryKey("snapshot", "unit")
 
     snapshot = models.ForeignKey(
         Snapshot,
@@ -558,55 +566,57 @@ class IndicatorValue(models.Model):
         related_name="indicator_values",
         **SCORE_REFERENCE,
     )
-    indicator = models.ForeignKey(
-        Indicator,
-        verbose_name=_("indicator"),
-        on_delete=models.PROTECT,
-        related_name="values",
-        **SCORE_REFERENCE,
-    )
-    numerator = models.DecimalField(_("numerator"), null=True, blank=True, **COUNT)
-    denominator = models.DecimalField(_("denominator"), null=True, blank=True, **COUNT)
-    points = models.DecimalField(_("points"), null=True, blank=True, **POINTS)
-    portal_points = models.DecimalField(_("portal points"), null=True, blank=True, **POINTS)
-    status = models.CharField(_("status"), max_length=24, choices=ValueStatus.choices)
+    document = models.TextField(_("values"))
 
     class Meta:
-        verbose_name = _("indicator value")
+        verbose_name = _("indicator values")
         verbose_name_plural = _("indicator values")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["snapshot", "unit", "indicator"], name="indicator_value_unique"
-            ),
-            models.CheckConstraint(
-                condition=Q(points__isnull=True) | Q(points__gte=0, points__lte=100),
-                name="indicator_value_points_range",
-            ),
-            models.CheckConstraint(
-                condition=(Q(numerator__isnull=True) | Q(numerator__gte=0))
-                & (Q(denominator__isnull=True) | Q(denominator__gte=0)),
-                name="indicator_value_counts_nonneg",
-            ),
-            # "No data" and "not applicable" carry no points; every other status does.
-            models.CheckConstraint(
-                condition=Q(
-                    status__in=[ValueStatus.NO_DATA, ValueStatus.NOT_APPLICABLE],
-                    points__isnull=True,
-                )
-                | Q(
-                    status__in=[
-                        ValueStatus.OK,
-                        ValueStatus.ZERO_DENOMINATOR_FULL,
-                        ValueStatus.ZERO_DENOMINATOR_ZERO,
-                    ],
-                    points__isnull=False,
-                ),
-                name="indicator_value_status_points",
-            ),
-        ]
 
     def __str__(self) -> str:
-        return f"{self.unit_id} {self.indicator_id} @ {self.snapshot_id}: {self.points}"
+        return f"{self.unit_id} @ {self.snapshot_id}"
+
+    def indicator_values(self, indicators: dict[int, Indicator]) -> list[IndicatorValue]:
+        """The values, each with its indicator (`indicators`: the framework's, by id)."""
+        doc = json.loads(self.document, parse_float=Decimal)
+        return [
+            IndicatorValue(
+                unit_id=self.unit_id,
+                indicator=indicators[indicator_id],
+                numerator=_count(numerator),
+                denominator=_count(denominator),
+                points=_hundredths(points),
+                portal_points=_hundredths(portal),
+                status=status,
+            )
+            for indicator_id, numerator, denominator, points, portal, status in zip(
+                doc["i"], doc["n"], doc["d"], doc["p"], doc["pp"], doc["s"], strict=True
+            )
+        ]
+
+
+def _count(value: int | Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _hundredths(value: int | None) -> Decimal | None:
+    return None if value is None else Decimal(value).scaleb(-2)
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorValue:
+    """A unit's numerator, denominator and points for one indicator in one snapshot."""
+
+    unit_id: int
+    indicator: Indicator
+    numerator: Decimal | None
+    denominator: Decimal | None
+    points: Decimal | None
+    portal_points: Decimal | None
+    status: str
+
+    @property
+    def indicator_id(self) -> int:
+        return self.indicator.pk
 
     @property
     def points_lost(self) -> Decimal | None:
@@ -623,6 +633,7 @@ __all__ = [
     "Indicator",
     "IndicatorGroup",
     "IndicatorValue",
+    "UnitIndicatorValues",
     "Snapshot",
     "SnapshotPeriod",
     "SnapshotStatus",

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.json as pajson
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -36,10 +36,10 @@ from indicators.models import (
     GroupScore,
     Indicator,
     IndicatorGroup,
-    IndicatorValue,
     Snapshot,
     SnapshotPeriod,
     SnapshotStatus,
+    UnitIndicatorValues,
     UnitScore,
     ValueStatus,
 )
@@ -262,80 +262,125 @@ def snapshot_load_group_rows(*, snapshot: Snapshot, rows: Iterable[GroupInput]) 
 
 
 def snapshot_load_indicator_rows(*, snapshot: Snapshot, rows: Iterable[IndicatorInput]) -> int:
-    """Replace a draft's indicator values, scoring each row with the pure rules in one pass.
+    """Replace a draft's indicator values, scoring each row with the pure rules.
 
     Every unit that has a row gets a value for every indicator of the framework: one not
     given is stored as "no data", and one that does not apply to the unit's level as "not
     applicable". Recompute relies on that completeness. Returns the number of values stored.
-    A bad row raises ValueError and stores nothing (on PostgreSQL the COPY under way is
-    abandoned with the transaction).
+    A bad row raises ValueError and stores nothing.
     """
-    # By unit (a stable sort: each unit keeps its file order, and a sorted file costs a
-    # pass): a unit's rows are then together, and PostgreSQL's index on (snapshot, unit,
-    # indicator) takes each row at its right end, a third faster than in a file's order.
-    rows = sorted(rows, key=_unit_of)
+    rows = list(rows)
     with transaction.atomic():
         snapshot = _get_draft(snapshot)
         indicators = list(Indicator.objects.filter(framework=snapshot.framework))
-        unit_ids = {row.unit_id for row in rows}
-        levels = dict(AdministrativeUnit.objects.filter(pk__in=unit_ids).values_list("id", "level"))
-        if len(levels) != len(unit_ids):
-            raise ValueError(f"unknown units: {sorted(unit_ids - levels.keys())[:10]}")
-        IndicatorValue.objects.filter(snapshot=snapshot).delete()
-        with _value_writer() as write:
-            stored = _write_indicator_values(write, snapshot.pk, rows, indicators, levels)
-        Snapshot.objects.filter(pk=snapshot.pk).update(is_stale=True)
-    return stored
+        units = np.unique(np.asarray([row.unit_id for row in rows], dtype=np.int64))
+        levels = _unit_levels(units)
+        width = len(indicators)
+        position = {i.code: p for p, i in enumerate(indicators)}
+        row_of = {unit_id: k for k, unit_id in enumerate(units.tolist())}
+        size = len(units) * width
+        numerators: list[str | None] = [None] * size
+        denominators: list[str | None] = [None] * size
+        given = np.zeros(size, dtype=bool)
+        cents = np.full(size, scoring.NO_POINTS, dtype=np.int64)
+        portal = np.full(size, scoring.NO_POINTS, dtype=np.int64)
+        status = np.full(size, _STATUS_CODE[ValueStatus.NO_DATA], dtype=np.int8)
+        # What the loop needs per indicator, worked out once: its applicable levels and a
+        # scorer with the policy and threshold bound (scoring.indicator_points' rules).
+        specs = [
+            (
+                frozenset(i.levels),
+                i.max_points,
+                scoring.indicator_scorer(
+                    max_points=i.max_points,
+                    threshold=i.threshold,
+                    zero_denominator_policy=i.zero_denominator_policy,
+                ),
+            )
+            for i in indicators
+        ]
+        for row in rows:
+            p = position.get(row.indicator_code)
+            if p is None:
+                p = position.get(row.indicator_code.strip())
+                if p is None:
+                    raise ValueError(f"unknown indicator {row.indicator_code!r}")
+            cell = row_of[row.unit_id] * width + p
+            if given[cell]:
+                raise ValueError(f"unit {row.unit_id} indicator {row.indicator_code} given twice")
+            given[cell] = True
+            applicable, maximum, score = specs[p]
+            numerators[cell] = _count_text(row.numerator)
+            denominators[cell] = _count_text(row.denominator)
+            if levels[row.unit_id] in applicable:
+                points, value_status = score(row.numerator, row.denominator)
+            else:
+                points, value_status = None, ValueStatus.NOT_APPLICABLE
+            cents[cell] = _cents(points)
+            status[cell] = _STATUS_CODE[value_status]
+            if row.portal_points is not None:
+                portal[cell] = _cents(
+                    _points_or_none(
+                        row.portal_points,
+                        limit=maximum,
+                        what=f"unit {row.unit_id} {row.indicator_code}",
+                    )
+                )
+        _mark_not_applicable(status, given, units, levels, indicators)
+        _store_values(
+            snapshot,
+            units,
+            indicators,
+            pa.array(numerators, pa.string()),
+            pa.array(denominators, pa.string()),
+            cents,
+            portal,
+            status,
+        )
+    return size
 
 
 def snapshot_load_indicator_counts(*, snapshot: Snapshot, counts: IndicatorCounts) -> int:
     """Replace a draft's indicator values from columns, scored and stored set-based.
 
     The same result as `snapshot_load_indicator_rows` for whole-number counts (the tests
-    load both ways and compare), for a national table in milliseconds of Python: values are scored per indicator by `scoring.indicator_points_array` and written in
-    one COPY that Arrow formats. Every unit gets every indicator of the framework ("no data"
-    when not given, "not applicable" outside its level). Returns the number of values stored.
+    load both ways and compare), for a national table in milliseconds of Python: values are
+    scored per indicator by `scoring.indicator_points_array`. Returns the number of values
+    stored.
     """
     with transaction.atomic():
         snapshot = _get_draft(snapshot)
         indicators = list(Indicator.objects.filter(framework=snapshot.framework))
         units, unit_position = np.unique(counts.unit_ids, return_inverse=True)
-        levels = dict(
-            AdministrativeUnit.objects.filter(pk__in=units.tolist()).values_list("id", "level")
-        )
-        if len(levels) != len(units):
-            raise ValueError(f"unknown units: {sorted(set(units.tolist()) - levels.keys())[:10]}")
+        levels = _unit_levels(units)
         position = {i.code: p for p, i in enumerate(indicators)}
         unknown = [c for c in counts.indicator_codes if c not in position]
         if unknown:
             raise ValueError(f"unknown indicators {unknown!r}")
         code_position = np.asarray([position[c] for c in counts.indicator_codes], dtype=np.int64)
-        # One cell per unit × indicator, in the order of the key (snapshot, unit, indicator).
+        # One cell per unit × indicator, units in id order, indicators in framework order.
         width = len(indicators)
         cells = unit_position * width + code_position[counts.indicator_index]
         if np.unique(cells).size != cells.size:
             raise ValueError("a unit is given the same indicator twice")
-        grid = len(units) * width
-        given = np.zeros(grid, dtype=bool)
+        size = len(units) * width
+        given = np.zeros(size, dtype=bool)
         given[cells] = True
-        numerators = np.zeros(grid, dtype=np.int64)
-        denominators = np.zeros(grid, dtype=np.int64)
+        numerators = np.zeros(size, dtype=np.int64)
+        denominators = np.zeros(size, dtype=np.int64)
         numerators[cells] = counts.numerators
         denominators[cells] = counts.denominators
-        portal = np.full(grid, scoring.NO_POINTS, dtype=np.int64)
+        portal = np.full(size, scoring.NO_POINTS, dtype=np.int64)
         if counts.portal_cents is not None:
             portal[cells] = counts.portal_cents
-        cents = np.full(grid, scoring.NO_POINTS, dtype=np.int64)
-        status = np.full(grid, _STATUS_CODE[ValueStatus.NO_DATA], dtype=np.int8)
-        unit_levels = np.asarray([levels[u] for u in units.tolist()], dtype=object)
+        cents = np.full(size, scoring.NO_POINTS, dtype=np.int64)
+        status = np.full(size, _STATUS_CODE[ValueStatus.NO_DATA], dtype=np.int8)
+        _mark_not_applicable(status, given, units, levels, indicators)
         for p, indicator in enumerate(indicators):
-            column = np.arange(p, grid, width)
-            applies = np.isin(unit_levels, indicator.levels)
-            status[column[~applies]] = _STATUS_CODE[ValueStatus.NOT_APPLICABLE]
-            scored = column[applies & given[column]]
-            limit = int(indicator.max_points * 100)
-            if np.any(portal[column] > limit):
+            column = np.arange(p, size, width)
+            if np.any(portal[column] > int(indicator.max_points * 100)):
                 raise ValueError(f"portal points of {indicator.code} above {indicator.max_points}")
+            scored = column[given[column] & (status[column] != _STATUS_CODE[_NA])]
             cents[scored], status[scored] = scoring.indicator_points_array(
                 numerators[scored],
                 denominators[scored],
@@ -343,252 +388,116 @@ def snapshot_load_indicator_counts(*, snapshot: Snapshot, counts: IndicatorCount
                 threshold=indicator.threshold,
                 zero_denominator_policy=indicator.zero_denominator_policy,
             )
-        IndicatorValue.objects.filter(snapshot=snapshot).delete()
-        _write_value_columns(
-            snapshot.pk,
-            np.repeat(units, width),
-            np.tile(np.asarray([i.pk for i in indicators], dtype=np.int64), len(units)),
-            numerators,
-            denominators,
-            given,
+        _store_values(
+            snapshot,
+            units,
+            indicators,
+            pa.array(numerators, mask=~given).cast(pa.string()),
+            pa.array(denominators, mask=~given).cast(pa.string()),
             cents,
             portal,
             status,
         )
-        Snapshot.objects.filter(pk=snapshot.pk).update(is_stale=True)
-    return grid
+    return size
 
 
+_NA = ValueStatus.NOT_APPLICABLE
 _STATUS_CODE = {status: code for code, status in enumerate(scoring.STATUS_ORDER)}
+# A count must fit the precision the index's counts have always had (16 digits, 4 decimals).
+_COUNT_LIMIT = Decimal(10) ** 12
 
 
-def _write_value_columns(
-    sid: int,
-    unit_ids: np.ndarray,
-    indicator_ids: np.ndarray,
-    numerators: np.ndarray,
-    denominators: np.ndarray,
+def _unit_levels(units: np.ndarray) -> dict[int, str]:
+    levels = dict(
+        AdministrativeUnit.objects.filter(pk__in=units.tolist()).values_list("id", "level")
+    )
+    if len(levels) != len(units):
+        raise ValueError(f"unknown units: {sorted(set(units.tolist()) - levels.keys())[:10]}")
+    return levels
+
+
+def _mark_not_applicable(
+    status: np.ndarray,
     given: np.ndarray,
+    units: np.ndarray,
+    levels: dict[int, str],
+    indicators: list[Indicator],
+) -> None:
+    """An indicator outside a unit's level is "not applicable", given or not."""
+    unit_levels = np.asarray([levels[u] for u in units.tolist()], dtype=object)
+    width = len(indicators)
+    for p, indicator in enumerate(indicators):
+        outside = ~np.isin(unit_levels, indicator.levels)
+        status[np.arange(p, len(status), width)[outside]] = _STATUS_CODE[_NA]
+
+
+def _count_text(value: Decimal | int | float | None) -> str | None:
+    """A count as a JSON number, or None."""
+    if value is None:
+        return None
+    number = value if type(value) is Decimal else scoring.as_decimal(value)
+    if not number.is_finite() or abs(number) >= _COUNT_LIMIT:
+        raise ValueError(f"count {value} does not fit 12 digits")
+    return str(number)
+
+
+def _cents(value: Decimal | None) -> int:
+    return scoring.NO_POINTS if value is None else int(value.scaleb(2))
+
+
+def _store_values(
+    snapshot: Snapshot,
+    units: np.ndarray,
+    indicators: list[Indicator],
+    numerators: pa.Array,
+    denominators: pa.Array,
     cents: np.ndarray,
     portal: np.ndarray,
     status: np.ndarray,
 ) -> None:
-    """Store scored value columns: one COPY of Arrow-written CSV, or one executemany."""
-    if connection.vendor != "postgresql":
+    """Replace the snapshot's values with one document per unit, written in one bulk insert.
 
-        def points(c: int) -> Decimal | None:
-            return None if c == scoring.NO_POINTS else Decimal(c).scaleb(-2)
-
-        rows = [
-            (sid, u, i, n if g else None, d if g else None, points(c), points(p))
-            + (scoring.STATUS_ORDER[s].value,)
-            for u, i, n, d, g, c, p, s in zip(
-                unit_ids.tolist(),
-                indicator_ids.tolist(),
-                numerators.tolist(),
-                denominators.tolist(),
-                given.tolist(),
-                cents.tolist(),
-                portal.tolist(),
-                status.tolist(),
-                strict=True,
-            )
-        ]
-        _bulk_insert(IndicatorValue, _VALUE_COLUMNS, rows)
+    The documents are assembled by Arrow's string kernels, not per unit in Python: each
+    list is the unit's slice of a column joined by commas (see UnitIndicatorValues).
+    """
+    UnitIndicatorValues.objects.filter(snapshot=snapshot).delete()
+    if not len(units):
         return
-    table = pa.table(
-        [
-            pa.array(np.full(len(unit_ids), sid, dtype=np.int64)),
-            pa.array(unit_ids),
-            pa.array(indicator_ids),
-            pa.array(numerators, mask=~given),
-            pa.array(denominators, mask=~given),
-            _points_text(cents),
-            _points_text(portal),
-            pa.DictionaryArray.from_arrays(
-                pa.array(status), pa.array([s.value for s in scoring.STATUS_ORDER])
-            ).cast(pa.string()),
-        ],
-        names=_VALUE_COLUMNS,
+    width = len(indicators)
+    offsets = pa.array(np.arange(0, len(units) * width + 1, width, dtype=np.int32))
+
+    def listed(values: pa.Array) -> pa.Array:
+        return pc.binary_join(pa.ListArray.from_arrays(offsets, values.fill_null("null")), ",")
+
+    def hundredths(values: np.ndarray) -> pa.Array:
+        return pa.array(values, mask=values == scoring.NO_POINTS).cast(pa.string())
+
+    statuses = pa.DictionaryArray.from_arrays(
+        pa.array(status), pa.array([f'"{s.value}"' for s in scoring.STATUS_ORDER])
+    ).cast(pa.string())
+    ids = ",".join(str(i.pk) for i in indicators)
+    document = pc.binary_join_element_wise(
+        f'{{"i":[{ids}],"n":[',
+        listed(numerators),
+        '],"d":[',
+        listed(denominators),
+        '],"p":[',
+        listed(hundredths(cents)),
+        '],"pp":[',
+        listed(hundredths(portal)),
+        '],"s":[',
+        listed(statuses),
+        "]}",
+        "",
     )
-    text = io.BytesIO()
-    # Unquoted CSV: an empty field is NULL to COPY; no value here holds a comma or a quote.
-    pacsv.write_csv(table, text, pacsv.WriteOptions(include_header=False, quoting_style="none"))
-    column_list = ", ".join(_qn(c) for c in _VALUE_COLUMNS)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY {_qn(IndicatorValue._meta.db_table)} ({column_list}) "
-            "FROM STDIN WITH (FORMAT csv)"
-        ) as copy,
-    ):
-        copy.write(text.getbuffer())
-
-
-def _points_text(cents: np.ndarray) -> pa.Array:
-    """Hundredths as the text of a 2-decimal number ("5.50"); null for NO_POINTS."""
-    whole = pa.array(cents // 100).cast(pa.string())
-    hundredths = pc.utf8_lpad(pa.array(cents % 100).cast(pa.string()), 2, "0")
-    return pc.if_else(
-        pa.array(cents != scoring.NO_POINTS),
-        pc.binary_join_element_wise(whole, hundredths, "."),
-        pa.scalar(None, pa.string()),
+    _store_columns(
+        UnitIndicatorValues,
+        {
+            "snapshot_id": pa.array(np.full(len(units), snapshot.pk, dtype=np.int64)),
+            "unit_id": pa.array(units),
+            "document": document,
+        },
     )
-
-
-def _unit_of(row: IndicatorInput) -> int:
-    return row.unit_id
-
-
-_VALUE_COLUMNS = [
-    "snapshot_id",
-    "unit_id",
-    "indicator_id",
-    "numerator",
-    "denominator",
-    "points",
-    "portal_points",
-    "status",
-]
-# Rows per write of the PostgreSQL COPY: written while the next ones are scored, so that the
-# server stores a batch while Python builds the next (two cores work at once).
-COPY_BATCH = 5000
-
-
-@contextmanager
-def _value_writer() -> Iterator[Callable[[list], None]]:
-    """Yield write(batch) for IndicatorValue rows: COPY text on PostgreSQL, tuples on SQLite."""
-    if connection.vendor != "postgresql":
-        pending: list[tuple] = []
-        yield pending.extend
-        _bulk_insert(IndicatorValue, _VALUE_COLUMNS, pending)
-        return
-    table = _qn(IndicatorValue._meta.db_table)
-    column_list = ", ".join(_qn(c) for c in _VALUE_COLUMNS)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
-    ):
-        yield lambda batch: copy.write("".join(batch))
-
-
-def _write_indicator_values(
-    write: Callable[[list], None],
-    sid: int,
-    rows: list[IndicatorInput],
-    indicators: list[Indicator],
-    levels: dict[int, str],
-) -> int:
-    """Score rows sorted by unit and write them, filling what a unit lacks; return the count."""
-    # What the loop needs, looked up once: per indicator its id, maximum, levels and a
-    # scorer with the policy and threshold bound (scoring.indicator_points' rules).
-    specs = {
-        i.code: (
-            i.pk,
-            i.max_points,
-            frozenset(i.levels),
-            scoring.indicator_scorer(
-                max_points=i.max_points,
-                threshold=i.threshold,
-                zero_denominator_policy=i.zero_denominator_policy,
-            ),
-        )
-        for i in indicators
-    }
-    not_applicable = (None, scoring.ValueStatus.NOT_APPLICABLE)
-    # PostgreSQL gets tab-separated text built here: formatting each value once in an
-    # f-string is several times cheaper than psycopg's per-row write_row().
-    copy = connection.vendor == "postgresql"
-    batch: list = []
-    append = batch.append
-    stored = 0
-    unit_given: set[int] = set()
-    last_unit = level = None
-
-    def complete(unit_id: int, level: str, given: set[int]) -> None:
-        for pk, _max, applicable_levels, _score in specs.values():
-            if pk not in given:
-                status = (
-                    ValueStatus.NO_DATA
-                    if level in applicable_levels
-                    else ValueStatus.NOT_APPLICABLE
-                )
-                append(
-                    f"{sid}\t{unit_id}\t{pk}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{status.value}\n"
-                    if copy
-                    else (sid, unit_id, pk, None, None, None, None, status.value)
-                )
-
-    for row in rows:
-        unit_id = row.unit_id
-        if unit_id != last_unit:
-            if last_unit is not None and len(unit_given) < len(specs):
-                complete(last_unit, level, unit_given)
-            if len(batch) >= COPY_BATCH:
-                stored += len(batch)
-                write(batch)
-                batch.clear()
-            last_unit, level, unit_given = unit_id, levels[unit_id], set()
-        spec = specs.get(row.indicator_code)
-        if spec is None:
-            spec = specs.get(row.indicator_code.strip())
-            if spec is None:
-                raise ValueError(f"unknown indicator {row.indicator_code!r}")
-        pk, maximum, applicable_levels, score = spec
-        if pk in unit_given:
-            raise ValueError(f"unit {unit_id} indicator {row.indicator_code} given twice")
-        unit_given.add(pk)
-        numerator, denominator = row.numerator, row.denominator
-        points, status = (
-            score(numerator, denominator) if level in applicable_levels else not_applicable
-        )
-        portal = row.portal_points
-        if portal is not None:
-            portal = _points_or_none(
-                portal, limit=maximum, what=f"unit {unit_id} {row.indicator_code}"
-            )
-        if copy:
-            num = str(numerator) if type(numerator) is Decimal else _copy_count(numerator)
-            den = str(denominator) if type(denominator) is Decimal else _copy_count(denominator)
-            append(
-                f"{sid}\t{unit_id}\t{pk}\t{num}\t{den}\t"
-                f"{NULL if points is None else str(points)}\t"
-                f"{NULL if portal is None else str(portal)}\t{_STATUS_TEXT[status]}\n"
-            )
-        else:
-            append(
-                (
-                    sid,
-                    unit_id,
-                    pk,
-                    _count(numerator),
-                    _count(denominator),
-                    points,
-                    portal,
-                    status.value,
-                )
-            )
-    if last_unit is not None and len(unit_given) < len(specs):
-        complete(last_unit, level, unit_given)
-    if batch:
-        stored += len(batch)
-        write(batch)
-    return stored
-
-
-NULL = "\\N"  # COPY's text format for NULL
-_STATUS_TEXT = {status: status.value for status in scoring.ValueStatus}
-
-
-def _count(value: Decimal | int | float | None) -> Decimal | None:
-    return None if value is None else scoring.as_decimal(value)
-
-
-def _copy_count(value: Decimal | int | float | None) -> str:
-    """A count as COPY text: Decimals and ints as they print, floats through their text."""
-    if value is None:
-        return NULL
-    return str(value if type(value) is not float else scoring.as_decimal(value))
 
 
 # --- Recompute ----------------------------------------------------------------------------------
@@ -683,10 +592,6 @@ def _recompute(snapshot: Snapshot) -> None:
     snapshot.previous_snapshot_id = previous_id
 
 
-def _cents(value: Decimal | None) -> int:
-    return scoring.NO_POINTS if value is None else int(value.scaleb(2))
-
-
 def _recompute_inputs(snapshot: Snapshot, previous_id: int | None) -> recompute.RecomputeInputs:
     """Read what a recompute needs: eight statements, whatever the number of units."""
     sid = snapshot.pk
@@ -756,32 +661,50 @@ def _recompute_inputs(snapshot: Snapshot, previous_id: int | None) -> recompute.
 def _read_values(sid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A snapshot's indicator values as columns: unit, indicator, points in hundredths
     (NO_POINTS for none), and whether the status is "no data"."""
-    query = (
-        f"SELECT unit_id, indicator_id, COALESCE(CAST(ROUND(points * 100) AS BIGINT), "
-        f"{scoring.NO_POINTS}), CASE WHEN status = '{ValueStatus.NO_DATA.value}' THEN 1 ELSE 0 "
-        f"END FROM {_qn(IndicatorValue._meta.db_table)} WHERE snapshot_id = {int(sid)}"
+    rows = list(
+        UnitIndicatorValues.objects.filter(snapshot_id=sid).values_list("unit_id", "document")
     )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # 70,000 rows: COPY's text read by Arrow costs a fraction of fetching tuples.
-            with cursor.cursor.copy(f"COPY ({query}) TO STDOUT") as copy:
-                data = b"".join(bytes(block) for block in copy)
-            if not data:
-                rows = np.zeros((0, 4), dtype=np.int64)
-            else:
-                table = pacsv.read_csv(
-                    io.BytesIO(data),
-                    read_options=pacsv.ReadOptions(column_names=["u", "i", "p", "n"]),
-                    parse_options=pacsv.ParseOptions(delimiter="\t"),
-                    convert_options=pacsv.ConvertOptions(
-                        column_types=dict.fromkeys(["u", "i", "p", "n"], pa.int64())
-                    ),
-                )
-                rows = np.column_stack([table.column(c).to_numpy() for c in "uipn"])
-        else:
-            cursor.execute(query)
-            rows = np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, 4)
-    return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3].astype(bool)
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty.astype(bool)
+    # One document per line: Arrow's JSON reader parses them all in C++.
+    table = pajson.read_json(
+        io.BytesIO("\n".join(document for _unit, document in rows).encode("utf-8")),
+        parse_options=pajson.ParseOptions(
+            explicit_schema=pa.schema(
+                [
+                    ("i", pa.list_(pa.int64())),
+                    ("p", pa.list_(pa.int64())),
+                    ("s", pa.list_(pa.string())),
+                ]
+            ),
+            unexpected_field_behavior="ignore",
+        ),
+    )
+    indicators = table.column("i").combine_chunks()
+    units = np.repeat(
+        np.asarray([unit for unit, _document in rows], dtype=np.int64),
+        pc.list_value_length(indicators).to_numpy(),
+    )
+    points = pc.list_flatten(table.column("p").combine_chunks()).fill_null(scoring.NO_POINTS)
+    statuses = pc.list_flatten(table.column("s").combine_chunks())
+    return (
+        units,
+        pc.list_flatten(indicators).to_numpy(),
+        points.to_numpy(),
+        pc.equal(statuses, ValueStatus.NO_DATA.value).to_numpy(zero_copy_only=False),
+    )
+
+
+def _points_text(cents: np.ndarray) -> pa.Array:
+    """Hundredths as the text of a 2-decimal number ("5.50"); null for NO_POINTS."""
+    whole = pa.array(cents // 100).cast(pa.string())
+    hundredths = pc.utf8_lpad(pa.array(cents % 100).cast(pa.string()), 2, "0")
+    return pc.if_else(
+        pa.array(cents != scoring.NO_POINTS),
+        pc.binary_join_element_wise(whole, hundredths, "."),
+        pa.scalar(None, pa.string()),
+    )
 
 
 def _positive_or_null(values: np.ndarray) -> pa.Array:
@@ -921,7 +844,7 @@ def snapshot_discard(*, snapshot_id: int) -> Snapshot:
             raise SnapshotStateError(
                 f"snapshot {snapshot.pk} is {snapshot.status}: publish a corrected revision instead"
             )
-        IndicatorValue.objects.filter(snapshot=snapshot).delete()
+        UnitIndicatorValues.objects.filter(snapshot=snapshot).delete()
         GroupScore.objects.filter(snapshot=snapshot).delete()
         UnitScore.objects.filter(snapshot=snapshot).delete()
         snapshot.status = SnapshotStatus.DISCARDED

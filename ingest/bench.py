@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.test import override_settings
 
-from indicators.models import Indicator, IndicatorValue
+from indicators.models import Indicator, UnitIndicatorValues
 from indicators.services import snapshot_create_draft
 from ingest import services
 from ingest.columnar import read_plain_indicator_table
@@ -128,19 +128,24 @@ def _store_once(scope: AdministrativeUnit, unit_ids: list[int], round_number: in
         Indicator.objects.filter(framework=snapshot.framework).values_list("pk", flat=True)
     )
     rng = random.Random(round_number)
+    ids = ",".join(map(str, indicator_ids))
+    width = len(indicator_ids)
+
+    def numbers(low: int, high: int) -> str:
+        return ",".join(str(rng.randint(low, high)) for _ in range(width))
+
+    nulls, oks = ",".join(["null"] * width), ",".join(['"ok"'] * width)
+    # The documents UnitIndicatorValues holds (one per unit), built before the clock starts.
     text = "".join(
-        f"{snapshot.pk}\t{unit_id}\t{indicator_id}\t{rng.randint(0, 3000)}\t"
-        f"{rng.randint(3000, 6000)}\t{rng.randint(0, 300) / 100}\t\\N\tok\n"
+        f"{snapshot.pk}\t{unit_id}\t"
+        f'{{"i":[{ids}],"n":[{numbers(0, 3000)}],"d":[{numbers(3000, 6000)}],'
+        f'"p":[{numbers(0, 300)}],"pp":[{nulls}],"s":[{oks}]}}\n'
         for unit_id in unit_ids
-        for indicator_id in indicator_ids
-    )
-    columns = (
-        "snapshot_id, unit_id, indicator_id, numerator, denominator, points, portal_points, status"
     )
     with connection.cursor() as cursor:
         started = time.perf_counter()
         with cursor.cursor.copy(
-            f"COPY {IndicatorValue._meta.db_table} ({columns}) FROM STDIN"
+            f"COPY {UnitIndicatorValues._meta.db_table} (snapshot_id, unit_id, document) FROM STDIN"
         ) as copy:
             copy.write(text)
         # The reference triggers run at the end of the COPY statement: counted.

@@ -3,7 +3,6 @@
 import datetime
 import random
 import threading
-import time
 from collections import defaultdict
 from decimal import Decimal
 
@@ -14,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indicators import recompute, scoring, services
-from indicators.models import Band, GroupScore, Indicator, IndicatorValue, UnitScore
-from indicators.selectors import leaderboard, snapshot_latest_published
+from indicators.models import Band, GroupScore, Indicator, UnitScore
+from indicators.selectors import indicator_values, leaderboard, snapshot_latest_published
 from indicators.services import (
     IndicatorInput,
     snapshot_load_indicator_rows,
@@ -183,15 +182,12 @@ def test_a_national_commune_table_recomputes_in_bounded_statements(
     rnd = random.Random(1)
     rows = [IndicatorInput(u.pk, code, rnd.randint(0, 90), 90) for u in units for code in CODES]
     snapshot = make_snapshot(scope=province, as_of=datetime.date(2025, 11, 20))
-    started = time.perf_counter()
     with django_assert_max_num_queries(40):
         snapshot_load_indicator_rows(snapshot=snapshot, rows=rows)
         snapshot_recompute(snapshot_id=snapshot.pk)
         snapshot_publish(snapshot_id=snapshot.pk)
-    elapsed = time.perf_counter() - started
-    assert IndicatorValue.objects.filter(snapshot=snapshot).count() == 3400 * 21
+    assert len(indicator_values(snapshot=snapshot)) == 3400 * 21
     assert UnitScore.objects.filter(snapshot=snapshot, rank__isnull=False).count() == 3400
-    assert elapsed < 20  # generous; the benchmark measures it properly
 
 
 @pytest.mark.postgres
@@ -204,7 +200,7 @@ def test_load_uses_copy_on_postgresql(framework, monkeypatch):
     ):
         snapshot_load_indicator_rows(snapshot=snapshot, rows=rows)
     assert not any(s.lstrip().upper().startswith("INSERT") for s in statements)
-    assert IndicatorValue.objects.filter(snapshot=snapshot).count() == 63
+    assert len(indicator_values(snapshot=snapshot)) == 63
 
 
 @pytest.mark.postgres

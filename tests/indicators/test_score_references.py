@@ -1,9 +1,15 @@
-"""The bulk score tables keep their references checked, set-based (migration 0003)."""
+"""The bulk score tables keep their references checked, set-based (migrations 0003, 0005)."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from indicators.models import GroupScore, Indicator, IndicatorGroup, IndicatorValue, UnitScore
+from indicators.models import (
+    GroupScore,
+    Indicator,
+    IndicatorGroup,
+    UnitIndicatorValues,
+    UnitScore,
+)
 from indicators.services import snapshot_recompute
 from tests.indicators.factories import full_marks, load_indicators, make_snapshot
 from tests.units.factories import DistrictFactory, ProvinceFactory
@@ -27,18 +33,17 @@ def raises_reference_error():
     return pytest.raises(IntegrityError, match="violates the reference")
 
 
-@pytest.mark.parametrize("field", ["snapshot_id", "unit_id", "indicator_id"])
-def test_an_indicator_value_must_name_existing_rows(scored, field):
+@pytest.mark.parametrize("field", ["snapshot_id", "unit_id"])
+def test_indicator_values_must_name_existing_rows(scored, field):
     snapshot, unit = scored
     row = {
         "snapshot_id": snapshot.pk,
         "unit_id": DistrictFactory(parent=unit.parent).pk,
-        "indicator_id": Indicator.objects.first().pk,
-        "status": "no_data",
+        "document": UnitIndicatorValues.objects.get(snapshot=snapshot).document,
     }
-    IndicatorValue.objects.create(**row)  # the same row with real references goes in
+    UnitIndicatorValues.objects.create(**row)  # the same row with real references goes in
     with raises_reference_error(), transaction.atomic():
-        IndicatorValue.objects.create(**{**row, "unit_id": unit.pk, field: MISSING})
+        UnitIndicatorValues.objects.create(**{**row, "unit_id": unit.pk, field: MISSING})
 
 
 @pytest.mark.parametrize("field", ["snapshot_id", "unit_id", "group_id"])
@@ -56,7 +61,7 @@ def test_a_group_score_must_name_existing_rows(scored, field):
 def test_an_update_cannot_point_scores_at_a_missing_row(scored):
     snapshot, _unit = scored
     with raises_reference_error(), transaction.atomic():
-        IndicatorValue.objects.filter(snapshot=snapshot).update(unit_id=MISSING)
+        UnitIndicatorValues.objects.filter(snapshot=snapshot).update(unit_id=MISSING)
     with raises_reference_error(), transaction.atomic():
         GroupScore.objects.filter(snapshot=snapshot).update(snapshot_id=MISSING)
 
@@ -85,5 +90,12 @@ def test_rows_that_scores_name_cannot_be_deleted_behind_the_orm(scored, table, k
 def test_the_orm_still_deletes_a_snapshot_with_its_scores(scored):
     snapshot, _unit = scored
     snapshot.delete()
-    for model in (IndicatorValue, GroupScore, UnitScore):
+    for model in (UnitIndicatorValues, GroupScore, UnitScore):
         assert not model.objects.filter(snapshot_id=snapshot.pk).exists()
+
+
+def test_an_indicator_of_a_framework_in_use_cannot_be_deleted(scored):
+    """Indicator ids live inside the value documents: a trigger keeps them meaningful."""
+    indicator = Indicator.objects.first()
+    with raises_reference_error(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM indicators_indicator WHERE id = %s", [indicator.pk])
