@@ -44,6 +44,7 @@ from indicators.models import (
     ValueStatus,
 )
 from indicators.selectors import snapshot_previous_published
+from scoreboard.db import id_list
 from units.models import AdministrativeUnit
 from units.selectors import peer_keys
 
@@ -409,7 +410,7 @@ _COUNT_LIMIT = Decimal(10) ** 12
 
 def _unit_levels(units: np.ndarray) -> dict[int, str]:
     levels = dict(
-        AdministrativeUnit.objects.filter(pk__in=units.tolist()).values_list("id", "level")
+        AdministrativeUnit.objects.filter(pk__in=id_list(units)).values_list("id", "level")
     )
     if len(levels) != len(units):
         raise ValueError(f"unknown units: {sorted(set(units.tolist()) - levels.keys())[:10]}")

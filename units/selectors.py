@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from scoreboard.db import id_list
 from units.models import (
     AdministrativeUnit,
     AdministrativeUnitQuerySet,
@@ -185,7 +186,7 @@ def peer_keys(unit_ids, as_of: datetime.date) -> dict[int, str]:
     """Return {unit_id: peer key} for many units in one query; ValueError if one is not valid."""
     unit_ids = set(unit_ids)
     rows = (
-        AdministrativeUnit.objects.filter(pk__in=unit_ids)
+        AdministrativeUnit.objects.filter(pk__in=id_list(unit_ids))
         .valid_on(as_of)
         .values_list("id", "parent_id", "level")
     )
