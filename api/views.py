@@ -33,7 +33,14 @@ from api.permissions import IsDataAdmin, api_access
 from api.scoping import READABLE_STATUSES, SCOPE_PARENTS, readable_peer_keys, readable_snapshots
 from api.throttling import UploadThrottle
 from indicators.dashboard import row_matches, search_words
-from indicators.models import Framework, GroupScore, Snapshot, SnapshotPeriod, SnapshotStatus
+from indicators.models import (
+    Framework,
+    IndicatorGroup,
+    Snapshot,
+    SnapshotPeriod,
+    SnapshotStatus,
+    UnitScore,
+)
 from indicators.models import UnitScore as UnitScoreModel
 from indicators.selectors import (
     GroupCell,
@@ -165,19 +172,17 @@ class UnitScoreList(LoginNotRequiredMixin, ListAPIView):
         page = super().paginate_queryset(queryset)
         # The group cells of the page's snapshots, in one query.
         scores = page if page is not None else list(queryset)
-        self._groups = _group_cells(self.kwargs["unit_id"], [x.snapshot_id for x in scores])
+        self._groups = _group_cells(scores)
         return page
 
 
-def _group_cells(unit_id: int, snapshot_ids: list[int]) -> dict[int, list[GroupCell]]:
-    cells: dict[int, list[GroupCell]] = {}
-    rows = (
-        GroupScore.objects.filter(unit_id=unit_id, snapshot_id__in=snapshot_ids)
-        .select_related("group")
-        .order_by("snapshot_id", "group__position")
-    )
-    for g in rows:
-        cells.setdefault(g.snapshot_id, []).append(
+def _group_cells(scores: list[UnitScore]) -> dict[int, list[GroupCell]]:
+    """The group cells of each score, in framework order (one query for the groups)."""
+    by_id = IndicatorGroup.objects.filter(
+        framework__snapshots__in=[s.snapshot_id for s in scores]
+    ).in_bulk()
+    return {
+        score.snapshot_id: [
             GroupCell(
                 code=g.group.code,
                 name=g.group.name,
@@ -189,8 +194,10 @@ def _group_cells(unit_id: int, snapshot_ids: list[int]) -> dict[int, list[GroupC
                 is_combined=g.group.is_combined,
                 is_confirmed=g.group.is_confirmed,
             )
-        )
-    return cells
+            for g in sorted(score.group_scores(by_id), key=lambda g: g.group.position)
+        ]
+        for score in scores
+    }
 
 
 class UnitBreakdown(ApiView):

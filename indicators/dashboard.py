@@ -23,7 +23,6 @@ from django.utils.translation import get_language
 from indicators import charts, scoring
 from indicators.models import (
     Band,
-    GroupScore,
     IndicatorGroup,
     Snapshot,
     SnapshotStatus,
@@ -808,14 +807,16 @@ def compare_page(
     cells: dict[tuple[int, str], Decimal | None] = {}
     group_list: dict[str, IndicatorGroup] = {}
     if latest_ids:
-        for gs in GroupScore.objects.filter(
-            snapshot_id__in=latest_ids, unit_id__in=ids
-        ).select_related("group"):
-            column = next(c for c in page.columns if c.unit.pk == gs.unit_id)
-            if column.score and column.score.snapshot_id == gs.snapshot_id:
-                cells[(gs.unit_id, gs.group.code)] = gs.ranking_points
         frameworks = {c.score.snapshot.framework_id for c in page.columns if c.score}
-        for g in IndicatorGroup.objects.filter(framework_id__in=frameworks).order_by("position"):
+        framework_groups = list(
+            IndicatorGroup.objects.filter(framework_id__in=frameworks).order_by("position")
+        )
+        by_id = {g.pk: g for g in framework_groups}
+        for column in page.columns:
+            if column.score:
+                for gs in column.score.group_scores(by_id):
+                    cells[(gs.unit_id, gs.group.code)] = gs.ranking_points
+        for g in framework_groups:
             group_list.setdefault(g.code, g)
     # The six blocks when a unit has DVCTT and TTTT, else the five groups (as the tables do).
     parts = [

@@ -3,8 +3,9 @@
 The framework (groups, indicators, bands) is data loaded by a data migration, versioned by
 `Framework.valid_from`; a revision of the rules is a new framework, never an edit of code.
 A `Snapshot` is "the index for one scope as of a date for a period"; its scores live in
-`UnitScore` (totals, ranks, movement), `GroupScore` and `UnitIndicatorValues` (one row of
-values per unit), all written set-based by `indicators.services`.
+`UnitScore` (totals, ranks, movement and, in its `group_document`, the unit's group scores)
+and `UnitIndicatorValues` (the unit's indicator values): one row each per unit, all written
+set-based by `indicators.services`. `GroupScore` and `IndicatorValue` are their read models.
 """
 
 from __future__ import annotations
@@ -21,18 +22,15 @@ from django.utils.translation import gettext_lazy as _
 from indicators import scoring
 
 POINTS = {"max_digits": 6, "decimal_places": 2}
-# Score tables skip Django's per-foreign-key indexes: the unique (snapshot, unit, …) and the
-# (unit, snapshot) indexes already serve every lookup, and each extra index slows the bulk
-# load of ~70,000 indicator values. Deleting a framework group or indicator (never done
-# once scores exist: PROTECT) would scan instead.
-# The bulk tables (UnitIndicatorValues, GroupScore) keep their references checked, but not by
-# foreign-key constraints: PostgreSQL checks those one row at a time, and a national upload
-# spent more time in those checks than in loading and recomputing together. Migration 0003
-# puts in their place one set-based check per statement (triggers with transition tables):
-# the same rule — every row's snapshot, unit and group exist and cannot be deleted while the
-# row does — for ~1/20 of the cost; migration 0005 adds that an indicator named inside a
-# snapshot's values cannot be deleted. On SQLite (development) the services' own checks
-# remain. UnitScore (one row per unit) keeps ordinary foreign keys.
+# Score tables skip Django's per-foreign-key indexes: their (snapshot, unit) keys and the
+# (unit, snapshot) index already serve every lookup, and each extra index slows the bulk load.
+# The values table (UnitIndicatorValues) keeps its references checked, but not by
+# foreign-key constraints: PostgreSQL checks those one row at a time at commit. Migration 0003
+# put in their place one set-based check per statement (triggers with transition tables):
+# every row's snapshot and unit exist and cannot be deleted while the row does. The indicator
+# and group ids inside the documents are guarded by triggers too (migrations 0005, 0006): an
+# indicator or group of a framework that snapshots use cannot be deleted. On SQLite
+# (development) the services' own checks remain. UnitScore keeps ordinary foreign keys.
 SCORE_REFERENCE = {"db_index": False, "db_constraint": False}
 
 
@@ -448,6 +446,12 @@ class UnitScore(Movement, models.Model):
     # The unit is a row of the loaded group table, even if every figure in it is blank: it
     # stays on the board as "no data" instead of vanishing.
     listed_in_source = models.BooleanField(_("listed in the source"), default=False)
+    # The unit's group scores as JSON text: {"g": group ids, "p": points, "o": official points
+    # (hundredths), "r": ranks, "c": peers ranked}, the lists aligned, a group without a score
+    # left out. In the unit's row rather than a row per group: a national snapshot's ~23,500
+    # group rows cost twice a bare COPY to store, one index entry each (docs/PERFORMANCE.md).
+    # Read through `group_scores()`.
+    group_document = models.TextField(_("group scores"), blank=True, default="")
 
     class Meta:
         verbose_name = _("unit score")
@@ -476,62 +480,54 @@ class UnitScore(Movement, models.Model):
     def __str__(self) -> str:
         return f"{self.unit_id} @ {self.snapshot_id}: {self.ranking_total}"
 
+    def group_scores(self, groups: dict[int, IndicatorGroup]) -> list[GroupScore]:
+        """The unit's group scores, each with its group (`groups`: the framework's, by id)."""
+        return group_scores_of(self.unit_id, self.snapshot_id, self.group_document, groups)
 
-class GroupScore(models.Model):
-    """A unit's points in one group (or combined block) of one snapshot, with its peer rank."""
 
-    # No surrogate id: the unique (snapshot, unit, group) index is the key, and every
-    # index more is paid on each of a national upload's ~23,500 rows (docs/PERFORMANCE.md).
-    pk = models.CompositePrimaryKey("snapshot", "unit", "group")
+def group_scores_of(
+    unit_id: int, snapshot_id: int, document: str, groups: dict[int, IndicatorGroup]
+) -> list[GroupScore]:
+    """Decode a `UnitScore.group_document` (for readers that fetch it with values())."""
+    if not document:
+        return []
+    doc = json.loads(document)
+    return [
+        GroupScore(
+            unit_id=unit_id,
+            snapshot_id=snapshot_id,
+            group=groups[group_id],
+            points=_hundredths(points),
+            official_points=_hundredths(official),
+            rank=rank,
+            peer_count=peer_count,
+        )
+        for group_id, points, official, rank, peer_count in zip(
+            doc["g"], doc["p"], doc["o"], doc["r"], doc["c"], strict=True
+        )
+    ]
 
-    snapshot = models.ForeignKey(
-        Snapshot,
-        verbose_name=_("snapshot"),
-        on_delete=models.CASCADE,
-        related_name="group_scores",
-        **SCORE_REFERENCE,
-    )
-    unit = models.ForeignKey(
-        "units.AdministrativeUnit",
-        verbose_name=_("unit"),
-        on_delete=models.PROTECT,
-        related_name="group_scores",
-        **SCORE_REFERENCE,
-    )
-    group = models.ForeignKey(
-        IndicatorGroup,
-        verbose_name=_("group"),
-        on_delete=models.PROTECT,
-        related_name="scores",
-        **SCORE_REFERENCE,
-    )
-    # Recomputed from indicator values when the snapshot has them, else the source's figure.
-    points = models.DecimalField(_("points"), null=True, blank=True, **POINTS)
-    official_points = models.DecimalField(_("official points"), null=True, blank=True, **POINTS)
-    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
-    peer_count = models.PositiveIntegerField(_("peers ranked"), null=True, blank=True)
 
-    class Meta:
-        verbose_name = _("group score")
-        verbose_name_plural = _("group scores")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["snapshot", "unit", "group"], name="group_score_unique"
-            ),
-            models.CheckConstraint(
-                condition=Q(points__isnull=True) | Q(points__gte=0, points__lte=100),
-                name="group_score_points_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(official_points__isnull=True)
-                | Q(official_points__gte=0, official_points__lte=100),
-                name="group_score_official_range",
-            ),
-        ]
-        indexes = [models.Index(fields=["unit", "snapshot"], name="group_score_history_idx")]
+@dataclass(frozen=True, slots=True)
+class GroupScore:
+    """A unit's points in one group (or combined block) of one snapshot, with its peer rank.
 
-    def __str__(self) -> str:
-        return f"{self.unit_id} {self.group_id} @ {self.snapshot_id}: {self.points}"
+    Points are recomputed from indicator values when the snapshot has them, else the
+    source's figure; `official_points` is the source's figure when a group table gave one.
+    Stored in `UnitScore.group_document`.
+    """
+
+    unit_id: int
+    snapshot_id: int
+    group: IndicatorGroup
+    points: Decimal | None
+    official_points: Decimal | None
+    rank: int | None
+    peer_count: int | None
+
+    @property
+    def group_id(self) -> int:
+        return self.group.pk
 
     @property
     def ranking_points(self) -> Decimal | None:

@@ -29,6 +29,7 @@ from indicators.models import (
     UnitIndicatorValues,
     UnitScore,
     ValueStatus,
+    group_scores_of,
 )
 from indicators.scoring import ValueStatus as Status
 from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel, valid_on_q
@@ -120,7 +121,7 @@ def leaderboard(
     level: str | None = None,
     unit_ids: Sequence[int] | None = None,
 ) -> list[LeaderboardRow]:
-    """Return a snapshot's ranking, by peer set then rank (unranked units last), in 4 queries.
+    """Return a snapshot's ranking, by peer set then rank (unranked units last), in 3 queries.
 
     Built from values() rather than model instances: a national snapshot (3,400 units,
     24,000 group scores) would otherwise build a model instance per unit and per group, five
@@ -134,18 +135,15 @@ def leaderboard(
     if unit_ids is not None:
         scores = scores.filter(unit_id__in=list(unit_ids))
     listed = scores.values("unit_id")
-    figures: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for unit_id, group_id, *values in GroupScore.objects.filter(
-        snapshot=snapshot, unit_id__in=listed
-    ).values_list("unit_id", "group_id", "points", "official_points", "rank", "peer_count"):
-        figures[unit_id][group_id] = values
     codes = _codes_of(listed, snapshot.as_of)
-    cells = [(g.pk, g.code, g, _cell(g, None)) for g in _groups_of(snapshot)]
+    groups = _groups_of(snapshot)
+    by_id = {g.pk: g for g in groups}
+    cells = [(g.pk, g.code, g, _cell(g, None)) for g in groups]
     columns = [
         "unit_id", "unit__name", "unit__full_name", "unit__kind", "unit__level", "peer_key",
         "rank", "peer_count", "total", "official_total", "ranking_total", "totals_disagree",
         "band_id", "band__code", "band__name", "band__is_confirmed",
-        "previous_total", "previous_rank", "has_indicator_values",
+        "previous_total", "previous_rank", "has_indicator_values", "group_document",
     ]  # fmt: skip
     ordered = scores.order_by(
         "peer_key", F("rank").asc(nulls_last=True), "unit__sort_key", "unit_id"
@@ -155,12 +153,15 @@ def leaderboard(
     rows = []
     for (unit_id, name, full_name, kind, unit_level, key, rank, count, total, official, ranking,
          disagree, band_id, band_code, band_name, band_confirmed, previous_total, previous_rank,
-         has_values) in ordered:  # fmt: skip
+         has_values, group_document) in ordered:  # fmt: skip
         if band_id not in bands:
             label = Band(code=band_code, name=band_name).label
             bands[band_id] = (band_code, str(label), band_confirmed)
         band_code, band_label, band_confirmed = bands[band_id]
-        own = figures.get(unit_id, {})
+        own = {
+            g.group_id: (g.points, g.official_points, g.rank, g.peer_count)
+            for g in group_scores_of(unit_id, snapshot.pk, group_document, by_id)
+        }
         rows.append(
             LeaderboardRow(
                 unit_id=unit_id,
@@ -307,12 +308,14 @@ def unit_history(*, unit: AdministrativeUnit, period: str | None = None) -> list
     scores = scores.select_related("snapshot", "band").order_by(
         "snapshot__as_of", "snapshot__period"
     )
-    groups: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
-    group_rows = GroupScore.objects.filter(
-        unit=unit, snapshot_id__in=scores.values("snapshot_id")
-    ).values_list("snapshot_id", "group__code", "points", "official_points")
-    for snapshot_id, code, points, official in group_rows:
-        groups[snapshot_id][code] = official if official is not None else points
+    scores = list(scores)
+    by_id = IndicatorGroup.objects.filter(
+        framework_id__in={s.snapshot.framework_id for s in scores}
+    ).in_bulk()
+    groups = {
+        s.snapshot_id: {g.group.code: g.ranking_points for g in s.group_scores(by_id)}
+        for s in scores
+    }
     return [
         HistoryPoint(
             snapshot_id=s.snapshot_id,
@@ -386,15 +389,17 @@ class UnitBreakdown:
 
 
 def unit_breakdown(*, snapshot: Snapshot, unit: AdministrativeUnit) -> UnitBreakdown:
-    """Return groups → indicators with counts, points and points lost, in 5 queries."""
+    """Return groups → indicators with counts, points and points lost, in 4 queries."""
     score = UnitScore.objects.filter(snapshot=snapshot, unit=unit).select_related("band").first()
-    group_scores = {g.group_id: g for g in GroupScore.objects.filter(snapshot=snapshot, unit=unit)}
     groups = list(
         IndicatorGroup.objects.filter(framework_id=snapshot.framework_id)
         .order_by("position")
         .prefetch_related("indicators")
     )
     indicators = {i.pk: i for g in groups for i in g.indicators.all()}
+    group_scores = (
+        {g.group_id: g for g in score.group_scores({g.pk: g for g in groups})} if score else {}
+    )
     values = {
         v.indicator_id: v
         for row in UnitIndicatorValues.objects.filter(snapshot=snapshot, unit=unit)
@@ -450,6 +455,19 @@ def indicator_values(
     if unit_ids is not None:
         rows = rows.filter(unit_id__in=unit_ids)
     return [value for row in rows for value in row.indicator_values(indicators)]
+
+
+def group_scores(*, snapshot: Snapshot, unit_ids: Sequence[int] | None = None) -> list[GroupScore]:
+    """The group scores of a snapshot (of some units), by unit and framework order; 2 queries."""
+    groups = IndicatorGroup.objects.filter(framework_id=snapshot.framework_id).in_bulk()
+    scores = UnitScore.objects.filter(snapshot=snapshot).order_by("unit_id")
+    if unit_ids is not None:
+        scores = scores.filter(unit_id__in=unit_ids)
+    return [
+        g
+        for score in scores
+        for g in sorted(score.group_scores(groups), key=lambda g: g.group.position)
+    ]
 
 
 @dataclass(frozen=True, slots=True)

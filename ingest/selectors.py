@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from indicators.models import GroupScore, Snapshot, UnitScore
+from indicators.models import IndicatorGroup, Snapshot, UnitScore
 from indicators.selectors import snapshot_previous_published
 from ingest.models import Upload
 
@@ -88,13 +88,13 @@ def _scores(snapshot_id: int) -> dict[int, UnitScore]:
     return {s.unit_id: s for s in rows}
 
 
-def _groups(snapshot_id: int) -> dict[int, dict[str, Decimal | None]]:
-    out: dict[int, dict[str, Decimal | None]] = {}
-    for unit_id, code, points, official in GroupScore.objects.filter(
-        snapshot_id=snapshot_id
-    ).values_list("unit_id", "group__code", "points", "official_points"):
-        out.setdefault(unit_id, {})[code] = official if official is not None else points
-    return out
+def _groups(
+    scores: dict[int, UnitScore], groups: dict[int, IndicatorGroup]
+) -> dict[int, dict[str, Decimal | None]]:
+    return {
+        unit_id: {g.group.code: g.ranking_points for g in score.group_scores(groups)}
+        for unit_id, score in scores.items()
+    }
 
 
 def upload_preview(*, upload: Upload) -> Preview | None:
@@ -105,9 +105,11 @@ def upload_preview(*, upload: Upload) -> Preview | None:
     # The published snapshot this draft would replace (same date: a correction) or follow.
     previous = snapshot_previous_published(draft, same_date=True)
     new_scores = _scores(draft.pk)
-    new_groups = _groups(draft.pk)
     old_scores = _scores(previous.pk) if previous else {}
-    old_groups = _groups(previous.pk) if previous else {}
+    frameworks = {draft.framework_id} | ({previous.framework_id} if previous else set())
+    groups = IndicatorGroup.objects.filter(framework_id__in=frameworks).in_bulk()
+    new_groups = _groups(new_scores, groups)
+    old_groups = _groups(old_scores, groups)
     rows = []
     for unit_id, new in new_scores.items():
         old = old_scores.get(unit_id)

@@ -4,7 +4,6 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from indicators.models import (
-    GroupScore,
     Indicator,
     IndicatorGroup,
     UnitIndicatorValues,
@@ -46,24 +45,10 @@ def test_indicator_values_must_name_existing_rows(scored, field):
         UnitIndicatorValues.objects.create(**{**row, "unit_id": unit.pk, field: MISSING})
 
 
-@pytest.mark.parametrize("field", ["snapshot_id", "unit_id", "group_id"])
-def test_a_group_score_must_name_existing_rows(scored, field):
-    snapshot, unit = scored
-    row = {
-        "snapshot_id": snapshot.pk,
-        "unit_id": unit.pk,
-        "group_id": IndicatorGroup.objects.first().pk,
-    }
-    with raises_reference_error(), transaction.atomic():
-        GroupScore.objects.create(**{**row, field: MISSING})
-
-
 def test_an_update_cannot_point_scores_at_a_missing_row(scored):
     snapshot, _unit = scored
     with raises_reference_error(), transaction.atomic():
         UnitIndicatorValues.objects.filter(snapshot=snapshot).update(unit_id=MISSING)
-    with raises_reference_error(), transaction.atomic():
-        GroupScore.objects.filter(snapshot=snapshot).update(snapshot_id=MISSING)
 
 
 @pytest.mark.parametrize(
@@ -90,12 +75,13 @@ def test_rows_that_scores_name_cannot_be_deleted_behind_the_orm(scored, table, k
 def test_the_orm_still_deletes_a_snapshot_with_its_scores(scored):
     snapshot, _unit = scored
     snapshot.delete()
-    for model in (UnitIndicatorValues, GroupScore, UnitScore):
+    for model in (UnitIndicatorValues, UnitScore):
         assert not model.objects.filter(snapshot_id=snapshot.pk).exists()
 
 
-def test_an_indicator_of_a_framework_in_use_cannot_be_deleted(scored):
-    """Indicator ids live inside the value documents: a trigger keeps them meaningful."""
-    indicator = Indicator.objects.first()
+@pytest.mark.parametrize("model", [Indicator, IndicatorGroup])
+def test_indicators_and_groups_of_a_framework_in_use_cannot_be_deleted(scored, model):
+    """Their ids live inside the score documents: triggers keep them meaningful."""
+    row = model.objects.first()
     with raises_reference_error(), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM indicators_indicator WHERE id = %s", [indicator.pk])
+        cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE id = %s", [row.pk])

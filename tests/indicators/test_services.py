@@ -8,6 +8,7 @@ import pytest
 from indicators import services
 from indicators.models import GroupScore, Snapshot, UnitScore
 from indicators.selectors import (
+    group_scores,
     indicator_values,
     leaderboard,
     snapshot_latest_published,
@@ -51,8 +52,7 @@ def _value(snapshot, code, unit):
 
 
 def _groups(snapshot, unit) -> dict[str, GroupScore]:
-    rows = GroupScore.objects.filter(snapshot=snapshot, unit=unit).select_related("group")
-    return {g.group.code: g for g in rows}
+    return {g.group.code: g for g in group_scores(snapshot=snapshot, unit_ids=[unit.pk])}
 
 
 # --- Drafts -----------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def test_bad_group_rows_are_rejected_before_writing(districts, rows, message):
 def test_api_group_codes_are_accepted(districts):
     snapshot = make_snapshot(scope=districts[0].parent)
     load_groups(snapshot, {districts[0]: ({"clgq": 8, "MDSH": 20}, None)})
-    codes = set(GroupScore.objects.filter(snapshot=snapshot).values_list("group__code", flat=True))
+    codes = {g.group.code for g in group_scores(snapshot=snapshot)}
     assert codes == {"DVCTT", "SHHS"}
 
 

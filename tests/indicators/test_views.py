@@ -454,9 +454,9 @@ def test_leaderboard_narrows_by_peer_set_and_units_at_constant_queries(
 
     latest = board.snapshots[-1]
     key = f"{board.binh_duong.pk}:district"
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         everything = leaderboard(snapshot=latest)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         peers = leaderboard(snapshot=latest, peer_key=key)
     assert peers == [r for r in everything if r.peer_key == key]
     assert [r.rank for r in peers] == sorted(r.rank for r in peers)
