@@ -24,13 +24,14 @@ from indicators import scoring
 POINTS = {"max_digits": 6, "decimal_places": 2}
 # Score tables skip Django's per-foreign-key indexes: their (snapshot, unit) keys and the
 # (unit, snapshot) index already serve every lookup, and each extra index slows the bulk load.
-# The values table (UnitIndicatorValues) keeps its references checked, but not by
-# foreign-key constraints: PostgreSQL checks those one row at a time at commit. Migration 0003
-# put in their place one set-based check per statement (triggers with transition tables):
-# every row's snapshot and unit exist and cannot be deleted while the row does. The indicator
-# and group ids inside the documents are guarded by triggers too (migrations 0005, 0006): an
-# indicator or group of a framework that snapshots use cannot be deleted. On SQLite
-# (development) the services' own checks remain. UnitScore keeps ordinary foreign keys.
+# The score tables (UnitIndicatorValues, UnitScore) keep their references checked, but not by
+# foreign-key constraints: PostgreSQL checks those one row at a time at commit, ~10,000
+# checks for a national snapshot. Migrations 0003 and 0007 put in their place one set-based
+# check per statement (triggers with transition tables): every row's snapshot, unit and band
+# exist and cannot be deleted while the row does. The indicator and group ids inside the
+# documents are guarded by triggers too (migrations 0005, 0006): an indicator or group of a
+# framework that snapshots use cannot be deleted. On SQLite (development) the services' own
+# checks remain.
 SCORE_REFERENCE = {"db_index": False, "db_constraint": False}
 
 
@@ -420,14 +421,14 @@ class UnitScore(Movement, models.Model):
         verbose_name=_("snapshot"),
         on_delete=models.CASCADE,
         related_name="unit_scores",
-        db_index=False,
+        **SCORE_REFERENCE,
     )
     unit = models.ForeignKey(
         "units.AdministrativeUnit",
         verbose_name=_("unit"),
         on_delete=models.PROTECT,
         related_name="unit_scores",
-        db_index=False,
+        **SCORE_REFERENCE,
     )
     total = models.DecimalField(_("recomputed total"), null=True, blank=True, **POINTS)
     official_total = models.DecimalField(_("official total"), null=True, blank=True, **POINTS)
@@ -435,7 +436,13 @@ class UnitScore(Movement, models.Model):
     ranking_total = models.DecimalField(_("total"), null=True, blank=True, **POINTS)
     totals_disagree = models.BooleanField(_("totals disagree"), default=False)
     band = models.ForeignKey(
-        Band, verbose_name=_("band"), on_delete=models.PROTECT, null=True, blank=True
+        Band,
+        verbose_name=_("band"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        db_index=False,
     )
     peer_key = models.CharField(_("peer set"), max_length=64, blank=True)
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)

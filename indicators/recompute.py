@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indicators.scoring import NO_POINTS
+from scoreboard.arrays import factorize
 
 # A difference between the official and the recomputed total above this many hundredths is
 # flagged (scoring.DISAGREEMENT_TOLERANCE, 0,02).
@@ -84,11 +85,8 @@ class RecomputedScores:
 
 def units_of(inputs: RecomputeInputs) -> np.ndarray:
     """Every unit the snapshot scores: with values, a source group figure or a source total."""
-    return np.unique(
-        np.concatenate(
-            [inputs.values_unit, inputs.source_group_unit, inputs.source_unit_unit]
-        ).astype(np.int64)
-    )
+    every = np.concatenate([inputs.values_unit, inputs.source_group_unit, inputs.source_unit_unit])
+    return factorize(every.astype(np.int64))[0]
 
 
 def recompute_scores(inputs: RecomputeInputs, peer_index: np.ndarray) -> RecomputedScores:

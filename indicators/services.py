@@ -44,6 +44,7 @@ from indicators.models import (
     ValueStatus,
 )
 from indicators.selectors import snapshot_previous_published
+from scoreboard.arrays import all_distinct, factorize
 from scoreboard.db import id_list
 from units.models import AdministrativeUnit
 from units.selectors import peer_keys
@@ -345,18 +346,21 @@ def snapshot_load_indicator_rows(*, snapshot: Snapshot, rows: Iterable[Indicator
     return size
 
 
-def snapshot_load_indicator_counts(*, snapshot: Snapshot, counts: IndicatorCounts) -> int:
+def snapshot_load_indicator_counts(
+    *, snapshot: Snapshot, counts: IndicatorCounts, recompute_scores: bool = False
+) -> int:
     """Replace a draft's indicator values from columns, scored and stored set-based.
 
     The same result as `snapshot_load_indicator_rows` for whole-number counts (the tests
     load both ways and compare), for a national table in milliseconds of Python: values are
-    scored per indicator by `scoring.indicator_points_array`. Returns the number of values
-    stored.
+    scored per indicator by `scoring.indicator_points_array`. With `recompute_scores`, the
+    snapshot is also recomputed (as `snapshot_recompute` would) from the values in hand,
+    without reading them back. Returns the number of values stored.
     """
     with transaction.atomic():
         snapshot = _get_draft(snapshot)
         indicators = list(Indicator.objects.filter(framework=snapshot.framework))
-        units, unit_position = np.unique(counts.unit_ids, return_inverse=True)
+        units, unit_position = factorize(counts.unit_ids)
         levels = _unit_levels(units)
         position = {i.code: p for p, i in enumerate(indicators)}
         unknown = [c for c in counts.indicator_codes if c not in position]
@@ -366,7 +370,7 @@ def snapshot_load_indicator_counts(*, snapshot: Snapshot, counts: IndicatorCount
         # One cell per unit × indicator, units in id order, indicators in framework order.
         width = len(indicators)
         cells = unit_position * width + code_position[counts.indicator_index]
-        if np.unique(cells).size != cells.size:
+        if not all_distinct(cells):
             raise ValueError("a unit is given the same indicator twice")
         size = len(units) * width
         given = np.zeros(size, dtype=bool)
@@ -403,6 +407,17 @@ def snapshot_load_indicator_counts(*, snapshot: Snapshot, counts: IndicatorCount
             portal,
             status,
         )
+        if recompute_scores:
+            no_data = status == _STATUS_CODE[ValueStatus.NO_DATA]
+            _recompute(
+                snapshot,
+                values=(
+                    np.repeat(units, width),
+                    np.tile(np.asarray([i.pk for i in indicators], dtype=np.int64), len(units)),
+                    cents,
+                    no_data,
+                ),
+            )
     return size
 
 
@@ -519,17 +534,18 @@ def snapshot_recompute(*, snapshot_id: int) -> Snapshot:
     return snapshot
 
 
-def _recompute(snapshot: Snapshot) -> None:
+def _recompute(snapshot: Snapshot, values: tuple | None = None) -> None:
     """Recompute every derived score of a snapshot; the caller holds the transaction.
 
     Reads the inputs in a constant number of statements, applies the rules to all units at
     once (`indicators.recompute`), then replaces the snapshot's group and unit scores with
     one bulk write each; the source figures (official group points and totals) are written
-    back with them.
+    back with them. `values`, when the caller has just stored them, are the snapshot's
+    indicator values as `_read_values` would return them.
     """
     sid = snapshot.pk
     previous_id = _previous_published(snapshot)
-    inputs = _recompute_inputs(snapshot, previous_id)
+    inputs = _recompute_inputs(snapshot, previous_id, values)
     units = recompute.units_of(inputs)
     keys = peer_keys(units.tolist(), snapshot.as_of) if units.size else {}
     unit_keys = [keys[u] for u in units.tolist()]
@@ -577,7 +593,9 @@ def _recompute(snapshot: Snapshot) -> None:
     snapshot.previous_snapshot_id = previous_id
 
 
-def _recompute_inputs(snapshot: Snapshot, previous_id: int | None) -> recompute.RecomputeInputs:
+def _recompute_inputs(
+    snapshot: Snapshot, previous_id: int | None, values: tuple | None = None
+) -> recompute.RecomputeInputs:
     """Read what a recompute needs: eight statements, whatever the number of units."""
     sid = snapshot.pk
     groups = [
@@ -593,7 +611,7 @@ def _recompute_inputs(snapshot: Snapshot, previous_id: int | None) -> recompute.
             framework_id=snapshot.framework_id
         ).values_list("id", "group_id")
     }
-    unit, indicator, points, no_data = _read_values(sid)
+    unit, indicator, points, no_data = values if values is not None else _read_values(sid)
     groups_lookup = np.zeros(max(indicator_group, default=0) + 1, dtype=np.int64)
     groups_lookup[list(indicator_group)] = list(indicator_group.values())
     source_units = list(

@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 from indicators.scoring import NO_POINTS
 from ingest.parsers import indicator_keys, plain_indicator, plain_indicator_header, plain_unit
 from ingest.readers import OLE2_MAGIC, ZIP_MAGIC, ReadError, open_table
+from scoreboard.arrays import all_distinct, factorize
 
 # Counts of at most nine digits keep the integer arithmetic of the vectorised scoring
 # (indicators.scoring.indicator_points_array) inside 64 bits; larger ones take the full path.
@@ -129,7 +130,7 @@ def _read(text: str, delimiter: str, known: dict[str, str]) -> PlainIndicatorTab
     # One row per unit and indicator, where "unit" is what the row parser's duplicate check
     # folds a name or code to.
     row_keys = duplicate_keys[unit_index] * len(canonical) + indicator_index
-    if np.unique(row_keys).size != table.num_rows:
+    if not all_distinct(row_keys):
         return None
     return PlainIndicatorTable(
         units=pairs,
@@ -187,7 +188,7 @@ def _units(
     pair_ids = name_encoded.indices.to_numpy().astype(np.int64) * len(code_texts) + (
         code_encoded.indices.to_numpy()
     )
-    distinct, unit_index = np.unique(pair_ids, return_inverse=True)
+    distinct, unit_index = factorize(pair_ids)
     pairs: list[tuple[str, str]] = []
     keys: dict[str, int] = {}
     duplicate_keys = []

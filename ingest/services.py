@@ -211,10 +211,12 @@ def _draft_snapshot_from(validated: ValidatedTable, *, upload: Upload) -> Snapsh
         is_synthetic=validated.is_synthetic,
     )
     if validated.indicator_counts is not None:
+        # Loaded and recomputed in one go: the values need not be read back.
         snapshot_services.snapshot_load_indicator_counts(
-            snapshot=snapshot, counts=validated.indicator_counts
+            snapshot=snapshot, counts=validated.indicator_counts, recompute_scores=True
         )
-    elif validated.kind == "indicator":
+        return snapshot
+    if validated.kind == "indicator":
         snapshot_services.snapshot_load_indicator_rows(
             snapshot=snapshot, rows=validated.indicator_inputs
         )

@@ -27,6 +27,7 @@ from ingest.parsers import (
     gc_paused,
     parse_table,
 )
+from scoreboard.arrays import all_distinct
 from units.models import AdministrativeUnit
 from units.selectors import unit_descendants
 from units.services import (
@@ -119,7 +120,7 @@ def validate_plain_table(
     # out: validate_table words each of them.
     if plain.row_count != len(distinct) * indicator_count:
         return None
-    if np.unique(unit_ids * indicator_count + plain.indicator_index).size != plain.row_count:
+    if not all_distinct(unit_ids * indicator_count + plain.indicator_index):
         return None
     expected = unit_descendants(scope=scope, as_of=as_of, level=level)
     if set(expected.values_list("pk", flat=True)) != distinct:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from indicators import services
-from indicators.models import Indicator, ValueStatus
+from indicators.models import Indicator, UnitScore, ValueStatus
 from indicators.scoring import quantize_points
 from indicators.selectors import indicator_values
 from indicators.services import IndicatorInput, snapshot_load_indicator_rows
@@ -174,3 +174,38 @@ def test_columns_with_a_bad_value_store_nothing(framework):
     )
     with pytest.raises(ValueError, match="twice"):
         services.snapshot_load_indicator_counts(snapshot=snapshot, counts=twice)
+
+
+def test_loading_with_the_recompute_equals_loading_then_recomputing(framework):
+    """The ingest path recomputes from the values in hand; the result is snapshot_recompute's."""
+    province = ProvinceFactory()
+    units = [DistrictFactory(parent=province) for _ in range(5)]
+    rnd = random.Random(5)
+    codes = list(INDICATOR_MAX)
+    rows = [(u.pk, k, rnd.randint(0, 50)) for u in units for k in range(len(codes))]
+    counts = services.IndicatorCounts(
+        unit_ids=np.array([r[0] for r in rows]),
+        indicator_codes=codes,
+        indicator_index=np.array([r[1] for r in rows]),
+        numerators=np.array([rnd.randint(0, r[2]) for r in rows]),
+        denominators=np.array([r[2] for r in rows]),
+    )
+    in_one_go, in_two = make_snapshot(scope=province), make_snapshot(scope=province)
+    services.snapshot_load_indicator_counts(
+        snapshot=in_one_go, counts=counts, recompute_scores=True
+    )
+    services.snapshot_load_indicator_counts(snapshot=in_two, counts=counts)
+    services.snapshot_recompute(snapshot_id=in_two.pk)
+
+    def scores(snapshot):
+        fields = [
+            f.attname
+            for f in UnitScore._meta.concrete_fields
+            if f.attname not in ("id", "snapshot_id")
+        ]
+        return sorted(UnitScore.objects.filter(snapshot=snapshot).values_list(*fields))
+
+    assert scores(in_one_go) == scores(in_two)
+    assert len(scores(in_one_go)) == 5
+    in_one_go.refresh_from_db()
+    assert not in_one_go.is_stale and in_one_go.recomputed_at is not None

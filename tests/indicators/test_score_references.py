@@ -45,6 +45,13 @@ def test_indicator_values_must_name_existing_rows(scored, field):
         UnitIndicatorValues.objects.create(**{**row, "unit_id": unit.pk, field: MISSING})
 
 
+@pytest.mark.parametrize("field", ["snapshot_id", "unit_id", "band_id"])
+def test_a_unit_score_must_name_existing_rows(scored, field):
+    snapshot, unit = scored
+    with raises_reference_error(), transaction.atomic():
+        UnitScore.objects.filter(snapshot=snapshot, unit=unit).update(**{field: MISSING})
+
+
 def test_an_update_cannot_point_scores_at_a_missing_row(scored):
     snapshot, _unit = scored
     with raises_reference_error(), transaction.atomic():
@@ -58,6 +65,7 @@ def test_an_update_cannot_point_scores_at_a_missing_row(scored):
         ("units_administrativeunit", "unit"),
         ("indicators_indicator", "indicator"),
         ("indicators_indicatorgroup", "group"),
+        ("indicators_band", "band"),
     ],
 )
 def test_rows_that_scores_name_cannot_be_deleted_behind_the_orm(scored, table, key):
@@ -67,6 +75,7 @@ def test_rows_that_scores_name_cannot_be_deleted_behind_the_orm(scored, table, k
         "unit": unit.pk,
         "indicator": Indicator.objects.first().pk,
         "group": IndicatorGroup.objects.filter(is_combined=False).first().pk,
+        "band": UnitScore.objects.get(snapshot=snapshot).band_id,
     }
     with raises_reference_error(), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [ids[key]])
