@@ -47,7 +47,7 @@ from indicators.selectors import snapshot_previous_published
 from scoreboard.arrays import all_distinct, factorize
 from scoreboard.db import id_list
 from units.models import AdministrativeUnit
-from units.selectors import peer_keys
+from units.selectors import peer_keys, unit_levels_and_peer_keys
 
 
 class SnapshotStateError(Exception):
@@ -361,7 +361,9 @@ def snapshot_load_indicator_counts(
         snapshot = _get_draft(snapshot)
         indicators = list(Indicator.objects.filter(framework=snapshot.framework))
         units, unit_position = factorize(counts.unit_ids)
-        levels = _unit_levels(units)
+        # Levels and peer keys together, for units valid on the snapshot's date.
+        known = unit_levels_and_peer_keys(units.tolist(), snapshot.as_of)
+        levels = {pk: level for pk, (level, _key) in known.items()}
         position = {i.code: p for p, i in enumerate(indicators)}
         unknown = [c for c in counts.indicator_codes if c not in position]
         if unknown:
@@ -417,6 +419,7 @@ def snapshot_load_indicator_counts(
                     cents,
                     no_data,
                 ),
+                keys={pk: key for pk, (_level, key) in known.items()},
             )
     return size
 
@@ -534,20 +537,24 @@ def snapshot_recompute(*, snapshot_id: int) -> Snapshot:
     return snapshot
 
 
-def _recompute(snapshot: Snapshot, values: tuple | None = None) -> None:
+def _recompute(
+    snapshot: Snapshot, values: tuple | None = None, keys: dict[int, str] | None = None
+) -> None:
     """Recompute every derived score of a snapshot; the caller holds the transaction.
 
     Reads the inputs in a constant number of statements, applies the rules to all units at
     once (`indicators.recompute`), then replaces the snapshot's group and unit scores with
     one bulk write each; the source figures (official group points and totals) are written
     back with them. `values`, when the caller has just stored them, are the snapshot's
-    indicator values as `_read_values` would return them.
+    indicator values as `_read_values` would return them, and `keys` the peer keys of at
+    least the snapshot's units (`units.selectors.peer_keys`).
     """
     sid = snapshot.pk
     previous_id = _previous_published(snapshot)
     inputs = _recompute_inputs(snapshot, previous_id, values)
     units = recompute.units_of(inputs)
-    keys = peer_keys(units.tolist(), snapshot.as_of) if units.size else {}
+    if keys is None or not set(units.tolist()) <= keys.keys():
+        keys = peer_keys(units.tolist(), snapshot.as_of) if units.size else {}
     unit_keys = [keys[u] for u in units.tolist()]
     key_numbers = {key: n for n, key in enumerate(dict.fromkeys(unit_keys))}
     scores = recompute.recompute_scores(

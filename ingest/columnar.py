@@ -78,7 +78,12 @@ def read_plain_indicator_table(
 
 
 def _read(text: str, delimiter: str, known: dict[str, str]) -> PlainIndicatorTable | None:
-    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    # The header is the first line; a header without a line break in the first 64 KiB (or
+    # one with a line break inside a cell) is not plain.
+    start = text[:65536]
+    if "\n" not in start:
+        return None
+    header = next(csv.reader(io.StringIO(start, newline=""), delimiter=delimiter), [])
     if any("\n" in cell or "\r" in cell for cell in header):
         return None
     positions = plain_indicator_header(header)
@@ -90,7 +95,9 @@ def _read(text: str, delimiter: str, known: dict[str, str]) -> PlainIndicatorTab
         table = pacsv.read_csv(
             io.BytesIO(text.encode("utf-8")),
             read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            # A line break inside a cell needs a quote around it; without any quote in the
+            # file, Arrow may split it into blocks and parse them in parallel.
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values='"' in text),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
                 include_columns=list(wanted.values()),

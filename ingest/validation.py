@@ -123,7 +123,7 @@ def validate_plain_table(
     if not all_distinct(unit_ids * indicator_count + plain.indicator_index):
         return None
     expected = unit_descendants(scope=scope, as_of=as_of, level=level)
-    if set(expected.values_list("pk", flat=True)) != distinct:
+    if set(expected.order_by().values_list("pk", flat=True)) != distinct:
         return None
     return ValidatedTable(
         kind="indicator",

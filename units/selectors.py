@@ -184,17 +184,22 @@ def unit_peer_key(unit: AdministrativeUnit, as_of: datetime.date) -> str:
 
 def peer_keys(unit_ids, as_of: datetime.date) -> dict[int, str]:
     """Return {unit_id: peer key} for many units in one query; ValueError if one is not valid."""
+    return {pk: key for pk, (_level, key) in unit_levels_and_peer_keys(unit_ids, as_of).items()}
+
+
+def unit_levels_and_peer_keys(unit_ids, as_of: datetime.date) -> dict[int, tuple[str, str]]:
+    """Return {unit_id: (level, peer key)} in one query; ValueError if one is not valid."""
     unit_ids = set(unit_ids)
     rows = (
         AdministrativeUnit.objects.filter(pk__in=id_list(unit_ids))
         .valid_on(as_of)
         .values_list("id", "parent_id", "level")
     )
-    keys = {pk: _peer_key(parent_id, level) for pk, parent_id, level in rows}
-    missing = unit_ids - keys.keys()
+    found = {pk: (level, _peer_key(parent_id, level)) for pk, parent_id, level in rows}
+    missing = unit_ids - found.keys()
     if missing:
         raise ValueError(f"units {sorted(missing)} do not exist on {as_of}")
-    return keys
+    return found
 
 
 def peer_units(peer_key: str, as_of: datetime.date) -> AdministrativeUnitQuerySet:
