@@ -447,11 +447,12 @@ def _mark_not_applicable(
     indicators: list[Indicator],
 ) -> None:
     """An indicator outside a unit's level is "not applicable", given or not."""
-    unit_levels = np.asarray([levels[u] for u in units.tolist()], dtype=object)
+    names = sorted(set(levels.values()))
+    unit_levels = np.asarray([names.index(levels[u]) for u in units.tolist()], dtype=np.int64)
     width = len(indicators)
     for p, indicator in enumerate(indicators):
-        outside = ~np.isin(unit_levels, indicator.levels)
-        status[np.arange(p, len(status), width)[outside]] = _STATUS_CODE[_NA]
+        applies = np.asarray([name in indicator.levels for name in names], dtype=bool)
+        status[np.arange(p, len(status), width)[~applies[unit_levels]]] = _STATUS_CODE[_NA]
 
 
 def _count_text(value: Decimal | int | float | None) -> str | None:

@@ -27,7 +27,7 @@ from ingest.parsers import (
     gc_paused,
     parse_table,
 )
-from scoreboard.arrays import all_distinct
+from scoreboard.arrays import all_distinct, factorize
 from units.models import AdministrativeUnit
 from units.selectors import unit_descendants
 from units.services import (
@@ -120,7 +120,8 @@ def validate_plain_table(
     # out: validate_table words each of them.
     if plain.row_count != len(distinct) * indicator_count:
         return None
-    if not all_distinct(unit_ids * indicator_count + plain.indicator_index):
+    _distinct, unit_position = factorize(unit_ids)
+    if not all_distinct(unit_position * indicator_count + plain.indicator_index):
         return None
     expected = unit_descendants(scope=scope, as_of=as_of, level=level)
     if set(expected.order_by().values_list("pk", flat=True)) != distinct:

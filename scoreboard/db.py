@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from django.db import connection
@@ -16,7 +15,8 @@ def id_list(ids: Iterable[int]) -> RawSQL:
     ~25 ms preparing them and PostgreSQL more planning the list. One array (PostgreSQL) or
     one JSON text (SQLite) costs the same whatever the number of ids.
     """
-    values = [int(i) for i in ids]
+    values = ",".join(str(int(i)) for i in ids)
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", [values])
-    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
+        # An array literal in one text parameter: psycopg adapts a list item by item.
+        return RawSQL("SELECT unnest(%s::bigint[])", ["{" + values + "}"])
+    return RawSQL("SELECT value FROM json_each(%s)", ["[" + values + "]"])
