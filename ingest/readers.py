@@ -12,6 +12,7 @@ import csv
 import io
 import os
 import pickle
+import re
 import subprocess
 import sys
 import unicodedata
@@ -63,7 +64,7 @@ TEXT_SAMPLE = 65536  # characters checked for control characters
 
 # Control characters that never appear in a text export; a few are tolerated (a stray \x1a EOF
 # marker from old tools), more mean the bytes are binary.
-_CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ReadError(Exception):
@@ -187,7 +188,7 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 def _looks_binary(text: str) -> bool:
     sample = text[:TEXT_SAMPLE]
-    controls = sum(1 for ch in sample if ch in _CONTROL)
+    controls = len(_CONTROL.findall(sample))
     return controls > max(2, len(sample) // 200)
 
 

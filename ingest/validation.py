@@ -113,7 +113,7 @@ def validate_plain_table(
     found = _match_plain_units(plain.units, scope=scope, as_of=as_of)
     if found is None:
         return None
-    pair_units, level = found
+    pair_units, level, expected = found
     unit_ids = pair_units[plain.unit_index]
     distinct = set(pair_units.tolist())
     # Two spellings of one unit, a unit short of an indicator, a unit of the peer set left
@@ -123,8 +123,10 @@ def validate_plain_table(
     _distinct, unit_position = factorize(unit_ids)
     if not all_distinct(unit_position * indicator_count + plain.indicator_index):
         return None
-    expected = unit_descendants(scope=scope, as_of=as_of, level=level)
-    if set(expected.order_by().values_list("pk", flat=True)) != distinct:
+    if expected is None:
+        scope_units = unit_descendants(scope=scope, as_of=as_of, level=level)
+        expected = set(scope_units.order_by().values_list("pk", flat=True))
+    if expected != distinct:
         return None
     return ValidatedTable(
         kind="indicator",
@@ -164,23 +166,25 @@ def _issue(
 
 def _match_plain_units(
     units: list[tuple[str, str]], *, scope: AdministrativeUnit, as_of: datetime.date
-) -> tuple[np.ndarray, str] | None:
-    """Unit id of each distinct (code, name) and the level they share, or None if one fails.
+) -> tuple[np.ndarray, str, set[int] | None] | None:
+    """Unit id of each distinct (code, name), the level they share and, when known on the way,
+    the ids of the scope's units of that level; None if a unit fails.
 
     A table that names its units by their exact names only (the usual national export) is
     matched by `unit_ids_by_exact_name`; anything else by `_match_rows`, as the full path.
     """
     if units and not any(code.strip() for code, _name in units):
         exact = unit_ids_by_exact_name(texts=[n for _c, n in units], scope=scope, as_of=as_of)
-        if len(exact) == len(units):
-            ids = [exact[name][0] for _code, name in units]
-            levels = Counter(level for _id, level in dict(exact.values()).items())
-            return np.asarray(ids, dtype=np.int64), levels.most_common(1)[0][0]
+        if len(exact.found) == len(units):
+            ids = [exact.found[name] for _code, name in units]
+            levels = Counter(exact.levels[unit_id] for unit_id in set(ids))
+            level = levels.most_common(1)[0][0]
+            return np.asarray(ids, dtype=np.int64), level, exact.units_at(level)
     pairs = [SimpleNamespace(unit_code=code, unit_name=name) for code, name in units]
     matches, level = _match_rows(pairs, scope=scope, as_of=as_of)
     if level is None or not all(m.ok for m in matches):
         return None
-    return np.asarray([m.unit.pk for m in matches], dtype=np.int64), level
+    return np.asarray([m.unit.pk for m in matches], dtype=np.int64), level, None
 
 
 def _where(table: ParsedTable, row: int | None) -> str:

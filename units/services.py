@@ -327,10 +327,22 @@ def unit_match_many(
     return _match_in(_units_in_scope(scope, as_of, level), texts, as_of, max_candidates)
 
 
+@dataclass(frozen=True)
+class ExactNames:
+    """What `unit_ids_by_exact_name` found, and the level of every unit it looked through."""
+
+    found: dict[str, int]  # text → unit id
+    levels: dict[int, str]  # every unit of the scope valid on the date → its level
+
+    def units_at(self, level: str) -> set[int]:
+        """The scope's units of one level: `units.selectors.unit_descendants`, as ids."""
+        return {unit_id for unit_id, own in self.levels.items() if own == level}
+
+
 def unit_ids_by_exact_name(
     *, texts: Sequence[str], scope: AdministrativeUnit | None, as_of: datetime.date
-) -> dict[str, tuple[int, str]]:
-    """(id, level) of each text that `unit_match_many` settles by its exact name.
+) -> ExactNames:
+    """The unit of each text that `unit_match_many` settles by its exact name.
 
     The same answer for those texts, from two light queries (ids, names and levels of the
     units in scope; their codes) instead of loading every unit of the scope: a national
@@ -358,9 +370,8 @@ def unit_ids_by_exact_name(
             continue
         ids = by_exact.get(" ".join(stripped.casefold().split()))
         if ids and len(ids) == 1:
-            unit_id = next(iter(ids))
-            found[text] = (unit_id, levels[unit_id])
-    return found
+            found[text] = next(iter(ids))
+    return ExactNames(found=found, levels=levels)
 
 
 def unit_resolve(*, text: str, as_of: datetime.date) -> UnitMatch:

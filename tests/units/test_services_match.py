@@ -5,6 +5,7 @@ import pytest
 from tests.units.conftest import AFTER, BEFORE
 from tests.units.factories import CommuneFactory, ProvinceFactory, UnitCodeFactory
 from units.models import CodeScheme, UnitKind, UnitLevel
+from units.selectors import unit_descendants
 from units.services import (
     MatchReason,
     unit_ids_by_exact_name,
@@ -199,10 +200,15 @@ def test_exact_name_lookup_answers_as_match_many_or_not_at_all(di_an, django_ass
     ]
     scope, as_of = di_an.binh_duong, BEFORE
     with django_assert_num_queries(2):
-        found = unit_ids_by_exact_name(texts=texts, scope=scope, as_of=as_of)
-    assert set(found) == {"Tân Bình", "  phường  tân bình "}
+        exact = unit_ids_by_exact_name(texts=texts, scope=scope, as_of=as_of)
+    assert set(exact.found) == {"Tân Bình", "  phường  tân bình "}
     matches = dict(zip(texts, unit_match_many(texts=texts, scope=scope, as_of=as_of), strict=True))
-    for text, (unit_id, level) in found.items():
+    for text, unit_id in exact.found.items():
         assert matches[text].reason == MatchReason.EXACT_NAME
-        assert (matches[text].unit.pk, matches[text].unit.level) == (unit_id, level)
+        assert matches[text].unit.pk == unit_id
+        assert exact.levels[unit_id] == matches[text].unit.level
     assert matches["Đông Hòa"].unit == di_an.old_wards["Bình An"]
+    # Every unit of the scope is listed with its level: the coverage check needs no query.
+    for level in (UnitLevel.DISTRICT, UnitLevel.COMMUNE):
+        expected = unit_descendants(scope=scope, as_of=as_of, level=level)
+        assert exact.units_at(level) == set(expected.values_list("pk", flat=True))
