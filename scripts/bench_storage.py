@@ -8,7 +8,9 @@ away, how much does merely writing 3,355 units × 21 indicator values cost in ea
 values table could have? Each layout gets two snapshots (the second lands in a table that
 already holds one) and a commit, in throwaway tables of a scratch schema dropped at the end.
 Figures are medians of ROUNDS runs and ratios to the bare CSV COPY of the same run. The last
-line times a sketch of the plan in docs/PERFORMANCE.md (see SKETCH_LOAD).
+line times the row work done in SQL (a typed staging COPY and one statement; see SKETCH_LOAD):
+the alternative that the columnar path (ingest/columnar.py, numpy) was measured against and
+beat by about four times (docs/PERFORMANCE.md).
 """
 
 import random
@@ -90,8 +92,8 @@ def _data(kind: str, snapshot: int, rng: random.Random) -> str:
     return "".join(lines)
 
 
-SKETCH = "plan sketch: typed staging COPY + one statement into per-unit rows"
-# docs/PERFORMANCE.md's plan, steps 1-3, reduced to their core: PostgreSQL's COPY parses the
+SKETCH = "row work in SQL: typed staging COPY + one statement into per-unit rows"
+# The row work done by PostgreSQL instead of Arrow and numpy, reduced to its core: COPY parses the
 # numbers (a file it rejects would go to the Python parser), then one statement matches
 # units by name, scores linearly, sums groups, totals, ranks and writes one row per unit.
 # Not the product's rules in full (thresholds, statuses, levels, official totals): a floor.
