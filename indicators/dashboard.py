@@ -782,7 +782,7 @@ def compare_page(
     dropped: int = 0,
     can_read: Callable[[AdministrativeUnit], bool] = lambda unit: True,
 ) -> ComparePage:
-    """Build the comparison of up to four units over time in 4 queries (5 with a search)."""
+    """Build the comparison of up to four units over time in 2 queries (3 with a search)."""
     page = ComparePage(query=(query or "").strip()[:100], dropped=dropped)
     ids = [u.pk for u in units]
     scores = list(

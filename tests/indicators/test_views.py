@@ -504,3 +504,13 @@ def test_compare_shows_the_six_blocks_once(admin_client, board):
     html = _html(admin_client.get("/so-sanh/", {"units": board.di_an.pk}))
     assert ">DVCTT</abbr>" in html and ">TTTT</abbr>" in html
     assert ">CCDVTT</abbr>" not in html  # their sum is not shown beside them
+
+
+def test_compare_costs_constant_queries(board, django_assert_num_queries):
+    from indicators.dashboard import compare_page
+
+    thuan_an = board.districts["Thuận An"]
+    with django_assert_num_queries(2):
+        page = compare_page(units=[board.di_an, thuan_an])
+    assert [c.unit for c in page.columns] == [board.di_an, thuan_an]
+    assert page.group_rows and all(len(cells) == 2 for _group, cells in page.group_rows)
