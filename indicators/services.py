@@ -332,7 +332,7 @@ def snapshot_load_indicator_rows(*, snapshot: Snapshot, rows: Iterable[Indicator
                         what=f"unit {row.unit_id} {row.indicator_code}",
                     )
                 )
-        _mark_not_applicable(status, given, units, levels, indicators)
+        _mark_not_applicable(status, units, levels, indicators)
         _store_values(
             snapshot,
             units,
@@ -386,7 +386,7 @@ def snapshot_load_indicator_counts(
             portal[cells] = counts.portal_cents
         cents = np.full(size, scoring.NO_POINTS, dtype=np.int64)
         status = np.full(size, _STATUS_CODE[ValueStatus.NO_DATA], dtype=np.int8)
-        _mark_not_applicable(status, given, units, levels, indicators)
+        _mark_not_applicable(status, units, levels, indicators)
         for p, indicator in enumerate(indicators):
             column = np.arange(p, size, width)
             if np.any(portal[column] > int(indicator.max_points * 100)):
@@ -440,11 +440,7 @@ def _unit_levels(units: np.ndarray) -> dict[int, str]:
 
 
 def _mark_not_applicable(
-    status: np.ndarray,
-    given: np.ndarray,
-    units: np.ndarray,
-    levels: dict[int, str],
-    indicators: list[Indicator],
+    status: np.ndarray, units: np.ndarray, levels: dict[int, str], indicators: list[Indicator]
 ) -> None:
     """An indicator outside a unit's level is "not applicable", given or not."""
     names = sorted(set(levels.values()))
