@@ -416,6 +416,10 @@ class Movement:
 class UnitScore(Movement, models.Model):
     """A unit's total, band, rank among its peers and movement in one snapshot."""
 
+    # No surrogate id: the unique (snapshot, unit) index is the key, and every index more is
+    # paid on each of a national snapshot's 3,355 rows (docs/PERFORMANCE.md).
+    pk = models.CompositePrimaryKey("snapshot", "unit")
+
     snapshot = models.ForeignKey(
         Snapshot,
         verbose_name=_("snapshot"),

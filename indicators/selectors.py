@@ -485,7 +485,7 @@ def peer_sets(*, snapshot: Snapshot) -> list[PeerSet]:
     rows = list(
         UnitScore.objects.filter(snapshot=snapshot)
         .values("peer_key", "unit__level", "unit__parent_id")
-        .annotate(units=Count("id"), ranked=Count("rank"))
+        .annotate(units=Count("unit_id"), ranked=Count("rank"))
         .order_by("peer_key")
     )
     parents = AdministrativeUnit.objects.in_bulk(

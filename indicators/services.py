@@ -782,11 +782,11 @@ def _refresh_movement(snapshot: Snapshot, *, force: bool = False) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {us} SET previous_total = r.pt, previous_rank = r.pr FROM ("
-            f"  SELECT c.id, p.ranking_total AS pt, p.rank AS pr FROM {us} c "
+            f"  SELECT c.unit_id, p.ranking_total AS pt, p.rank AS pr FROM {us} c "
             f"  LEFT JOIN {us} p ON p.snapshot_id = %s AND p.unit_id = c.unit_id "
             "  WHERE c.snapshot_id = %s"
-            f") r WHERE {us}.id = r.id",
-            [previous_id, snapshot.pk],
+            f") r WHERE {us}.snapshot_id = %s AND {us}.unit_id = r.unit_id",
+            [previous_id, snapshot.pk, snapshot.pk],
         )
     Snapshot.objects.filter(pk=snapshot.pk).update(previous_snapshot_id=previous_id)
     snapshot.previous_snapshot_id = previous_id
