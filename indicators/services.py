@@ -483,7 +483,7 @@ def _store_values(
     document = _json_documents(
         np.arange(0, len(units) * width + 1, width),
         {
-            "i": pa.array(np.tile([i.pk for i in indicators], len(units))).cast(pa.string()),
+            "i": ",".join(str(i.pk) for i in indicators),
             "n": numerators,
             "d": denominators,
             "p": _hundredths_text(cents),
@@ -706,29 +706,26 @@ def _read_values(sid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
 
 
 def _points_text(cents: np.ndarray) -> pa.Array:
-    """Hundredths as the text of a 2-decimal number ("5.50"); null for NO_POINTS."""
-    whole = pa.array(cents // 100).cast(pa.string())
-    hundredths = pc.utf8_lpad(pa.array(cents % 100).cast(pa.string()), 2, "0")
-    return pc.if_else(
-        pa.array(cents != scoring.NO_POINTS),
-        pc.binary_join_element_wise(whole, hundredths, "."),
-        pa.scalar(None, pa.string()),
-    )
+    """Hundredths as 2-decimal numbers ("5.50" in COPY's CSV); null for NO_POINTS."""
+    # Through float64, exact: every figure is at most 10,000 hundredths.
+    return pa.array(cents / 100, mask=cents == scoring.NO_POINTS).cast(pa.decimal128(6, 2))
 
 
-def _json_documents(offsets: np.ndarray, lists: Mapping[str, pa.Array]) -> pa.Array:
+def _json_documents(offsets: np.ndarray, lists: Mapping[str, pa.Array | str]) -> pa.Array:
     """One JSON object of aligned lists per row: {"key": [...], ...}.
 
     `lists` holds, per key, the JSON text of every element (null for JSON null), all rows
-    one after another; row r's elements are offsets[r] to offsets[r + 1]. Assembled by
-    Arrow's string kernels rather than by json.dumps row by row: a national snapshot is
-    3,355 documents of ~100 numbers.
+    one after another; row r's elements are offsets[r] to offsets[r + 1]. A str is a list
+    every row shares, already joined. Assembled by Arrow's string kernels rather than by
+    json.dumps row by row: a national snapshot is 3,355 documents of ~100 numbers.
     """
     bounds = pa.array(np.asarray(offsets, dtype=np.int32))
     parts: list = []
     for n, (key, values) in enumerate(lists.items()):
-        listed = pa.ListArray.from_arrays(bounds, values.fill_null("null"))
-        parts += [f'{"{" if n == 0 else "],"}"{key}":[', pc.binary_join(listed, ",")]
+        if not isinstance(values, str):
+            listed = pa.ListArray.from_arrays(bounds, values.fill_null("null"))
+            values = pc.binary_join(listed, ",")
+        parts += [f'{"{" if n == 0 else "],"}"{key}":[', values]
     return pc.binary_join_element_wise(*parts, "]}", "")
 
 
