@@ -18,6 +18,8 @@ from decimal import Decimal
 import django.db.models.deletion
 from django.db import migrations, models
 
+from indicators.reference_checks import swap_reference_checks
+
 OLD = {
     "indicators_indicatorvalue": [
         ("snapshot_id", "indicators_snapshot"),
@@ -57,62 +59,23 @@ $$;
 CREATE TRIGGER indicators_indicator_in_use_delete AFTER DELETE ON indicators_indicator
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION indicator_in_use_check();
 """
-
-
-def _quote(*names):
-    return ", ".join("'" + name + "'" for name in names)
-
-
-def _parents(references):
-    parents = {}
-    for table, pairs in references.items():
-        for column, parent in pairs:
-            parents.setdefault(parent, []).extend([table, column])
-    return parents
-
-
-def _swap_checks(schema_editor, old, new, *, guard_sql=None, guard_drop=False):
-    """Replace the per-statement reference triggers of `old` tables by those of `new`."""
-    execute = schema_editor.execute
-    for table in old.keys() - new.keys():
-        for event in ("insert", "update"):
-            execute(f"DROP TRIGGER IF EXISTS {table}_references_{event} ON {table}", None)
-    for parent in _parents(old):
-        execute(f"DROP TRIGGER IF EXISTS {parent}_scores_delete ON {parent}", None)
-    for table in new.keys() - old.keys():
-        arguments = _quote(*(name for pair in new[table] for name in pair))
-        for event in ("INSERT", "UPDATE"):
-            execute(
-                f"CREATE TRIGGER {table}_references_{event.lower()} AFTER {event} ON {table} "
-                "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
-                f"EXECUTE FUNCTION score_references_check({arguments})",
-                None,
-            )
-    for parent, pairs in _parents(new).items():
-        execute(
-            f"CREATE TRIGGER {parent}_scores_delete AFTER DELETE ON {parent} "
-            "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION score_referenced_check({_quote(*pairs)})",
-            None,
-        )
-    if guard_sql:
-        execute(guard_sql, None)
-    if guard_drop:
-        execute(
-            "DROP TRIGGER IF EXISTS indicators_indicator_in_use_delete ON indicators_indicator",
-            None,
-        )
-        execute("DROP FUNCTION IF EXISTS indicator_in_use_check()", None)
+INDICATOR_GUARD_DROP = (
+    "DROP TRIGGER IF EXISTS indicators_indicator_in_use_delete ON indicators_indicator",
+    "DROP FUNCTION IF EXISTS indicator_in_use_check()",
+)
 
 
 def checks_forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        _swap_checks(schema_editor, OLD, NEW, guard_sql=INDICATOR_GUARD)
+        swap_reference_checks(schema_editor, OLD, NEW)
+        schema_editor.execute(INDICATOR_GUARD, None)
 
 
 def checks_backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        _swap_checks(schema_editor, NEW, OLD, guard_drop=True)
+        for statement in INDICATOR_GUARD_DROP:
+            schema_editor.execute(statement, None)
+        swap_reference_checks(schema_editor, NEW, OLD)
 
 
 def _number(value):

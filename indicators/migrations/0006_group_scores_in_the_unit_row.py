@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.db import migrations, models
 
-# Migrations stay self-contained (frozen history): the trigger helpers below repeat 0005's.
+from indicators.reference_checks import swap_reference_checks
 
 WITH_GROUPS = {
     "indicators_unitindicatorvalues": [
@@ -56,47 +56,9 @@ GROUP_GUARD_DROP = (
 )
 
 
-def _quote(*names):
-    return ", ".join("'" + name + "'" for name in names)
-
-
-def _parents(references):
-    parents = {}
-    for table, pairs in references.items():
-        for column, parent in pairs:
-            parents.setdefault(parent, []).extend([table, column])
-    return parents
-
-
-def _swap_checks(schema_editor, old, new):
-    """Replace the per-statement reference triggers of `old` tables by those of `new`."""
-    execute = schema_editor.execute
-    for table in old.keys() - new.keys():
-        for event in ("insert", "update"):
-            execute(f"DROP TRIGGER IF EXISTS {table}_references_{event} ON {table}", None)
-    for parent in _parents(old):
-        execute(f"DROP TRIGGER IF EXISTS {parent}_scores_delete ON {parent}", None)
-    for table in new.keys() - old.keys():
-        arguments = _quote(*(name for pair in new[table] for name in pair))
-        for event in ("INSERT", "UPDATE"):
-            execute(
-                f"CREATE TRIGGER {table}_references_{event.lower()} AFTER {event} ON {table} "
-                "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
-                f"EXECUTE FUNCTION score_references_check({arguments})",
-                None,
-            )
-    for parent, pairs in _parents(new).items():
-        execute(
-            f"CREATE TRIGGER {parent}_scores_delete AFTER DELETE ON {parent} "
-            "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION score_referenced_check({_quote(*pairs)})",
-            None,
-        )
-
-
 def checks_forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        _swap_checks(schema_editor, WITH_GROUPS, WITHOUT_GROUPS)
+        swap_reference_checks(schema_editor, WITH_GROUPS, WITHOUT_GROUPS)
         schema_editor.execute(GROUP_GUARD, None)
 
 
@@ -104,7 +66,7 @@ def checks_backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for statement in GROUP_GUARD_DROP:
             schema_editor.execute(statement, None)
-        _swap_checks(schema_editor, WITHOUT_GROUPS, WITH_GROUPS)
+        swap_reference_checks(schema_editor, WITHOUT_GROUPS, WITH_GROUPS)
 
 
 def _cents(value):

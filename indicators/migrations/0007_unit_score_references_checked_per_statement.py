@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from indicators.reference_checks import swap_reference_checks
+
 # Table names as of this migration; the score tables' references after it.
 REFERENCES = {
     "indicators_unitindicatorvalues": [
@@ -18,52 +20,12 @@ REFERENCES = {
 BEFORE = {"indicators_unitindicatorvalues": REFERENCES["indicators_unitindicatorvalues"]}
 
 
-def _quote(*names):
-    return ", ".join("'" + name + "'" for name in names)
-
-
-def _parents(references):
-    parents = {}
-    for table, pairs in references.items():
-        for column, parent in pairs:
-            parents.setdefault(parent, []).extend([table, column])
-    return parents
-
-
-def _swap_checks(schema_editor, old, new):
-    """Replace the per-statement reference triggers of `old` tables by those of `new`."""
-    execute = schema_editor.execute
-    for table in old.keys() - new.keys():
-        for event in ("insert", "update"):
-            execute(f"DROP TRIGGER IF EXISTS {table}_references_{event} ON {table}", None)
-    for parent in _parents(old):
-        execute(f"DROP TRIGGER IF EXISTS {parent}_scores_delete ON {parent}", None)
-    for table in new.keys() - old.keys():
-        arguments = _quote(*(name for pair in new[table] for name in pair))
-        for event in ("INSERT", "UPDATE"):
-            execute(
-                f"CREATE TRIGGER {table}_references_{event.lower()} AFTER {event} ON {table} "
-                "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
-                f"EXECUTE FUNCTION score_references_check({arguments})",
-                None,
-            )
-    for parent, pairs in _parents(new).items():
-        execute(
-            f"CREATE TRIGGER {parent}_scores_delete AFTER DELETE ON {parent} "
-            "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION score_referenced_check({_quote(*pairs)})",
-            None,
-        )
-
-
 def checks_forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        _swap_checks(schema_editor, BEFORE, REFERENCES)
+    swap_reference_checks(schema_editor, BEFORE, REFERENCES)
 
 
 def checks_backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        _swap_checks(schema_editor, REFERENCES, BEFORE)
+    swap_reference_checks(schema_editor, REFERENCES, BEFORE)
 
 
 class Migration(migrations.Migration):
