@@ -313,3 +313,32 @@ def test_exact_names_validate_alike_both_ways(binh_duong, monkeypatch):
     assert short.indicator_counts is not None and full.errors == []
     assert inputs_of(short) == inputs_of(full)
     assert (short.unit_ids, short.level) == (full.unit_ids, full.level)
+
+
+# --- robustness: the short path runs on every upload, so it must never raise ------------------
+
+INDICATOR_CELLS = st.one_of(
+    st.sampled_from(["Đơn vị", "Mã đơn vị", "Chỉ tiêu", "Tử số", "Mẫu số", "Điểm cổng", "STT"]),
+    st.sampled_from(["Xã đo 00001", "1.1", "3.5a", "12", "0", '"7"', "5,5", "", " "]),
+    st.text(max_size=10),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=4096))
+def test_arbitrary_bytes_never_raise(data):
+    for prefix in (b"", b"\xef\xbb\xbf", b"\xff\xfe", "Đơn vị;Chỉ tiêu;Tử số;Mẫu số\r\n".encode()):
+        assert read_short(prefix + data) is None or assert_full_path_agrees(prefix + data)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    header=st.lists(INDICATOR_CELLS, min_size=1, max_size=7),
+    rows=st.lists(st.lists(INDICATOR_CELLS, max_size=7), max_size=12),
+    delimiter=st.sampled_from([";", ",", "\t"]),
+)
+def test_arbitrary_tables_never_raise_and_agree_when_taken(header, rows, delimiter):
+    text = "\r\n".join(
+        delimiter.join(cell.replace("\x00", "") for cell in row) for row in [header, *rows]
+    )
+    assert_full_path_agrees(text.encode("utf-8"))
