@@ -353,7 +353,8 @@ def unit_ids_by_exact_name(
     scope_qs = _units_in_scope(scope, as_of, None)
     by_exact: dict[str, set[int]] = defaultdict(set)
     levels: dict[int, str] = {}
-    for unit_id, name, full_name, level in scope_qs.values_list("id", "name", "full_name", "level"):
+    rows = scope_qs.order_by().values_list("id", "name", "full_name", "level")
+    for unit_id, name, full_name, level in rows:
         by_exact[name.casefold()].add(unit_id)
         by_exact[full_name.casefold()].add(unit_id)
         levels[unit_id] = level
