@@ -2,8 +2,8 @@
 bands, competition ranks and movement for every unit at once.
 
 Pure (no ORM): `indicators.services` reads the snapshot's inputs in a constant number of
-statements, calls `recompute_scores`, and stores what it returns in one bulk write per
-table. Every figure is a whole number of hundredths of a point (the sources are rounded to
+statements, calls `recompute_scores`, and stores what it returns in one bulk write (the unit
+rows, each with its group scores). Every figure is a whole number of hundredths of a point (the sources are rounded to
 two decimals when loaded, and sums of such figures are exact), so the rules of
 `indicators.scoring` — which stay the reference; `tests/indicators/test_recompute.py`
 compares both — hold exactly in int64 arithmetic. For a national snapshot (3,355 communes,
@@ -16,12 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indicators.scoring import NO_POINTS
+from indicators.scoring import DISAGREEMENT_TOLERANCE, NO_POINTS
 from scoreboard.arrays import factorize
 
-# A difference between the official and the recomputed total above this many hundredths is
-# flagged (scoring.DISAGREEMENT_TOLERANCE, 0,02).
-DISAGREEMENT_CENTS = 2
+# A difference between the official and the recomputed total above this is flagged (0,02).
+DISAGREEMENT_CENTS = int(DISAGREEMENT_TOLERANCE * 100)
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class RecomputedScores:
     """Rows to store: `units` (sorted ids) and, per unit, its group scores and total."""
 
     units: np.ndarray
-    # Group scores: one row per True cell of `group_row` (units × groups), row-major order.
+    # Group scores: one per True cell of `group_row` (units × groups), row-major order.
     group_row: np.ndarray
     group_points: np.ndarray  # units × groups
     group_official: np.ndarray
