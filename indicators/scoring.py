@@ -196,6 +196,8 @@ def indicator_scorer(
 # Status codes of `indicator_points_array`: positions in this tuple.
 STATUS_ORDER: tuple[ValueStatus, ...] = tuple(ValueStatus)
 NO_POINTS = -1  # in the cents of `indicator_points_array`: the value has no points
+# Counts `indicator_points_array` takes: up to 9 digits keep max¢ × count × 10⁴ within 64 bits.
+ARRAY_COUNT_DIGITS = 9
 
 
 def indicator_points_array(
@@ -217,8 +219,9 @@ def indicator_points_array(
     """
     num = np.asarray(numerators, dtype=np.int64)
     den = np.asarray(denominators, dtype=np.int64)
-    if num.size and (num.min() < 0 or den.min() < 0 or max(num.max(), den.max()) >= 10**9):
-        raise ValueError("vectorised scoring takes whole counts from 0 to 999,999,999")
+    limit = 10**ARRAY_COUNT_DIGITS
+    if num.size and (num.min() < 0 or den.min() < 0 or max(num.max(), den.max()) >= limit):
+        raise ValueError(f"vectorised scoring takes whole counts from 0 to {limit - 1:,}")
     maximum = quantize_points(Decimal(max_points))
     if maximum != Decimal(max_points) or not 0 <= maximum <= HUNDRED:
         raise ValueError(f"maximum {max_points} must have at most two decimals")

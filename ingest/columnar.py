@@ -28,14 +28,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from indicators.scoring import NO_POINTS
+from indicators.scoring import ARRAY_COUNT_DIGITS, NO_POINTS
 from ingest.parsers import indicator_keys, plain_indicator, plain_indicator_header, plain_unit
 from ingest.readers import OLE2_MAGIC, ZIP_MAGIC, ReadError, open_table
 from scoreboard.arrays import all_distinct, factorize
 
-# Counts of at most nine digits keep the integer arithmetic of the vectorised scoring
-# (indicators.scoring.indicator_points_array) inside 64 bits; larger ones take the full path.
-_PLAIN_COUNT = r"^[0-9]{1,9}$"
+# Counts short enough for the vectorised scoring's 64-bit arithmetic
+# (indicators.scoring.indicator_points_array); longer ones take the full path.
+_PLAIN_COUNT = rf"^[0-9]{{1,{ARRAY_COUNT_DIGITS}}}$"
 # Portal points: blank, or up to 3 digits with at most 2 decimals after a comma or a point,
 # which the row parser reads as a decimal mark whatever the column ("19,2", "4", "5.25").
 _PLAIN_POINTS = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,2})?")
