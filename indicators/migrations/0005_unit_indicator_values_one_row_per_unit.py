@@ -40,8 +40,11 @@ NEW = {
     "indicators_groupscore": OLD["indicators_groupscore"],
 }
 
+# Refuses to delete a part (indicator, group) of a framework that snapshots use: the score
+# documents name parts by id, where no foreign key sees them. Migration 0006 puts the same
+# function on the groups.
 INDICATOR_GUARD = r"""
-CREATE FUNCTION indicator_in_use_check() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION framework_part_in_use_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     found bigint;
 BEGIN
@@ -49,7 +52,8 @@ BEGIN
     WHERE EXISTS (SELECT 1 FROM indicators_snapshot s WHERE s.framework_id = o.framework_id)
     LIMIT 1;
     IF found IS NOT NULL THEN
-        RAISE EXCEPTION 'delete on table "indicators_indicator" violates the reference from "indicators_unitindicatorvalues"'
+        RAISE EXCEPTION 'delete on table "%" violates the reference from the snapshots'' scores',
+            TG_TABLE_NAME
             USING ERRCODE = 'foreign_key_violation',
             DETAIL = format('Key (id)=(%s) belongs to a framework that snapshots use.', found);
     END IF;
@@ -57,11 +61,11 @@ BEGIN
 END
 $$;
 CREATE TRIGGER indicators_indicator_in_use_delete AFTER DELETE ON indicators_indicator
-REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION indicator_in_use_check();
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION framework_part_in_use_check();
 """
 INDICATOR_GUARD_DROP = (
     "DROP TRIGGER IF EXISTS indicators_indicator_in_use_delete ON indicators_indicator",
-    "DROP FUNCTION IF EXISTS indicator_in_use_check()",
+    "DROP FUNCTION IF EXISTS framework_part_in_use_check()",
 )
 
 

@@ -31,28 +31,14 @@ WITH_GROUPS = {
 }
 WITHOUT_GROUPS = {"indicators_unitindicatorvalues": WITH_GROUPS["indicators_unitindicatorvalues"]}
 
-GROUP_GUARD = r"""
-CREATE FUNCTION indicator_group_in_use_check() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    found bigint;
-BEGIN
-    SELECT o.id INTO found FROM old_rows o
-    WHERE EXISTS (SELECT 1 FROM indicators_snapshot s WHERE s.framework_id = o.framework_id)
-    LIMIT 1;
-    IF found IS NOT NULL THEN
-        RAISE EXCEPTION 'delete on table "indicators_indicatorgroup" violates the reference from "indicators_unitscore"'
-            USING ERRCODE = 'foreign_key_violation',
-            DETAIL = format('Key (id)=(%s) belongs to a framework that snapshots use.', found);
-    END IF;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER indicators_indicatorgroup_in_use_delete AFTER DELETE ON indicators_indicatorgroup
-REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION indicator_group_in_use_check();
-"""
+# Migration 0005's guard, on the groups: their ids now live in the unit rows' documents.
+GROUP_GUARD = (
+    "CREATE TRIGGER indicators_indicatorgroup_in_use_delete AFTER DELETE ON "
+    "indicators_indicatorgroup REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
+    "EXECUTE FUNCTION framework_part_in_use_check()"
+)
 GROUP_GUARD_DROP = (
     "DROP TRIGGER IF EXISTS indicators_indicatorgroup_in_use_delete ON indicators_indicatorgroup",
-    "DROP FUNCTION IF EXISTS indicator_group_in_use_check()",
 )
 
 
