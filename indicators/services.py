@@ -47,7 +47,7 @@ from indicators.selectors import snapshot_previous_published
 from scoreboard.arrays import all_distinct, factorize
 from scoreboard.db import id_list
 from units.models import AdministrativeUnit
-from units.selectors import peer_keys, unit_levels_and_peer_keys
+from units.selectors import UnitPeers, peer_keys, unit_levels_and_peer_keys
 
 
 class SnapshotStateError(Exception):
@@ -86,6 +86,9 @@ class IndicatorCounts:
     denominators: np.ndarray  # int64
     # The portal's own points in hundredths (scoring.NO_POINTS where not given), or None.
     portal_cents: np.ndarray | None = None
+    # The units' levels and peer keys when the caller found them on the way (validation
+    # matches names against the scope's units): the loader then need not look them up.
+    unit_peers: UnitPeers | None = None
 
 
 # --- Snapshots ----------------------------------------------------------------------------------
@@ -362,7 +365,7 @@ def snapshot_load_indicator_counts(
         indicators = list(Indicator.objects.filter(framework=snapshot.framework))
         units, unit_position = factorize(counts.unit_ids)
         # Levels and peer keys together, for units valid on the snapshot's date.
-        known = unit_levels_and_peer_keys(units.tolist(), snapshot.as_of)
+        known = unit_levels_and_peer_keys(units.tolist(), snapshot.as_of, counts.unit_peers)
         levels = {pk: level for pk, (level, _key) in known.items()}
         position = {i.code: p for p, i in enumerate(indicators)}
         unknown = [c for c in counts.indicator_codes if c not in position]

@@ -31,6 +31,7 @@ from scoreboard.arrays import all_distinct, factorize
 from units.models import AdministrativeUnit
 from units.selectors import unit_descendants
 from units.services import (
+    ExactNames,
     MatchReason,
     UnitMatch,
     unit_describe,
@@ -113,7 +114,7 @@ def validate_plain_table(
     found = _match_plain_units(plain.units, scope=scope, as_of=as_of)
     if found is None:
         return None
-    pair_units, level, expected = found
+    pair_units, level, expected, exact = found
     unit_ids = pair_units[plain.unit_index]
     distinct = set(pair_units.tolist())
     # Two spellings of one unit, a unit short of an indicator, a unit of the peer set left
@@ -137,6 +138,7 @@ def validate_plain_table(
             numerators=plain.numerators,
             denominators=plain.denominators,
             portal_cents=plain.portal_cents,
+            unit_peers=exact.levels_and_peer_keys(distinct) if exact else None,
         ),
         unit_ids=distinct,
         row_count=plain.row_count,
@@ -166,9 +168,10 @@ def _issue(
 
 def _match_plain_units(
     units: list[tuple[str, str]], *, scope: AdministrativeUnit, as_of: datetime.date
-) -> tuple[np.ndarray, str, set[int] | None] | None:
+) -> tuple[np.ndarray, str, set[int] | None, ExactNames | None] | None:
     """Unit id of each distinct (code, name), the level they share and, when known on the way,
-    the ids of the scope's units of that level; None if a unit fails.
+    the ids of the scope's units of that level and what the exact-name look-up found; None if
+    a unit fails.
 
     A table that names its units by their exact names only (the usual national export) is
     matched by `unit_ids_by_exact_name`; anything else by `_match_rows`, as the full path.
@@ -179,12 +182,12 @@ def _match_plain_units(
             ids = [exact.found[name] for _code, name in units]
             levels = Counter(exact.levels[unit_id] for unit_id in set(ids))
             level = levels.most_common(1)[0][0]
-            return np.asarray(ids, dtype=np.int64), level, exact.units_at(level)
+            return np.asarray(ids, dtype=np.int64), level, exact.units_at(level), exact
     pairs = [SimpleNamespace(unit_code=code, unit_name=name) for code, name in units]
     matches, level = _match_rows(pairs, scope=scope, as_of=as_of)
     if level is None or not all(m.ok for m in matches):
         return None
-    return np.asarray([m.unit.pk for m in matches], dtype=np.int64), level, None
+    return np.asarray([m.unit.pk for m in matches], dtype=np.int64), level, None, None
 
 
 def _where(table: ParsedTable, row: int | None) -> str:

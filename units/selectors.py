@@ -171,15 +171,25 @@ def unit_lineage(unit: AdministrativeUnit) -> UnitLineage:
 # --- Peer sets ----------------------------------------------------------------------------------
 
 
-def _peer_key(parent_id: int | None, level: str) -> str:
+def peer_key_of(parent_id: int | None, level: str) -> str:
+    """The key of the peer set of a unit with this parent and level."""
     return ROOT_PEER_KEY if parent_id is None else f"{parent_id}:{level}"
+
+
+@dataclass(frozen=True)
+class UnitPeers:
+    """Levels and peer keys of units valid on one date, found on the way by another read
+    (`units.services.ExactNames`): {unit id: (level, peer key)}."""
+
+    as_of: datetime.date
+    by_unit: dict[int, tuple[str, str]]
 
 
 def unit_peer_key(unit: AdministrativeUnit, as_of: datetime.date) -> str:
     """Return the key of the peer set unit ranks in on as_of."""
     if not unit.is_valid_on(as_of):
         raise ValueError(f"unit {unit.pk} ({unit}) does not exist on {as_of}")
-    return _peer_key(unit.parent_id, unit.level)
+    return peer_key_of(unit.parent_id, unit.level)
 
 
 def peer_keys(unit_ids, as_of: datetime.date) -> dict[int, str]:
@@ -187,15 +197,22 @@ def peer_keys(unit_ids, as_of: datetime.date) -> dict[int, str]:
     return {pk: key for pk, (_level, key) in unit_levels_and_peer_keys(unit_ids, as_of).items()}
 
 
-def unit_levels_and_peer_keys(unit_ids, as_of: datetime.date) -> dict[int, tuple[str, str]]:
-    """Return {unit_id: (level, peer key)} in one query; ValueError if one is not valid."""
+def unit_levels_and_peer_keys(
+    unit_ids, as_of: datetime.date, known: UnitPeers | None = None
+) -> dict[int, tuple[str, str]]:
+    """Return {unit_id: (level, peer key)} in one query; ValueError if one is not valid.
+
+    `known`, when it is of the same date and holds every unit, answers without a query.
+    """
     unit_ids = set(unit_ids)
+    if known is not None and known.as_of == as_of and unit_ids <= known.by_unit.keys():
+        return {pk: known.by_unit[pk] for pk in unit_ids}
     rows = (
         AdministrativeUnit.objects.filter(pk__in=id_list(unit_ids))
         .valid_on(as_of)
         .values_list("id", "parent_id", "level")
     )
-    found = {pk: (level, _peer_key(parent_id, level)) for pk, parent_id, level in rows}
+    found = {pk: (level, peer_key_of(parent_id, level)) for pk, parent_id, level in rows}
     missing = unit_ids - found.keys()
     if missing:
         raise ValueError(f"units {sorted(missing)} do not exist on {as_of}")

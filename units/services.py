@@ -22,6 +22,7 @@ from units.models import (
     full_name_for,
     valid_on_q,
 )
+from units.selectors import UnitPeers, peer_key_of
 from units.text import fold_name, parse_unit_name
 
 # --- Loading ------------------------------------------------------------------------------------
@@ -333,10 +334,22 @@ class ExactNames:
 
     found: dict[str, int]  # text → unit id
     levels: dict[int, str]  # every unit of the scope valid on the date → its level
+    parents: dict[int, int | None]  # the same units → their parent's id
+    as_of: datetime.date
 
     def units_at(self, level: str) -> set[int]:
         """The scope's units of one level: `units.selectors.unit_descendants`, as ids."""
         return {unit_id for unit_id, own in self.levels.items() if own == level}
+
+    def levels_and_peer_keys(self, unit_ids) -> UnitPeers:
+        """What `units.selectors.unit_levels_and_peer_keys` returns for these units, without
+        asking the database again (they were all looked through, valid on `as_of`)."""
+        return UnitPeers(
+            as_of=self.as_of,
+            by_unit={
+                u: (self.levels[u], peer_key_of(self.parents[u], self.levels[u])) for u in unit_ids
+            },
+        )
 
 
 def unit_ids_by_exact_name(
@@ -353,11 +366,13 @@ def unit_ids_by_exact_name(
     scope_qs = _units_in_scope(scope, as_of, None)
     by_exact: dict[str, set[int]] = defaultdict(set)
     levels: dict[int, str] = {}
-    rows = scope_qs.order_by().values_list("id", "name", "full_name", "level")
-    for unit_id, name, full_name, level in rows:
+    parents: dict[int, int | None] = {}
+    rows = scope_qs.order_by().values_list("id", "name", "full_name", "level", "parent_id")
+    for unit_id, name, full_name, level, parent_id in rows:
         by_exact[name.casefold()].add(unit_id)
         by_exact[full_name.casefold()].add(unit_id)
         levels[unit_id] = level
+        parents[unit_id] = parent_id
     codes = {
         _code_key(code)
         for code in UnitCode.objects.filter(
@@ -372,7 +387,7 @@ def unit_ids_by_exact_name(
         ids = by_exact.get(" ".join(stripped.casefold().split()))
         if ids and len(ids) == 1:
             found[text] = next(iter(ids))
-    return ExactNames(found=found, levels=levels)
+    return ExactNames(found=found, levels=levels, parents=parents, as_of=as_of)
 
 
 def unit_resolve(*, text: str, as_of: datetime.date) -> UnitMatch:

@@ -20,6 +20,7 @@ from ingest.columnar import read_plain_indicator_table
 from ingest.parsers import DEFAULT_INDICATORS, parse_table
 from ingest.validation import validate_upload_bytes
 from tests.ingest.test_parse_fast_path import SAMPLES, national_csv
+from units.selectors import unit_levels_and_peer_keys
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 AS_OF = datetime.date(2025, 5, 20)
@@ -313,6 +314,10 @@ def test_exact_names_validate_alike_both_ways(binh_duong, monkeypatch):
     assert short.indicator_counts is not None and full.errors == []
     assert inputs_of(short) == inputs_of(full)
     assert (short.unit_ids, short.level) == (full.unit_ids, full.level)
+    # The levels and peer keys found on the way are the loader's, which need not ask again.
+    peers = short.indicator_counts.unit_peers
+    assert peers.as_of == AS_OF
+    assert peers.by_unit == unit_levels_and_peer_keys(short.unit_ids, AS_OF)
 
 
 # --- robustness: the short path runs on every upload, so it must never raise ------------------

@@ -6,12 +6,14 @@ from tests.units.conftest import AFTER, BEFORE
 from units.models import REFORM_2025, AdministrativeUnit, LineageKind, LineageShare, UnitLevel
 from units.selectors import (
     ROOT_PEER_KEY,
+    UnitPeers,
     peer_keys,
     peer_units,
     unit_ancestors,
     unit_children,
     unit_descendants,
     unit_get_by_code,
+    unit_levels_and_peer_keys,
     unit_lineage,
     unit_peer_key,
     unit_search,
@@ -105,6 +107,22 @@ def test_peer_keys_after_the_reform(di_an):
     assert names(peer_units(keys[new.pk], AFTER)) == ["Dĩ An", "Đông Hòa", "Tân Đông Hiệp"]
     assert peer_units(keys[di_an.hcmc.pk], AFTER).count() == 3  # Bình Dương is gone
     assert unit_peer_key(di_an.hcmc, AFTER) == keys[di_an.hcmc.pk]
+
+
+def test_known_peers_answer_only_for_their_date_and_their_units(
+    di_an, django_assert_num_queries
+):
+    wards = [u.pk for u in di_an.old_wards.values()]
+    fetched = unit_levels_and_peer_keys(wards, BEFORE)
+    wrong = {pk: ("commune", "0:wrong") for pk in wards}  # tells which answer was used
+    with django_assert_num_queries(0):
+        assert unit_levels_and_peer_keys(wards, BEFORE, UnitPeers(BEFORE, wrong)) == wrong
+    # Another date, or a unit it does not hold: the database answers.
+    with django_assert_num_queries(1):
+        assert unit_levels_and_peer_keys(wards, BEFORE, UnitPeers(AFTER, wrong)) == fetched
+    partial = UnitPeers(BEFORE, dict(list(wrong.items())[1:]))
+    with django_assert_num_queries(1):
+        assert unit_levels_and_peer_keys(wards, BEFORE, partial) == fetched
 
 
 def test_peer_keys_refuse_units_that_do_not_exist_that_day(di_an):

@@ -5,7 +5,7 @@ import pytest
 from tests.units.conftest import AFTER, BEFORE
 from tests.units.factories import CommuneFactory, ProvinceFactory, UnitCodeFactory
 from units.models import CodeScheme, UnitKind, UnitLevel
-from units.selectors import unit_descendants
+from units.selectors import unit_descendants, unit_levels_and_peer_keys
 from units.services import (
     MatchReason,
     unit_ids_by_exact_name,
@@ -212,3 +212,8 @@ def test_exact_name_lookup_answers_as_match_many_or_not_at_all(di_an, django_ass
     for level in (UnitLevel.DISTRICT, UnitLevel.COMMUNE):
         expected = unit_descendants(scope=scope, as_of=as_of, level=level)
         assert exact.units_at(level) == set(expected.values_list("pk", flat=True))
+    # Levels and peer keys come with them: the loader need not look them up again.
+    every = set(exact.levels)
+    peers = exact.levels_and_peer_keys(every)
+    assert peers.as_of == as_of
+    assert peers.by_unit == unit_levels_and_peer_keys(every, as_of)
