@@ -3,9 +3,9 @@
 The framework (groups, indicators, bands) is data loaded by a data migration, versioned by
 `Framework.valid_from`; a revision of the rules is a new framework, never an edit of code.
 A `Snapshot` is "the index for one scope as of a date for a period"; its scores live in
-`UnitScore` (totals, ranks, movement and, in its `group_document`, the unit's group scores)
-and `UnitIndicatorValues` (the unit's indicator values): one row each per unit, all written
-set-based by `indicators.services`. `GroupScore` and `IndicatorValue` are their read models.
+`UnitScore`, one row per unit written set-based by `indicators.services`: totals, ranks and
+movement, and as documents the unit's group scores (`group_document`) and indicator values
+(`indicator_document`). `GroupScore` and `IndicatorValue` are their read models.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from django.utils.translation import gettext_lazy as _
 from indicators import scoring
 
 POINTS = {"max_digits": 6, "decimal_places": 2}
-# Score tables skip Django's per-foreign-key indexes: their (snapshot, unit) keys and the
+# The score table skips Django's per-foreign-key indexes: its (snapshot, unit) key and the
 # (unit, snapshot) index already serve every lookup, and each extra index slows the bulk load.
-# The score tables (UnitIndicatorValues, UnitScore) keep their references checked, but not by
-# foreign-key constraints: PostgreSQL checks those one row at a time at commit, ~10,000
-# checks for a national snapshot. Migrations 0003 and 0007 put in their place one set-based
+# It keeps its references checked, but not by foreign-key constraints: PostgreSQL checks
+# those one row at a time at commit, ~10,000 checks for a national snapshot (with the score
+# tables of the time). Migrations 0003 and 0007 put in their place one set-based
 # check per statement (triggers with transition tables): every row's snapshot, unit and band
 # exist and cannot be deleted while the row does. The indicator and group ids inside the
 # documents are guarded by triggers too (migrations 0005, 0006): an indicator or group of a
@@ -413,6 +413,20 @@ class Movement:
         return self.previous_rank - self.rank
 
 
+class UnitScoreQuerySet(models.QuerySet):
+    def with_values(self) -> UnitScoreQuerySet:
+        """Load the indicator documents too."""
+        return self.defer(None)
+
+
+class UnitScoreManager(models.Manager.from_queryset(UnitScoreQuerySet)):
+    """Unit scores without their indicator documents (~700 bytes a unit, which only the
+    breakdown reads), unless `with_values()` asks for them."""
+
+    def get_queryset(self) -> UnitScoreQuerySet:
+        return super().get_queryset().defer("indicator_document")
+
+
 class UnitScore(Movement, models.Model):
     """A unit's total, band, rank among its peers and movement in one snapshot."""
 
@@ -463,6 +477,16 @@ class UnitScore(Movement, models.Model):
     # group rows cost twice a bare COPY to store, one index entry each (docs/PERFORMANCE.md).
     # Read through `group_scores()`.
     group_document = models.TextField(_("group scores"), blank=True, default="")
+    # The unit's indicator values as JSON text: {"i": indicator ids, "n": numerators,
+    # "d": denominators, "p": points in hundredths, "pp": portal points in hundredths,
+    # "s": statuses}, the lists aligned; "" when the source gave none. In the unit's row: a
+    # national snapshot is one COPY of 3,355 rows rather than 70,455 value rows (one index
+    # entry each) or a second table (docs/PERFORMANCE.md). Plain text rather than jsonb, which
+    # PostgreSQL would parse on every write for queries no code makes. Read through
+    # `indicator_values()`; left out of `objects` queries unless asked for (`with_values()`).
+    indicator_document = models.TextField(_("indicator values"), blank=True, default="")
+
+    objects = UnitScoreManager()
 
     class Meta:
         verbose_name = _("unit score")
@@ -494,6 +518,27 @@ class UnitScore(Movement, models.Model):
     def group_scores(self, groups: dict[int, IndicatorGroup]) -> list[GroupScore]:
         """The unit's group scores, each with its group (`groups`: the framework's, by id)."""
         return group_scores_of(self.unit_id, self.snapshot_id, self.group_document, groups)
+
+    def indicator_values(self, indicators: dict[int, Indicator]) -> list[IndicatorValue]:
+        """The unit's indicator values, each with its indicator (`indicators`: the
+        framework's, by id); none when the source gave none."""
+        if not self.indicator_document:
+            return []
+        doc = json.loads(self.indicator_document, parse_float=Decimal)
+        return [
+            IndicatorValue(
+                unit_id=self.unit_id,
+                indicator=indicators[indicator_id],
+                numerator=_count(numerator),
+                denominator=_count(denominator),
+                points=_hundredths(points),
+                portal_points=_hundredths(portal),
+                status=status,
+            )
+            for indicator_id, numerator, denominator, points, portal, status in zip(
+                doc["i"], doc["n"], doc["d"], doc["p"], doc["pp"], doc["s"], strict=True
+            )
+        ]
 
 
 def group_scores_of(
@@ -545,62 +590,6 @@ class GroupScore:
         return self.official_points if self.official_points is not None else self.points
 
 
-class UnitIndicatorValues(models.Model):
-    """A unit's indicator values in one snapshot, as one row.
-
-    `document` is JSON text: {"i": indicator ids, "n": numerators, "d": denominators,
-    "p": points in hundredths, "pp": portal points in hundredths, "s": statuses}, the lists
-    aligned. One row per unit instead of one per value: a national snapshot is 3,355 rows,
-    not 70,455, and storing it costs about what a bare COPY of the values does
-    (docs/PERFORMANCE.md). Plain text rather than jsonb, which PostgreSQL would parse on
-    every write for queries no code makes (four times the cost). Written only by
-    `indicators.services`; read through `indicator_values()`.
-    """
-
-    pk = models.CompositePrimaryKey("snapshot", "unit")
-
-    snapshot = models.ForeignKey(
-        Snapshot,
-        verbose_name=_("snapshot"),
-        on_delete=models.CASCADE,
-        related_name="indicator_values",
-        **SCORE_REFERENCE,
-    )
-    unit = models.ForeignKey(
-        "units.AdministrativeUnit",
-        verbose_name=_("unit"),
-        on_delete=models.PROTECT,
-        related_name="indicator_values",
-        **SCORE_REFERENCE,
-    )
-    document = models.TextField(_("values"))
-
-    class Meta:
-        verbose_name = _("indicator values")
-        verbose_name_plural = _("indicator values")
-
-    def __str__(self) -> str:
-        return f"{self.unit_id} @ {self.snapshot_id}"
-
-    def indicator_values(self, indicators: dict[int, Indicator]) -> list[IndicatorValue]:
-        """The values, each with its indicator (`indicators`: the framework's, by id)."""
-        doc = json.loads(self.document, parse_float=Decimal)
-        return [
-            IndicatorValue(
-                unit_id=self.unit_id,
-                indicator=indicators[indicator_id],
-                numerator=_count(numerator),
-                denominator=_count(denominator),
-                points=_hundredths(points),
-                portal_points=_hundredths(portal),
-                status=status,
-            )
-            for indicator_id, numerator, denominator, points, portal, status in zip(
-                doc["i"], doc["n"], doc["d"], doc["p"], doc["pp"], doc["s"], strict=True
-            )
-        ]
-
-
 def _count(value: int | Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
@@ -640,7 +629,6 @@ __all__ = [
     "Indicator",
     "IndicatorGroup",
     "IndicatorValue",
-    "UnitIndicatorValues",
     "Snapshot",
     "SnapshotPeriod",
     "SnapshotStatus",

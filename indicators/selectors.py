@@ -26,7 +26,6 @@ from indicators.models import (
     Snapshot,
     SnapshotPeriod,
     SnapshotStatus,
-    UnitIndicatorValues,
     UnitScore,
     ValueStatus,
     group_scores_of,
@@ -389,8 +388,13 @@ class UnitBreakdown:
 
 
 def unit_breakdown(*, snapshot: Snapshot, unit: AdministrativeUnit) -> UnitBreakdown:
-    """Return groups → indicators with counts, points and points lost, in 4 queries."""
-    score = UnitScore.objects.filter(snapshot=snapshot, unit=unit).select_related("band").first()
+    """Return groups → indicators with counts, points and points lost, in 3 queries."""
+    score = (
+        UnitScore.objects.with_values()
+        .filter(snapshot=snapshot, unit=unit)
+        .select_related("band")
+        .first()
+    )
     groups = list(
         IndicatorGroup.objects.filter(framework_id=snapshot.framework_id)
         .order_by("position")
@@ -400,11 +404,7 @@ def unit_breakdown(*, snapshot: Snapshot, unit: AdministrativeUnit) -> UnitBreak
     group_scores = (
         {g.group_id: g for g in score.group_scores({g.pk: g for g in groups})} if score else {}
     )
-    values = {
-        v.indicator_id: v
-        for row in UnitIndicatorValues.objects.filter(snapshot=snapshot, unit=unit)
-        for v in row.indicator_values(indicators)
-    }
+    values = {v.indicator_id: v for v in score.indicator_values(indicators)} if score else {}
     result = []
     for group in groups:
         lines = []
@@ -451,7 +451,12 @@ def indicator_values(
 ) -> list[IndicatorValue]:
     """The indicator values of a snapshot (of some units), by unit and framework order; 2 queries."""
     indicators = Indicator.objects.filter(framework_id=snapshot.framework_id).in_bulk()
-    rows = UnitIndicatorValues.objects.filter(snapshot=snapshot).order_by("unit_id")
+    rows = (
+        UnitScore.objects.with_values()
+        .filter(snapshot=snapshot)
+        .exclude(indicator_document="")
+        .order_by("unit_id")
+    )
     if unit_ids is not None:
         rows = rows.filter(unit_id__in=unit_ids)
     return [value for row in rows for value in row.indicator_values(indicators)]

@@ -39,7 +39,6 @@ from indicators.models import (
     Snapshot,
     SnapshotPeriod,
     SnapshotStatus,
-    UnitIndicatorValues,
     UnitScore,
     ValueStatus,
 )
@@ -89,6 +88,19 @@ class IndicatorCounts:
     # The units' levels and peer keys when the caller found them on the way (validation
     # matches names against the scope's units): the loader then need not look them up.
     unit_peers: UnitPeers | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotValues:
+    """A snapshot's indicator values as the recompute reads them: one entry per value, and
+    the documents that store them (`UnitScore.indicator_document`), one per unit."""
+
+    unit: np.ndarray  # int64
+    indicator: np.ndarray  # int64
+    points: np.ndarray  # int64 hundredths; scoring.NO_POINTS for none
+    no_data: np.ndarray  # bool: the status is "no data"
+    document_units: np.ndarray  # int64, ascending: the units that have values
+    documents: pa.Array  # their documents, aligned
 
 
 # --- Snapshots ----------------------------------------------------------------------------------
@@ -250,23 +262,8 @@ def snapshot_load_group_rows(*, snapshot: Snapshot, rows: Iterable[GroupInput]) 
             total = _points_or_none(
                 row.official_total, limit=scoring.HUNDRED, what=f"unit {row.unit_id} total"
             )
-            unit_rows.append((snapshot.pk, row.unit_id, total, False, "", False, True, document))
-        UnitScore.objects.filter(snapshot=snapshot).delete()
-        _bulk_insert(
-            UnitScore,
-            [
-                "snapshot_id",
-                "unit_id",
-                "official_total",
-                "totals_disagree",
-                "peer_key",
-                "has_indicator_values",
-                "listed_in_source",
-                "group_document",
-            ],
-            unit_rows,
-        )
-        Snapshot.objects.filter(pk=snapshot.pk).update(is_stale=True)
+            unit_rows.append((row.unit_id, total, document))
+        _replace_sources(snapshot, group_rows=unit_rows)
     return len(unit_rows)
 
 
@@ -336,8 +333,7 @@ def snapshot_load_indicator_rows(*, snapshot: Snapshot, rows: Iterable[Indicator
                     )
                 )
         _mark_not_applicable(status, units, levels, indicators)
-        _store_values(
-            snapshot,
+        documents = _value_documents(
             units,
             indicators,
             pa.array(numerators, pa.string()),
@@ -346,6 +342,7 @@ def snapshot_load_indicator_rows(*, snapshot: Snapshot, rows: Iterable[Indicator
             portal,
             status,
         )
+        _replace_sources(snapshot, documents=(units, documents))
     return size
 
 
@@ -402,8 +399,7 @@ def snapshot_load_indicator_counts(
                 threshold=indicator.threshold,
                 zero_denominator_policy=indicator.zero_denominator_policy,
             )
-        _store_values(
-            snapshot,
+        documents = _value_documents(
             units,
             indicators,
             pa.array(numerators, mask=~given).cast(pa.string()),
@@ -412,18 +408,24 @@ def snapshot_load_indicator_counts(
             portal,
             status,
         )
-        if recompute_scores:
-            no_data = status == _STATUS_CODE[ValueStatus.NO_DATA]
-            _recompute(
-                snapshot,
-                values=(
-                    np.repeat(units, width),
-                    np.tile(np.asarray([i.pk for i in indicators], dtype=np.int64), len(units)),
-                    cents,
-                    no_data,
+        if not recompute_scores:
+            _replace_sources(snapshot, documents=(units, documents))
+            return size
+        # The recompute writes the unit rows, documents included, in one go.
+        _recompute(
+            snapshot,
+            values=SnapshotValues(
+                unit=np.repeat(units, width),
+                indicator=np.tile(
+                    np.asarray([i.pk for i in indicators], dtype=np.int64), len(units)
                 ),
-                keys={pk: key for pk, (_level, key) in known.items()},
-            )
+                points=cents,
+                no_data=status == _STATUS_CODE[ValueStatus.NO_DATA],
+                document_units=units,
+                documents=documents,
+            ),
+            keys={pk: key for pk, (_level, key) in known.items()},
+        )
     return size
 
 
@@ -468,8 +470,7 @@ def _cents(value: Decimal | None) -> int:
     return scoring.NO_POINTS if value is None else int(value.scaleb(2))
 
 
-def _store_values(
-    snapshot: Snapshot,
+def _value_documents(
     units: np.ndarray,
     indicators: list[Indicator],
     numerators: pa.Array,
@@ -477,13 +478,10 @@ def _store_values(
     cents: np.ndarray,
     portal: np.ndarray,
     status: np.ndarray,
-) -> None:
-    """Replace the snapshot's values with one document per unit, written in one bulk insert."""
-    UnitIndicatorValues.objects.filter(snapshot=snapshot).delete()
-    if not len(units):
-        return
+) -> pa.Array:
+    """Each unit's `UnitScore.indicator_document`, from its values in framework order."""
     width = len(indicators)
-    document = _json_documents(
+    return _json_documents(
         np.arange(0, len(units) * width + 1, width),
         {
             "i": ",".join(str(i.pk) for i in indicators),
@@ -496,14 +494,62 @@ def _store_values(
             ).cast(pa.string()),
         },
     )
-    _store_columns(
-        UnitIndicatorValues,
-        {
-            "snapshot_id": pa.array(np.full(len(units), snapshot.pk, dtype=np.int64)),
-            "unit_id": pa.array(units),
-            "document": document,
-        },
-    )
+
+
+def _replace_sources(
+    snapshot: Snapshot,
+    *,
+    documents: tuple[np.ndarray, pa.Array] | None = None,
+    group_rows: list[tuple[int, Decimal | None, str]] | None = None,
+) -> None:
+    """Replace one kind of a draft's source figures, keep the other, and mark it stale.
+
+    A snapshot's source figures live in its unit rows beside what the recompute derives from
+    them: indicator values (`documents`: units and their indicator documents) or a group
+    table's rows (`group_rows`: unit, official total, group document). Loading one kind
+    rewrites the rows with the new figures and those of the other kind; the derived columns
+    wait, blank, for the recompute.
+    """
+    scores = UnitScore.objects.filter(snapshot=snapshot)
+    if documents is None:
+        kept_documents = list(
+            scores.exclude(indicator_document="").values_list("unit_id", "indicator_document")
+        )
+        documents = (
+            np.asarray([u for u, _d in kept_documents], dtype=np.int64),
+            pa.array([d for _u, d in kept_documents], pa.string()),
+        )
+    if group_rows is None:
+        group_rows = list(
+            scores.filter(listed_in_source=True).values_list(
+                "unit_id", "official_total", "group_document"
+            )
+        )
+    document_units, document_texts = documents
+    listed = {unit_id: (total, document) for unit_id, total, document in group_rows}
+    units = sorted(set(document_units.tolist()) | listed.keys())
+    texts = dict(zip(document_units.tolist(), document_texts.to_pylist(), strict=True))
+    scores.delete()
+    if units:
+        _store_columns(
+            UnitScore,
+            {
+                "snapshot_id": pa.array([snapshot.pk] * len(units), pa.int64()),
+                "unit_id": pa.array(units, pa.int64()),
+                "peer_key": pa.array([""] * len(units), pa.string()),
+                "totals_disagree": pa.array([False] * len(units)),
+                "has_indicator_values": pa.array([u in texts for u in units]),
+                "listed_in_source": pa.array([u in listed for u in units]),
+                "official_total": pa.array(
+                    [listed.get(u, (None, ""))[0] for u in units], pa.decimal128(6, 2)
+                ),
+                "group_document": pa.array(
+                    [listed.get(u, (None, ""))[1] for u in units], pa.string()
+                ),
+                "indicator_document": pa.array([texts.get(u, "") for u in units], pa.string()),
+            },
+        )
+    Snapshot.objects.filter(pk=snapshot.pk).update(is_stale=True)
 
 
 # --- Recompute ----------------------------------------------------------------------------------
@@ -538,7 +584,7 @@ def snapshot_recompute(*, snapshot_id: int) -> Snapshot:
 
 
 def _recompute(
-    snapshot: Snapshot, values: tuple | None = None, keys: dict[int, str] | None = None
+    snapshot: Snapshot, values: SnapshotValues | None = None, keys: dict[int, str] | None = None
 ) -> None:
     """Recompute every derived score of a snapshot; the caller holds the transaction.
 
@@ -546,11 +592,13 @@ def _recompute(
     once (`indicators.recompute`), then replaces the snapshot's group and unit scores with
     one bulk write each; the source figures (official group points and totals) are written
     back with them. `values`, when the caller has just stored them, are the snapshot's
-    indicator values as `_read_values` would return them, and `keys` the peer keys of at
+    indicator values (`_read_values` reads them otherwise), and `keys` the peer keys of at
     least the snapshot's units (`units.selectors.peer_keys`).
     """
     sid = snapshot.pk
     previous_id = _previous_published(snapshot)
+    if values is None:
+        values = _read_values(sid)
     inputs = _recompute_inputs(snapshot, previous_id, values)
     units = recompute.units_of(inputs)
     if keys is None or not set(units.tolist()) <= keys.keys():
@@ -592,6 +640,7 @@ def _recompute(
             "previous_total": _points_text(scores.previous_total),
             "previous_rank": _positive_or_null(scores.previous_rank),
             "group_document": group_documents,
+            "indicator_document": _aligned(units, values.document_units, values.documents, ""),
         },
     )
     Snapshot.objects.filter(pk=sid).update(
@@ -601,7 +650,7 @@ def _recompute(
 
 
 def _recompute_inputs(
-    snapshot: Snapshot, previous_id: int | None, values: tuple | None = None
+    snapshot: Snapshot, previous_id: int | None, values: SnapshotValues
 ) -> recompute.RecomputeInputs:
     """Read what a recompute needs: eight statements, whatever the number of units."""
     sid = snapshot.pk
@@ -618,7 +667,7 @@ def _recompute_inputs(
             framework_id=snapshot.framework_id
         ).values_list("id", "group_id")
     }
-    unit, indicator, points, no_data = values if values is not None else _read_values(sid)
+    indicator = values.indicator
     groups_lookup = np.zeros(max(indicator_group, default=0) + 1, dtype=np.int64)
     groups_lookup[list(indicator_group)] = list(indicator_group.values())
     source_units = list(
@@ -653,10 +702,10 @@ def _recompute_inputs(
 
     return recompute.RecomputeInputs(
         groups=groups,
-        values_unit=unit,
+        values_unit=values.unit,
         values_group=groups_lookup[indicator] if indicator.size else indicator,
-        values_points=points,
-        values_no_data=no_data,
+        values_points=values.points,
+        values_no_data=values.no_data,
         source_group_unit=column(source_groups, 0),
         source_group_group=column(source_groups, 1, position.__getitem__),
         source_group_official=column(source_groups, 2, _cents),
@@ -670,15 +719,19 @@ def _recompute_inputs(
     )
 
 
-def _read_values(sid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A snapshot's indicator values as columns: unit, indicator, points in hundredths
-    (NO_POINTS for none), and whether the status is "no data"."""
+def _read_values(sid: int) -> SnapshotValues:
+    """A snapshot's stored indicator values, as the recompute reads them."""
     rows = list(
-        UnitIndicatorValues.objects.filter(snapshot_id=sid).values_list("unit_id", "document")
+        UnitScore.objects.filter(snapshot_id=sid)
+        .exclude(indicator_document="")
+        .order_by("unit_id")
+        .values_list("unit_id", "indicator_document")
     )
+    document_units = np.asarray([unit for unit, _document in rows], dtype=np.int64)
+    documents = pa.array([document for _unit, document in rows], pa.string())
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, empty.astype(bool)
+        return SnapshotValues(empty, empty, empty, empty.astype(bool), empty, documents)
     # One document per line: Arrow's JSON reader parses them all in C++.
     table = pajson.read_json(
         io.BytesIO("\n".join(document for _unit, document in rows).encode("utf-8")),
@@ -694,18 +747,24 @@ def _read_values(sid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
         ),
     )
     indicators = table.column("i").combine_chunks()
-    units = np.repeat(
-        np.asarray([unit for unit, _document in rows], dtype=np.int64),
-        pc.list_value_length(indicators).to_numpy(),
-    )
     points = pc.list_flatten(table.column("p").combine_chunks()).fill_null(scoring.NO_POINTS)
     statuses = pc.list_flatten(table.column("s").combine_chunks())
-    return (
-        units,
-        pc.list_flatten(indicators).to_numpy(),
-        points.to_numpy(),
-        pc.equal(statuses, ValueStatus.NO_DATA.value).to_numpy(zero_copy_only=False),
+    return SnapshotValues(
+        unit=np.repeat(document_units, pc.list_value_length(indicators).to_numpy()),
+        indicator=pc.list_flatten(indicators).to_numpy(),
+        points=points.to_numpy(),
+        no_data=pc.equal(statuses, ValueStatus.NO_DATA.value).to_numpy(zero_copy_only=False),
+        document_units=document_units,
+        documents=documents,
     )
+
+
+def _aligned(units: np.ndarray, keys: np.ndarray, texts: pa.Array, missing: str) -> pa.Array:
+    """`texts` (one per key of the ascending `keys`) lined up with `units` (ascending, a
+    superset of the keys); `missing` where a unit has none."""
+    index = np.full(len(units), -1, dtype=np.int64)
+    index[np.searchsorted(units, keys)] = np.arange(len(keys))
+    return texts.take(pa.array(index, mask=index < 0)).fill_null(missing)
 
 
 def _points_text(cents: np.ndarray) -> pa.Array:
@@ -874,7 +933,6 @@ def snapshot_discard(*, snapshot_id: int) -> Snapshot:
             raise SnapshotStateError(
                 f"snapshot {snapshot.pk} is {snapshot.status}: publish a corrected revision instead"
             )
-        UnitIndicatorValues.objects.filter(snapshot=snapshot).delete()
         UnitScore.objects.filter(snapshot=snapshot).delete()
         snapshot.status = SnapshotStatus.DISCARDED
         snapshot.save(update_fields=["status"])

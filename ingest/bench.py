@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 
 from accounts.models import AuditEvent
-from indicators.models import Indicator, Snapshot, UnitIndicatorValues, UnitScore
+from indicators.models import Indicator, IndicatorGroup, Snapshot, UnitScore
 from indicators.services import snapshot_create_draft
 from ingest import services
 from ingest.columnar import read_plain_indicator_table
@@ -43,7 +43,7 @@ class BenchResult:
     units: int
     ingest_seconds: list[float]
     copy_seconds: list[float]
-    # The same number of already-scored values COPYed into the real values table (its
+    # The same units' rows, already scored, COPYed into the real score table (its
     # indexes, checks and reference triggers), nothing else: what storage alone costs.
     store_seconds: list[float]
 
@@ -120,7 +120,7 @@ def _copy_baseline(data: bytes) -> float:
 
 
 def _store_once(scope: AdministrativeUnit, unit_ids: list[int], round_number: int) -> float:
-    """Time a COPY of one snapshot's scored values straight into the values table."""
+    """Time a COPY of one snapshot's scored unit rows, values included, into the score table."""
     as_of = datetime.date(2024, 8, 1) + datetime.timedelta(days=7 * round_number)
     snapshot = snapshot_create_draft(
         scope=scope, as_of=as_of, period="ytd", period_year=as_of.year, is_synthetic=True
@@ -128,26 +128,58 @@ def _store_once(scope: AdministrativeUnit, unit_ids: list[int], round_number: in
     indicator_ids = list(
         Indicator.objects.filter(framework=snapshot.framework).values_list("pk", flat=True)
     )
+    group_ids = list(
+        IndicatorGroup.objects.filter(framework=snapshot.framework).values_list("pk", flat=True)
+    )
     rng = random.Random(round_number)
-    ids = ",".join(map(str, indicator_ids))
-    width = len(indicator_ids)
 
-    def numbers(low: int, high: int) -> str:
+    def numbers(low: int, high: int, width: int) -> str:
         return ",".join(str(rng.randint(low, high)) for _ in range(width))
 
+    def document(keys: str, ids: list[int], lists: dict[str, str]) -> str:
+        body = "".join(f',"{key}":[{text}]' for key, text in lists.items())
+        return f'{{"{keys}":[{",".join(map(str, ids))}]{body}}}'
+
+    width, groups = len(indicator_ids), len(group_ids)
     nulls, oks = ",".join(["null"] * width), ",".join(['"ok"'] * width)
-    # The documents UnitIndicatorValues holds (one per unit), built before the clock starts.
+    count = len(unit_ids)
+    # The rows UnitScore holds (one per unit), built before the clock starts.
     text = "".join(
-        f"{snapshot.pk}\t{unit_id}\t"
-        f'{{"i":[{ids}],"n":[{numbers(0, 3000)}],"d":[{numbers(3000, 6000)}],'
-        f'"p":[{numbers(0, 300)}],"pp":[{nulls}],"s":[{oks}]}}\n'
-        for unit_id in unit_ids
+        f"{snapshot.pk}\t{unit_id}\t{scope.pk}:commune\tf\tt\tf\t"
+        f"{rng.randint(0, 10000) / 100}\t{rng.randint(0, 10000) / 100}\t{rank}\t{count}\t"
+        + document(
+            "g",
+            group_ids,
+            {
+                "p": numbers(0, 2000, groups),
+                "o": ",".join(["null"] * groups),
+                "r": numbers(1, count, groups),
+                "c": ",".join([str(count)] * groups),
+            },
+        )
+        + "\t"
+        + document(
+            "i",
+            indicator_ids,
+            {
+                "n": numbers(0, 3000, width),
+                "d": numbers(3000, 6000, width),
+                "p": numbers(0, 300, width),
+                "pp": nulls,
+                "s": oks,
+            },
+        )
+        + "\n"
+        for rank, unit_id in enumerate(unit_ids, start=1)
+    )
+    columns = (
+        "snapshot_id, unit_id, peer_key, totals_disagree, has_indicator_values, "
+        "listed_in_source, total, ranking_total, rank, peer_count, group_document, "
+        "indicator_document"
     )
     with connection.cursor() as cursor:
         started = time.perf_counter()
-        with cursor.cursor.copy(
-            f"COPY {UnitIndicatorValues._meta.db_table} (snapshot_id, unit_id, document) FROM STDIN"
-        ) as copy:
+        with cursor.cursor.copy(f"COPY {UnitScore._meta.db_table} ({columns}) FROM STDIN") as copy:
             copy.write(text)
         # The reference triggers run at the end of the COPY statement: counted.
         return time.perf_counter() - started
@@ -198,7 +230,6 @@ def _vacuum(say: Callable[[str], None]) -> None:
         AdministrativeUnit._meta.db_table,
         Snapshot._meta.db_table,
         UnitScore._meta.db_table,
-        UnitIndicatorValues._meta.db_table,
         Upload._meta.db_table,
         AuditEvent._meta.db_table,
     ]
@@ -262,7 +293,7 @@ def bench_ingest(
                 store_times.append(stored)
                 say(
                     f"  round {round_number}: ingest {ingested:.3f} s, COPY {copied:.3f} s, "
-                    f"values table alone {stored:.3f} s"
+                    f"score table alone {stored:.3f} s"
                 )
             result = BenchResult(
                 rows=len(names) * len(indicators),

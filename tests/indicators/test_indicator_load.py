@@ -7,11 +7,17 @@ import numpy as np
 import pytest
 
 from indicators import services
-from indicators.models import Indicator, UnitScore, ValueStatus
+from indicators.models import Indicator, IndicatorGroup, Snapshot, UnitScore, ValueStatus
 from indicators.scoring import quantize_points
 from indicators.selectors import indicator_values
 from indicators.services import IndicatorInput, snapshot_load_indicator_rows
-from tests.indicators.factories import INDICATOR_MAX, make_snapshot
+from tests.indicators.factories import (
+    INDICATOR_MAX,
+    full_marks,
+    load_groups,
+    load_indicators,
+    make_snapshot,
+)
 from tests.units.factories import DistrictFactory, OldCommuneFactory, ProvinceFactory
 
 D = Decimal
@@ -209,3 +215,68 @@ def test_loading_with_the_recompute_equals_loading_then_recomputing(framework):
     assert len(scores(in_one_go)) == 5
     in_one_go.refresh_from_db()
     assert not in_one_go.is_stale and in_one_go.recomputed_at is not None
+
+
+def _sources(snapshot) -> dict[int, tuple]:
+    """Each unit row's source figures: official total, official group points, value count."""
+    return {
+        s.unit_id: (
+            s.official_total,
+            sorted(
+                (g.group.code, g.official_points)
+                for g in s.group_scores(groups)
+                if g.official_points is not None
+            ),
+            len(s.indicator_values(indicators)),
+        )
+        for groups in [IndicatorGroup.objects.filter(framework=snapshot.framework).in_bulk()]
+        for indicators in [Indicator.objects.filter(framework=snapshot.framework).in_bulk()]
+        for s in UnitScore.objects.with_values().filter(snapshot=snapshot)
+    }
+
+
+@pytest.mark.parametrize("groups_first", [True, False])
+def test_each_load_keeps_the_other_kind_of_source_and_marks_the_draft_stale(
+    framework, groups_first
+):
+    """Group figures and indicator values share the unit's row: loading one keeps the other."""
+    province = ProvinceFactory()
+    listed, valued, both = (DistrictFactory(parent=province) for _ in range(3))
+    snapshot = make_snapshot(scope=province)
+
+    def load_group_table():
+        load_groups(snapshot, {listed: ({"CKMB": 17}, 90), both: ({"TDGQ": 19}, None)})
+
+    def load_values():
+        load_indicators(snapshot, {**full_marks(valued), **full_marks(both)})
+
+    first, second = (
+        (load_group_table, load_values) if groups_first else (load_values, load_group_table)
+    )
+    first()
+    services.snapshot_recompute(snapshot_id=snapshot.pk)
+    assert not Snapshot.objects.get(pk=snapshot.pk).is_stale
+    second()
+    assert Snapshot.objects.get(pk=snapshot.pk).is_stale  # publishing will recompute
+    width = len(INDICATOR_MAX)
+    expected = {
+        listed.pk: (D("90.00"), [("CKMB", D("17.00"))], 0),
+        valued.pk: (None, [], width),
+        both.pk: (None, [("TDGQ", D("19.00"))], width),
+    }
+    assert _sources(snapshot) == expected
+    services.snapshot_recompute(snapshot_id=snapshot.pk)
+    assert _sources(snapshot) == expected  # the recompute carries every source over
+
+
+def test_score_reads_leave_the_values_out_unless_asked(framework):
+    province = ProvinceFactory()
+    unit = DistrictFactory(parent=province)
+    snapshot = make_snapshot(scope=province)
+    load_indicators(snapshot, full_marks(unit))
+    services.snapshot_recompute(snapshot_id=snapshot.pk)
+    assert "indicator_document" in UnitScore.objects.get(snapshot=snapshot).get_deferred_fields()
+    assert "indicator_document" in snapshot.unit_scores.get().get_deferred_fields()
+    with_values = UnitScore.objects.with_values().get(snapshot=snapshot)
+    assert with_values.get_deferred_fields() == set()
+    assert len(with_values.indicator_values(Indicator.objects.in_bulk())) == len(INDICATOR_MAX)

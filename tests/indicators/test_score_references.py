@@ -1,4 +1,4 @@
-"""The bulk score tables keep their references checked, set-based (migrations 0003, 0005)."""
+"""The score table keeps its references checked, set-based (migrations 0003, 0007, 0009)."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -6,7 +6,6 @@ from django.db import IntegrityError, connection, transaction
 from indicators.models import (
     Indicator,
     IndicatorGroup,
-    UnitIndicatorValues,
     UnitScore,
 )
 from indicators.services import snapshot_recompute
@@ -33,16 +32,18 @@ def raises_reference_error():
 
 
 @pytest.mark.parametrize("field", ["snapshot_id", "unit_id"])
-def test_indicator_values_must_name_existing_rows(scored, field):
+def test_a_new_unit_row_must_name_existing_rows(scored, field):
     snapshot, unit = scored
     row = {
         "snapshot_id": snapshot.pk,
         "unit_id": DistrictFactory(parent=unit.parent).pk,
-        "document": UnitIndicatorValues.objects.get(snapshot=snapshot).document,
+        "indicator_document": UnitScore.objects.with_values()
+        .get(snapshot=snapshot)
+        .indicator_document,
     }
-    UnitIndicatorValues.objects.create(**row)  # the same row with real references goes in
+    UnitScore.objects.create(**row)  # the same row with real references goes in
     with raises_reference_error(), transaction.atomic():
-        UnitIndicatorValues.objects.create(**{**row, "unit_id": unit.pk, field: MISSING})
+        UnitScore.objects.create(**{**row, "unit_id": unit.pk, field: MISSING})
 
 
 @pytest.mark.parametrize("field", ["snapshot_id", "unit_id", "band_id"])
@@ -55,7 +56,7 @@ def test_a_unit_score_must_name_existing_rows(scored, field):
 def test_an_update_cannot_point_scores_at_a_missing_row(scored):
     snapshot, _unit = scored
     with raises_reference_error(), transaction.atomic():
-        UnitIndicatorValues.objects.filter(snapshot=snapshot).update(unit_id=MISSING)
+        UnitScore.objects.filter(snapshot=snapshot).update(unit_id=MISSING)
 
 
 @pytest.mark.parametrize(
@@ -84,8 +85,7 @@ def test_rows_that_scores_name_cannot_be_deleted_behind_the_orm(scored, table, k
 def test_the_orm_still_deletes_a_snapshot_with_its_scores(scored):
     snapshot, _unit = scored
     snapshot.delete()
-    for model in (UnitIndicatorValues, UnitScore):
-        assert not model.objects.filter(snapshot_id=snapshot.pk).exists()
+    assert not UnitScore.objects.filter(snapshot_id=snapshot.pk).exists()
 
 
 @pytest.mark.parametrize("model", [Indicator, IndicatorGroup])

@@ -186,5 +186,5 @@ def test_selectors_cost_constant_queries(districts, django_assert_num_queries):
         peer_sets(snapshot=snapshot)
     with django_assert_num_queries(2):
         unit_history(unit=districts[0])
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         unit_breakdown(snapshot=snapshot, unit=districts[0])

@@ -30,7 +30,7 @@ def test_bench_publishes_every_round_and_rolls_back(framework, settings):
     assert any(line.startswith("  warm-up: ") for line in lines)
     # A plain national table: what is measured is the short path, not the fallback.
     assert "  the file is read by the columnar short path (ingest/columnar.py)" in lines
-    assert any("values table alone" in line and "× the bare COPY" in line for line in lines)
+    assert any("score table alone" in line and "× the bare COPY" in line for line in lines)
     assert AdministrativeUnit.objects.count() == units_before
     assert not Upload.objects.exists() and not Snapshot.objects.exists()
     # The uploaded files went to a throwaway folder, not to MEDIA_ROOT.

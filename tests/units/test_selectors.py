@@ -109,9 +109,7 @@ def test_peer_keys_after_the_reform(di_an):
     assert unit_peer_key(di_an.hcmc, AFTER) == keys[di_an.hcmc.pk]
 
 
-def test_known_peers_answer_only_for_their_date_and_their_units(
-    di_an, django_assert_num_queries
-):
+def test_known_peers_answer_only_for_their_date_and_their_units(di_an, django_assert_num_queries):
     wards = [u.pk for u in di_an.old_wards.values()]
     fetched = unit_levels_and_peer_keys(wards, BEFORE)
     wrong = {pk: ("commune", "0:wrong") for pk in wards}  # tells which answer was used
