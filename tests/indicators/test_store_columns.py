@@ -1,0 +1,87 @@
+"""The bulk insert of columns: what goes in comes back, whatever the text holds."""
+
+from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indicators.models import UnitScore
+from indicators.services import _points_text, _store_columns
+from tests.indicators.factories import make_snapshot
+from tests.units.factories import DistrictFactory, ProvinceFactory
+
+# Anything PostgreSQL's text type holds (it refuses NUL), the characters COPY escapes first.
+TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(["\\", "\t", "\n", "\r", "N", ".", '"', ",", "đ", "Ỹ"]),
+        st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+    ),
+    max_size=30,
+)
+TRICKY = ["", "\\", "\\N", "\\.", "a\tb", "a\nb", "a\r\nb", '{"i":[1],"s":["ok"]}', "\\\\t"]
+
+
+@pytest.fixture
+def units(framework):
+    province = ProvinceFactory()
+    return make_snapshot(scope=province), [DistrictFactory(parent=province) for _ in range(3)]
+
+
+def store_and_read(snapshot, units, texts, cents):
+    UnitScore.objects.filter(snapshot=snapshot).delete()
+    count = len(texts)
+    _store_columns(
+        UnitScore,
+        {
+            "snapshot_id": pa.array([snapshot.pk] * count, pa.int64()),
+            "unit_id": pa.array([u.pk for u in units[:count]], pa.int64()),
+            "peer_key": pa.array([t[:64] for t in texts], pa.string()),
+            "totals_disagree": pa.array([n % 2 == 0 for n in range(count)]),
+            "has_indicator_values": pa.array([True] * count),
+            "listed_in_source": pa.array([False] * count),
+            "official_total": _points_text(np.asarray(cents, dtype=np.int64)),
+            "group_document": pa.array(texts, pa.string()),
+            "indicator_document": pa.array(list(reversed(texts)), pa.string()),
+        },
+    )
+    return list(
+        UnitScore.objects.filter(snapshot=snapshot)
+        .order_by("unit_id")
+        .values_list(
+            "peer_key", "totals_disagree", "official_total", "group_document", "indicator_document"
+        )
+    )
+
+
+def expected(texts, cents):
+    return [
+        (
+            text[:64],
+            n % 2 == 0,
+            None if c == -1 else Decimal(c).scaleb(-2),
+            text,
+            list(reversed(texts))[n],
+        )
+        for n, (text, c) in enumerate(zip(texts, cents, strict=True))
+    ]
+
+
+def test_escapes_and_nulls_come_back_as_they_went_in(units):
+    snapshot, unit_list = units
+    for start in range(0, len(TRICKY), 3):
+        texts = TRICKY[start : start + 3]
+        cents = [-1, 0, 10000][: len(texts)]
+        assert store_and_read(snapshot, unit_list, texts, cents) == expected(texts, cents)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(texts=st.lists(TEXT, min_size=1, max_size=3), data=st.data())
+def test_any_text_comes_back_as_it_went_in(units, texts, data):
+    snapshot, unit_list = units
+    cents = data.draw(st.lists(st.integers(-1, 10000), min_size=len(texts), max_size=len(texts)))
+    assert store_and_read(snapshot, unit_list, texts, cents) == expected(texts, cents)
