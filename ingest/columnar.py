@@ -33,9 +33,6 @@ from ingest.parsers import indicator_keys, plain_indicator, plain_indicator_head
 from ingest.readers import OLE2_MAGIC, ZIP_MAGIC, ReadError, open_table
 from scoreboard.arrays import all_distinct, factorize
 
-# Counts short enough for the vectorised scoring's 64-bit arithmetic
-# (indicators.scoring.indicator_points_array); longer ones take the full path.
-_PLAIN_COUNT = rf"^[0-9]{{1,{ARRAY_COUNT_DIGITS}}}$"
 # Portal points: blank, or up to 3 digits with at most 2 decimals after a comma or a point,
 # which the row parser reads as a decimal mark whatever the column ("19,2", "4", "5.25").
 _PLAIN_POINTS = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,2})?")
@@ -151,7 +148,13 @@ def _read(text: str, delimiter: str, known: dict[str, str]) -> PlainIndicatorTab
 
 
 def _counts(values: pa.Array) -> np.ndarray | None:
-    if not pc.all(pc.match_substring_regex(values, _PLAIN_COUNT)).as_py():
+    """Each row's count, or None unless every cell is 1 to ARRAY_COUNT_DIGITS ASCII digits:
+    short enough for the vectorised scoring's 64-bit arithmetic
+    (indicators.scoring.indicator_points_array); longer ones take the full path."""
+    # Two vectorised passes rather than a regular expression: a fifth of the time.
+    if not pc.all(pc.ascii_is_decimal(values)).as_py():  # false for "" too
+        return None
+    if pc.max(pc.binary_length(values)).as_py() > ARRAY_COUNT_DIGITS:
         return None
     return values.cast(pa.int64()).to_numpy()
 

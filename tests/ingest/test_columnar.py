@@ -122,6 +122,8 @@ def with_cell(column: int, value: str) -> bytes:
         (with_cell(3, " 4"), "a padded count"),
         (with_cell(2, "5"), "numerator above denominator"),
         (with_cell(3, "1000000000"), "ten digits"),
+        (with_cell(2, "+3"), "a signed count"),
+        (with_cell(3, "４"), "full-width digits"),
         (with_cell(1, "9.9"), "an unknown indicator"),
         (with_cell(0, "Tổng cộng"), "a summary row"),
         (with_cell(0, ""), "no unit"),
