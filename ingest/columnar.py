@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ import pyarrow.csv as pacsv
 
 from indicators.scoring import ARRAY_COUNT_DIGITS, NO_POINTS
 from ingest.parsers import indicator_keys, plain_indicator, plain_indicator_header, plain_unit
-from ingest.readers import OLE2_MAGIC, ZIP_MAGIC, ReadError, open_table
+from ingest.readers import OLE2_MAGIC, ZIP_MAGIC, ReadError, open_table, peek_utf8_csv
 from scoreboard.arrays import all_distinct, factorize
 
 # Portal points: blank, or up to 3 digits with at most 2 decimals after a comma or a point,
@@ -62,6 +63,14 @@ def read_plain_indicator_table(
     # Workbooks are read by the row parser (in a sandboxed process); a named sheet too.
     if sheet or data[:8].startswith((OLE2_MAGIC, ZIP_MAGIC)):
         return None
+    known = indicator_keys(known_indicators)
+    # UTF-8, the usual export, goes to Arrow as it is; any other text is decoded first.
+    utf8 = peek_utf8_csv(data)
+    if utf8 is not None:
+        try:
+            return _read(utf8.body, utf8.head, utf8.delimiter, known)
+        except _NotUtf8:
+            pass  # valid at the start only: open_table decides the encoding
     try:
         source = open_table(data, filename=filename)
     except ReadError:
@@ -69,15 +78,25 @@ def read_plain_indicator_table(
     try:
         if source.format != "csv" or not source.text:
             return None
-        return _read(source.text, source.delimiter, indicator_keys(known_indicators))
+        try:
+            return _read(source.text.encode("utf-8"), source.text, source.delimiter, known)
+        except _NotUtf8:  # pragma: no cover - the text was just encoded
+            return None
     finally:
         source.close()
 
 
-def _read(text: str, delimiter: str, known: dict[str, str]) -> PlainIndicatorTable | None:
+class _NotUtf8(Exception):
+    """The bytes given as UTF-8 are not."""
+
+
+def _read(
+    body: bytes | memoryview, head: str, delimiter: str, known: dict[str, str]
+) -> PlainIndicatorTable | None:
+    """Read the UTF-8 `body`, whose decoded start is `head`; raise _NotUtf8 if it is not."""
     # The header is the first line; a header without a line break in the first 64 KiB (or
     # one with a line break inside a cell) is not plain.
-    start = text[:65536]
+    start = head[:65536]
     if "\n" not in start:
         return None
     header = next(csv.reader(io.StringIO(start, newline=""), delimiter=delimiter), [])
@@ -90,19 +109,24 @@ def _read(text: str, delimiter: str, known: dict[str, str]) -> PlainIndicatorTab
     wanted = {key: names[index] for key, index in positions.items()}
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            pa.py_buffer(body),
             read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
             # A line break inside a cell needs a quote around it; without any quote in the
             # file, Arrow may split it into blocks and parse them in parallel.
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values='"' in text),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=_has_quote(body)
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
                 include_columns=list(wanted.values()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
+                check_utf8=True,
             ),
         )
-    except pa.ArrowInvalid:  # ragged rows, a broken quote …: the full path says which
+    except pa.ArrowInvalid as exc:  # ragged rows, a broken quote …: the full path says which
+        if "UTF8" in str(exc) or "UTF-8" in str(exc):
+            raise _NotUtf8 from exc
         return None
     if table.num_rows == 0:
         return None
@@ -147,6 +171,14 @@ def _read(text: str, delimiter: str, known: dict[str, str]) -> PlainIndicatorTab
     )
 
 
+def _nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def _has_quote(body: bytes | memoryview) -> bool:
+    return (body.obj if isinstance(body, memoryview) else body).find(b'"') != -1
+
+
 def _counts(values: pa.Array) -> np.ndarray | None:
     """Each row's count, or None unless every cell is 1 to ARRAY_COUNT_DIGITS ASCII digits:
     short enough for the vectorised scoring's 64-bit arithmetic
@@ -181,7 +213,7 @@ def _indicators(values: pa.Array, known: dict[str, str]) -> tuple[list[str], np.
     canonical: dict[str, int] = {}
     positions = []
     for raw in encoded.dictionary.to_pylist():
-        code = plain_indicator(raw, known)
+        code = plain_indicator(_nfc(raw), known)
         if code is None:
             return None
         positions.append(canonical.setdefault(code, len(canonical)))
@@ -193,8 +225,10 @@ def _units(
 ) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray] | None:
     """Distinct (code, name) pairs, each row's index into them, and each pair's duplicate key."""
     name_encoded, code_encoded = names.dictionary_encode(), codes.dictionary_encode()
-    name_texts = name_encoded.dictionary.to_pylist()
-    code_texts = code_encoded.dictionary.to_pylist()
+    # NFC cell by cell is NFC of the whole text, as the row parser reads it: no delimiter,
+    # quote or line break composes with a mark.
+    name_texts = [_nfc(t) for t in name_encoded.dictionary.to_pylist()]
+    code_texts = [_nfc(t) for t in code_encoded.dictionary.to_pylist()]
     pair_ids = name_encoded.indices.to_numpy().astype(np.int64) * len(code_texts) + (
         code_encoded.indices.to_numpy()
     )

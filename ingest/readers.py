@@ -136,6 +136,52 @@ def open_table(data: bytes, *, filename: str, sheet: str | None = None) -> Sheet
     )
 
 
+@dataclass(frozen=True)
+class Utf8Csv:
+    """A UTF-8 CSV as `open_table` would read it, but left as bytes: for a reader of its own
+    (Arrow) that takes UTF-8 as it comes, without decoding 2 MB only to encode it again."""
+
+    body: memoryview  # the bytes after the BOM
+    head: str  # the decoded, NFC text of at least the first TEXT_SAMPLE characters
+    delimiter: str  # what sniff_delimiter picks, as open_table would
+
+
+def peek_utf8_csv(data: bytes) -> Utf8Csv | None:
+    """`data` as UTF-8 CSV text when `open_table` would decode it as such, without decoding it
+    all; None for anything else (a workbook, another encoding, a signature, markup, a "sep="
+    line) or when its start cannot tell, so that the caller uses `open_table`.
+
+    Only the start is decoded and checked; the caller's reader must refuse the rest if it is
+    not valid UTF-8 (Arrow checks every string column). Characters beyond the start are not
+    normalised to NFC: the caller normalises what it keeps.
+    """
+    if data.startswith((OLE2_MAGIC, ZIP_MAGIC, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    if any(data.startswith(magic) for magic, _kind in _SIGNATURES):
+        return None
+    if _utf16_without_bom(data) is not None:
+        return None
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    # Enough bytes for TEXT_SAMPLE characters of up to four bytes, and a few to spare: the
+    # sample open_table checks and sniffs is then all in the decoded start.
+    end = start + 4 * TEXT_SAMPLE + 64
+    complete = end >= len(data)
+    try:
+        head = codecs.getincrementaldecoder("utf-8")().decode(data[start:end], final=complete)
+    except UnicodeDecodeError:
+        return None
+    head = unicodedata.normalize("NFC", head)
+    if not complete and len(head) < TEXT_SAMPLE + 16:
+        return None
+    if not head.strip() or "\x00" in head or _looks_binary(head):
+        return None
+    if head.lstrip()[:16].lower().startswith(_MARKUP_PREFIXES):
+        return None
+    if head.partition("\n")[0][:4].lower() == "sep=":
+        return None
+    return Utf8Csv(body=memoryview(data)[start:], head=head, delimiter=sniff_delimiter(head))
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes as Excel writes them and return (NFC text, encoding name).
 

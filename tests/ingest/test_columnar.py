@@ -5,12 +5,15 @@ from it with no error and no warning; whenever `validate_plain_table` accepts it
 validation must agree on every input. Stricter than the full path is allowed (it then runs).
 """
 
+import codecs
+import contextlib
 import datetime
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from indicators.models import Framework
@@ -18,7 +21,9 @@ from indicators.scoring import NO_POINTS
 from ingest import validation
 from ingest.columnar import read_plain_indicator_table
 from ingest.parsers import DEFAULT_INDICATORS, parse_table
+from ingest.readers import open_table, peek_utf8_csv
 from ingest.validation import validate_upload_bytes
+from tests.fixtures.make_fixtures import cp1258
 from tests.ingest.test_parse_fast_path import SAMPLES, national_csv
 from units.selectors import unit_levels_and_peer_keys
 
@@ -197,6 +202,60 @@ def small_tables(draw) -> bytes:
 @given(small_tables())
 def test_whatever_the_short_path_takes_the_full_path_takes_alike(data):
     assert_full_path_agrees(data)
+
+
+def encodings_of(data: bytes) -> dict[str, bytes]:
+    """The same table as Excel and other tools write it."""
+    text = data.decode("utf-8")
+    variants = {
+        "utf-8": data,
+        "utf-8 with BOM": codecs.BOM_UTF8 + data,
+        "utf-8, decomposed": unicodedata.normalize("NFD", text).encode("utf-8"),
+        "utf-16": text.encode("utf-16"),
+    }
+    # Unless a character is one Vietnamese Windows has not (an Arabic digit …).
+    with contextlib.suppress(UnicodeEncodeError):
+        variants["windows-1258"] = cp1258(text)
+    return variants
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    small_tables(),
+    st.sampled_from(["utf-8 with BOM", "utf-8, decomposed", "utf-16", "windows-1258"]),
+)
+def test_every_encoding_reads_alike_both_ways(data, encoding):
+    variants = encodings_of(data)
+    assume(encoding in variants)
+    assert_full_path_agrees(variants[encoding])
+
+
+def test_a_plain_table_is_plain_in_every_encoding():
+    data = plain_file([GOOD_ROW, ["Xã đo 00002", "1.1", "0", "0", "5,5"]])
+    for encoding, encoded in encodings_of(data).items():
+        assert assert_full_path_agrees(encoded), encoding
+        assert short_rows(read_short(encoded)) == short_rows(read_short(data)), encoding
+
+
+def test_utf8_at_the_start_and_not_later_is_read_as_the_full_path_reads_it():
+    """The start decides nothing: Windows-1258 bytes past it make the whole file Windows-1258."""
+    rows = [[f"Xã đo {n:05d}", "1.1", "1", "2", ""] for n in range(20_000)]
+    head = plain_file(rows)
+    assert len(head) > 4 * 65536 + 64  # longer than the start peek_utf8_csv decodes
+    data = head + cp1258("\r\nXã đo 99999;1.1;1;2;")
+    assert peek_utf8_csv(data) is not None  # the start is UTF-8 …
+    assert_full_path_agrees(data)  # … and whatever the short path makes of it, so does the full
+
+
+def test_peek_agrees_with_open_table():
+    for path in SAMPLES:
+        data = path.read_bytes()
+        peeked = peek_utf8_csv(data)
+        if peeked is None:
+            continue
+        opened = open_table(data, filename=path.name)
+        assert (opened.format, opened.delimiter) == ("csv", peeked.delimiter), path.name
+        assert opened.text[:65536] == peeked.head[:65536], path.name
 
 
 # --- validation against the registry -----------------------------------------------------------
