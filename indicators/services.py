@@ -359,7 +359,7 @@ def snapshot_load_indicator_counts(
     """
     with transaction.atomic():
         snapshot = _get_draft(snapshot)
-        indicators = list(Indicator.objects.filter(framework=snapshot.framework))
+        indicators = list(Indicator.objects.filter(framework_id=snapshot.framework_id))
         units, unit_position = factorize(counts.unit_ids)
         # Levels and peer keys together, for units valid on the snapshot's date.
         known = unit_levels_and_peer_keys(units.tolist(), snapshot.as_of, counts.unit_peers)

@@ -129,7 +129,7 @@ def upload_validate(
     4. Otherwise, in one transaction: draft snapshot, rows loaded, scores recomputed → previewed.
     """
     claimed = Upload.objects.filter(pk=upload_id, status=UploadStatus.RECEIVED).update(
-        status=UploadStatus.VALIDATING, progress=5
+        status=UploadStatus.VALIDATING, progress=10, progress_message=_("Reading the file")
     )
     upload = Upload.objects.select_related("scope").get(pk=upload_id)
     if not claimed:
@@ -141,17 +141,19 @@ def upload_validate(
             on_progress(percent, message)
 
     try:
-        progress(10, _("Reading the file"))
+        if on_progress:
+            on_progress(upload.progress, upload.progress_message)
         with upload.file.open("rb") as fh:
             data = fh.read()
         progress(40, _("Checking units and values"))
+        framework = Framework.objects.valid_on(upload.as_of)
         validated = validate_upload_bytes(
             data,
             filename=upload.original_filename,
             sheet=upload.sheet or None,
             scope=upload.scope,
             as_of=upload.as_of,
-            framework=Framework.objects.valid_on(upload.as_of),
+            framework=framework,
         )
         validated.is_synthetic = upload.is_synthetic
         if validated.errors:
@@ -159,7 +161,7 @@ def upload_validate(
             return upload
         progress(60, _("Computing scores"))
         with transaction.atomic():
-            snapshot = _draft_snapshot_from(validated, upload=upload)
+            snapshot = _draft_snapshot_from(validated, upload=upload, framework=framework)
             Upload.objects.filter(pk=upload.pk).update(
                 status=UploadStatus.PREVIEWED,
                 kind=validated.kind,
@@ -201,12 +203,15 @@ def _finish_rejected(upload: Upload, validated: ValidatedTable) -> None:
     upload.refresh_from_db()
 
 
-def _draft_snapshot_from(validated: ValidatedTable, *, upload: Upload) -> Snapshot:
+def _draft_snapshot_from(
+    validated: ValidatedTable, *, upload: Upload, framework: Framework | None = None
+) -> Snapshot:
     snapshot = snapshot_services.snapshot_create_draft(
         scope=upload.scope,
         as_of=upload.as_of,
         period=upload.period,
         period_year=upload.period_year,
+        framework=framework,
         source_label=upload.original_filename,
         is_synthetic=validated.is_synthetic,
     )
@@ -299,6 +304,7 @@ def upload_publish(*, upload_id: int) -> Upload:
                     "status_changed_at",
                 ]
             )
+        return locked
     except Exception as exc:
         logger.exception("publishing upload %s failed", upload_id)
         Upload.objects.filter(pk=upload_id).update(

@@ -62,9 +62,10 @@ _indicator_input = fast_constructor(IndicatorInput)
 
 def framework_limits(framework: Framework) -> dict:
     """Return the parser arguments (group maxima, indicator ids) of a framework version."""
-    groups = {g.code: g.max_points for g in framework.groups.all()}
+    framework_groups = list(framework.groups.all())
+    groups = {g.code: g.max_points for g in framework_groups}
     combined: dict[str, object] = {}
-    for g in framework.groups.all():
+    for g in framework_groups:
         combined[g.five_group_code] = combined.get(g.five_group_code, 0) + g.max_points
     for code, total in combined.items():
         groups.setdefault(code, total)
