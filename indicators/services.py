@@ -26,8 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, IntegerField, Max
-from django.db.models.functions import Cast, Coalesce, Round
+from django.db.models import Max
 from django.utils import timezone
 
 from indicators import recompute, scoring
@@ -687,19 +686,7 @@ def _recompute_inputs(
         .order_by("min_total")
         .values_list("id", "min_total")
     )
-    # Hundredths and ranks as integers from the database: 3,355 Decimals less to convert.
-    previous = np.asarray(
-        list(
-            UnitScore.objects.filter(snapshot_id=previous_id).values_list(
-                "unit_id",
-                Coalesce(Cast(Round(F("ranking_total") * 100), IntegerField()), scoring.NO_POINTS),
-                Coalesce("rank", 0),
-            )
-        )
-        if previous_id
-        else [],
-        dtype=np.int64,
-    ).reshape(-1, 3)
+    previous = _previous_scores(previous_id)
 
     def column(rows: list[tuple], k: int, convert=int) -> np.ndarray:
         return np.asarray([convert(r[k]) for r in rows], dtype=np.int64)
@@ -721,6 +708,22 @@ def _recompute_inputs(
         previous_total=previous[:, 1],
         previous_rank=previous[:, 2],
     )
+
+
+def _previous_scores(previous_id: int | None) -> np.ndarray:
+    """(unit, ranking total in hundredths or NO_POINTS, rank or 0) of each unit of a snapshot."""
+    if previous_id is None:
+        return np.zeros((0, 3), dtype=np.int64)
+    # Integers straight from the database, without the ORM's per-value converters: twice
+    # as fast for a national snapshot's 3,355 rows.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT unit_id, COALESCE(CAST(ROUND(ranking_total * 100) AS INTEGER), %s), "
+            f"COALESCE({_qn('rank')}, 0) FROM {_qn(UnitScore._meta.db_table)} "
+            "WHERE snapshot_id = %s",
+            [scoring.NO_POINTS, previous_id],
+        )
+        return np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
 
 
 def _read_values(sid: int) -> SnapshotValues:
