@@ -21,8 +21,9 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +37,7 @@ from scoreboard.arrays import all_distinct, factorize
 
 # Portal points: blank, or up to 3 digits with at most 2 decimals after a comma or a point,
 # which the row parser reads as a decimal mark whatever the column ("19,2", "4", "5.25").
+_NO_LIMIT = np.iinfo(np.int64).max
 _PLAIN_POINTS = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,2})?")
 
 
@@ -57,18 +59,27 @@ class PlainIndicatorTable:
 
 
 def read_plain_indicator_table(
-    data: bytes, *, filename: str, sheet: str | None, known_indicators: Iterable[str]
+    data: bytes,
+    *,
+    filename: str,
+    sheet: str | None,
+    known_indicators: Iterable[str],
+    indicator_max: Mapping[str, Decimal] | None = None,
 ) -> PlainIndicatorTable | None:
-    """Read `data` as a plain indicator table, or return None for the full path to read it."""
+    """Read `data` as a plain indicator table, or return None for the full path to read it.
+
+    `known_indicators` and `indicator_max` are what `ingest.parsers.parse_table` takes.
+    """
     # Workbooks are read by the row parser (in a sandboxed process); a named sheet too.
     if sheet or data[:8].startswith((OLE2_MAGIC, ZIP_MAGIC)):
         return None
     known = indicator_keys(known_indicators)
+    maxima = dict(indicator_max or {})
     # UTF-8, the usual export, goes to Arrow as it is; any other text is decoded first.
     utf8 = peek_utf8_csv(data)
     if utf8 is not None:
         try:
-            return _read(utf8.body, utf8.head, utf8.delimiter, known)
+            return _read(utf8.body, utf8.head, utf8.delimiter, known, maxima)
         except _NotUtf8:
             pass  # valid at the start only: open_table decides the encoding
     try:
@@ -79,7 +90,7 @@ def read_plain_indicator_table(
         if source.format != "csv" or not source.text:
             return None
         try:
-            return _read(source.text.encode("utf-8"), source.text, source.delimiter, known)
+            return _read(source.text.encode("utf-8"), source.text, source.delimiter, known, maxima)
         except _NotUtf8:  # pragma: no cover - the text was just encoded
             return None
     finally:
@@ -91,7 +102,11 @@ class _NotUtf8(Exception):
 
 
 def _read(
-    body: bytes | memoryview, head: str, delimiter: str, known: dict[str, str]
+    body: bytes | memoryview,
+    head: str,
+    delimiter: str,
+    known: dict[str, str],
+    maxima: dict[str, Decimal],
 ) -> PlainIndicatorTable | None:
     """Read the UTF-8 `body`, whose decoded start is `head`; raise _NotUtf8 if it is not."""
     # The header is the first line; a header without a line break in the first 64 KiB (or
@@ -146,6 +161,14 @@ def _read(
     indicators = _indicators(column("indicator"), known)
     if indicators is None:
         return None
+    if portal_cents is not None and maxima:
+        # Portal points above their indicator's maximum: the row parser says where.
+        limits = np.asarray(
+            [int(maxima[c] * 100) if c in maxima else _NO_LIMIT for c in indicators[0]],
+            dtype=np.int64,
+        )
+        if np.any(portal_cents > limits[indicators[1]]):
+            return None
     blank = pa.array([""] * table.num_rows, pa.string())
     units = _units(
         column("unit_name") if "unit_name" in wanted else blank,

@@ -23,7 +23,7 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
@@ -703,6 +703,7 @@ def parse_table(
     total_max: Decimal = DEFAULT_TOTAL_MAX,
     total_tolerance: Decimal = TOTAL_TOLERANCE,
     known_indicators: Iterable[str] | None = None,
+    indicator_max: Mapping[str, Decimal] | None = None,
     max_issues: int = MAX_ISSUES,
 ) -> ParsedTable:
     """Parse an uploaded group or indicator table; never raise for bad input.
@@ -712,7 +713,9 @@ def parse_table(
     3. Map columns to canonical keys; report missing, duplicate, mixed and ignored columns.
     4. Read every data row: skip blank and note rows, check numbers, maxima, duplicates.
     `group_max` overrides DEFAULT_GROUP_MAX (the framework's maxima); `known_indicators` the
-    indicator ids (default DEFAULT_INDICATORS).
+    indicator ids (default DEFAULT_INDICATORS); `indicator_max` their maxima, which the portal
+    points must not exceed (unchecked without it: some maxima are still open, DOMAIN §3, so
+    there is no default but the framework's).
     """
     if kind not in (None, "group", "indicator"):
         raise ValueError(f"kind must be 'group', 'indicator' or None, not {kind!r}")
@@ -729,7 +732,16 @@ def parse_table(
         table.source_format = source.format
         table.encoding = source.encoding
         table.delimiter = source.delimiter
-        _parse_source(source, table, issues, limits, total_max, total_tolerance, indicators)
+        _parse_source(
+            source,
+            table,
+            issues,
+            limits,
+            total_max,
+            total_tolerance,
+            indicators,
+            dict(indicator_max or {}),
+        )
     except ReadError as exc:
         _read_error(issues, exc)
     except Exception as exc:  # a parser bug must not take the upload pipeline down
@@ -760,6 +772,7 @@ def _parse_source(
     total_max: Decimal,
     total_tolerance: Decimal,
     indicators: tuple[str, ...],
+    indicator_max: dict[str, Decimal],
 ) -> None:
     head: list[tuple[int, list]] = []
     seen = 0
@@ -822,7 +835,7 @@ def _parse_source(
     else:
         if not _check_indicator_columns(columns, issues, header_row):
             return
-        parsed = _IndicatorParser(table, issues, columns, indicators)
+        parsed = _IndicatorParser(table, issues, columns, indicators, indicator_max)
     with gc_paused():
         parsed.run(rows)
     if parsed.unit_rows == 0:
@@ -1313,8 +1326,10 @@ class _IndicatorParser(_RowParser):
         issues: _Issues,
         columns: dict[str, _Column],
         indicators: tuple[str, ...],
+        indicator_max: dict[str, Decimal],
     ) -> None:
         super().__init__(table, issues, columns)
+        self.indicator_max = indicator_max
         self.indicator_col = columns["indicator"]
         self.numerator_col = columns["numerator"]
         self.denominator_col = columns["denominator"]
@@ -1386,6 +1401,7 @@ class _IndicatorParser(_RowParser):
                         and denominator is not None
                         and numerator <= denominator
                         and (portal is not None or not raw_portal)
+                        and (portal is None or portal <= self.indicator_max.get(indicator, portal))
                     ):
                         key = (unit[2], indicator)
                         if key not in seen:
@@ -1448,6 +1464,17 @@ class _IndicatorParser(_RowParser):
             number, cells, self.denominator_col, count=True
         )
         portal, portal_blank = self.number(number, cells, self.portal_col, count=False)
+        limit = self.indicator_max.get(indicator) if indicator else None
+        if portal is not None and limit is not None and portal > limit:
+            self.issues.error(
+                IssueCode.ABOVE_MAX,
+                self.issues.ref(number, self.portal_col),
+                _("%(where)s: %(value)s is above the maximum of %(max)s points for %(group)s."),
+                _("Check the value against the portal: %(group)s is out of %(max)s points."),
+                value=_cell(cells, self.portal_col),
+                max=_fmt(limit),
+                group=_("indicator %(indicator)s") % {"indicator": indicator},
+            )
         if numerator_blank and not denominator_blank:
             self.issues.error(
                 IssueCode.MISSING_NUMERATOR,

@@ -69,8 +69,12 @@ def framework_limits(framework: Framework) -> dict:
         combined[g.five_group_code] = combined.get(g.five_group_code, 0) + g.max_points
     for code, total in combined.items():
         groups.setdefault(code, total)
-    indicators = list(framework.indicators.values_list("code", flat=True))
-    return {"group_max": groups, "known_indicators": indicators}
+    indicator_max = dict(framework.indicators.values_list("code", "max_points"))
+    return {
+        "group_max": groups,
+        "known_indicators": list(indicator_max),
+        "indicator_max": indicator_max,
+    }
 
 
 def validate_upload_bytes(
@@ -86,7 +90,11 @@ def validate_upload_bytes(
     limits = framework_limits(framework) if framework is not None else {}
     if framework is not None:
         plain = read_plain_indicator_table(
-            data, filename=filename, sheet=sheet, known_indicators=limits["known_indicators"]
+            data,
+            filename=filename,
+            sheet=sheet,
+            known_indicators=limits["known_indicators"],
+            indicator_max=limits["indicator_max"],
         )
         if plain is not None:
             validated = validate_plain_table(

@@ -24,16 +24,26 @@ from ingest.parsers import DEFAULT_INDICATORS, parse_table
 from ingest.readers import open_table, peek_utf8_csv
 from ingest.validation import validate_upload_bytes
 from tests.fixtures.make_fixtures import cp1258
+from tests.indicators.factories import INDICATOR_MAX
 from tests.ingest.test_parse_fast_path import SAMPLES, national_csv
 from units.selectors import unit_levels_and_peer_keys
 
+D = Decimal
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 AS_OF = datetime.date(2025, 5, 20)
 
 
+# The framework's maxima, which both paths check portal points against.
+MAXIMA = {code: D(points) for code, points in INDICATOR_MAX.items()}
+
+
 def read_short(data: bytes, filename: str = "t.csv"):
     return read_plain_indicator_table(
-        data, filename=filename, sheet=None, known_indicators=DEFAULT_INDICATORS
+        data,
+        filename=filename,
+        sheet=None,
+        known_indicators=DEFAULT_INDICATORS,
+        indicator_max=MAXIMA,
     )
 
 
@@ -80,7 +90,7 @@ def assert_full_path_agrees(data: bytes, filename: str = "t.csv") -> bool:
     plain = read_short(data, filename)
     if plain is None:
         return False
-    table = parse_table(data, filename=filename)
+    table = parse_table(data, filename=filename, indicator_max=MAXIMA)
     assert table.kind == "indicator"
     assert table.errors == [] and table.warnings == []
     assert short_rows(plain) == full_rows(table)
@@ -141,6 +151,26 @@ def with_cell(column: int, value: str) -> bytes:
 )
 def test_the_short_path_declines_what_it_cannot_take_without_doubt(data, why):
     assert read_short(data) is None, why
+
+
+def test_portal_points_above_their_maximum_go_to_the_full_path():
+    data = plain_file([GOOD_ROW, ["Xã đo 00002", "2.1", "3", "4", "20,5"]])
+    assert read_short(data) is None
+    without = read_plain_indicator_table(
+        data, filename="t.csv", sheet=None, known_indicators=DEFAULT_INDICATORS
+    )
+    assert without is not None  # without the maxima there is nothing to check …
+    for limit, taken in ((D(20), False), (D("20.5"), True)):
+        plain = read_plain_indicator_table(
+            data,
+            filename="t.csv",
+            sheet=None,
+            known_indicators=DEFAULT_INDICATORS,
+            indicator_max={"2.1": limit, "1.1": D(6)},
+        )
+        assert (plain is not None) == taken  # … with them, the row parser words the excess
+        table = parse_table(data, filename="t.csv", indicator_max={"2.1": limit, "1.1": D(6)})
+        assert [i.code for i in table.errors] == ([] if taken else ["above_max"])
 
 
 def test_workbooks_and_named_sheets_go_to_the_full_path():

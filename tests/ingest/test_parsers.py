@@ -210,6 +210,7 @@ DEFECTS = [
     # (file, parse kwargs, code, severity, row, column letter, column header)
     ("bad-not-a-number.csv", {}, "not_a_number", "error", 3, "E", "Tiến độ giải quyết (20 điểm)"),
     ("bad-count-not-a-number.csv", {}, "not_a_number", "error", 4, "D", "Tử số"),
+    ("bad-portal-above-max.csv", {"indicator_max": {"2.1": D(20)}}, "above_max", "error", 2, "F", "Điểm cổng"),
     ("bad-date-cell.xlsx", {}, "not_a_number", "error", 3, "E", "Tiến độ giải quyết (20 điểm)"),
     ("bad-negative.csv", {}, "negative_value", "error", 4, "H", "Số hóa hồ sơ (22 điểm)"),
     ("bad-above-max.csv", {}, "above_max", "error", 2, "E", "Tiến độ giải quyết (20 điểm)"),

@@ -191,6 +191,31 @@ def test_each_registry_defect_is_rejected_with_its_message(binh_duong, published
     assert db_state() == before
 
 
+def test_portal_points_above_the_maximum_are_rejected_at_their_cell(
+    binh_duong, published_week, tmp_path
+):
+    """Not a failed upload: the row parser names the cell, whichever path read the file."""
+    lines = (DEMO / "di-an-phuong-chi-tieu-2025-05-20.csv").read_text("utf-8-sig").splitlines()
+    k = next(i for i, line in enumerate(lines) if ";2.1;" in line and "Tân Bình" in line)
+    cells = lines[k].split(";")
+    cells[5] = "20,5"  # indicator 2.1 is out of 20 points
+    lines[k] = ";".join(cells)
+    path = tmp_path / "diem-cong-qua-lon.csv"
+    path.write_text("\r\n".join(lines), "utf-8")
+    before = db_state()
+    upload = validate(path, binh_duong.di_an)
+    assert upload.status == UploadStatus.REJECTED, upload.failure_reason
+    [error] = upload.errors
+    assert error["code"] == "above_max"
+    assert (error["ref"]["row"], error["ref"]["column"], error["value"]) == (
+        k + 1,
+        "Điểm cổng",
+        "20,5",
+    )
+    assert "indicator 2.1" in error["message"] and "20" in error["fix"]
+    assert db_state() == before
+
+
 def test_unknown_unit_suggests_the_closest_names(binh_duong):
     upload = validate(FIXTURES / "db" / "bad-unknown-unit.csv", binh_duong.province)
     [error] = upload.errors
