@@ -364,15 +364,18 @@ def unit_ids_by_exact_name(
     `unit_match_many` may decide it, and word why.
     """
     scope_qs = _units_in_scope(scope, as_of, None)
-    by_exact: dict[str, set[int]] = defaultdict(set)
-    levels: dict[int, str] = {}
-    parents: dict[int, int | None] = {}
-    rows = scope_qs.order_by().values_list("id", "name", "full_name", "level", "parent_id")
-    for unit_id, name, full_name, level, parent_id in rows:
-        by_exact[name.casefold()].add(unit_id)
-        by_exact[full_name.casefold()].add(unit_id)
-        levels[unit_id] = level
-        parents[unit_id] = parent_id
+    rows = list(scope_qs.order_by().values_list("id", "name", "full_name", "level", "parent_id"))
+    ids, names, full_names, unit_levels, unit_parents = (
+        zip(*rows, strict=True) if rows else [()] * 5
+    )
+    levels = dict(zip(ids, unit_levels, strict=True))
+    parents = dict(zip(ids, unit_parents, strict=True))
+    # Casefolded name or full name → the one unit it names, or None when it names several.
+    by_exact: dict[str, int | None] = {}
+    keys = [*map(str.casefold, names), *map(str.casefold, full_names)]
+    for unit_id, key in zip(ids + ids, keys, strict=True):
+        if by_exact.setdefault(key, unit_id) != unit_id:
+            by_exact[key] = None
     codes = {
         _code_key(code)
         for code in UnitCode.objects.filter(
@@ -382,11 +385,11 @@ def unit_ids_by_exact_name(
     found = {}
     for text in texts:
         stripped = (text or "").strip()
-        if not stripped or _code_key(stripped) in codes:
+        if not stripped or (codes and _code_key(stripped) in codes):
             continue
-        ids = by_exact.get(" ".join(stripped.casefold().split()))
-        if ids and len(ids) == 1:
-            found[text] = next(iter(ids))
+        unit_id = by_exact.get(" ".join(stripped.casefold().split()))
+        if unit_id is not None:
+            found[text] = unit_id
     return ExactNames(found=found, levels=levels, parents=parents, as_of=as_of)
 
 
