@@ -169,10 +169,9 @@ def _read(
         )
         if np.any(portal_cents > limits[indicators[1]]):
             return None
-    blank = pa.array([""] * table.num_rows, pa.string())
     units = _units(
-        column("unit_name") if "unit_name" in wanted else blank,
-        column("unit_code") if "unit_code" in wanted else blank,
+        _distinct_texts(column("unit_name") if "unit_name" in wanted else None, table.num_rows),
+        _distinct_texts(column("unit_code") if "unit_code" in wanted else None, table.num_rows),
     )
     if units is None:
         return None
@@ -243,19 +242,27 @@ def _indicators(values: pa.Array, known: dict[str, str]) -> tuple[list[str], np.
     return list(canonical), np.asarray(positions, dtype=np.int64)[encoded.indices.to_numpy()]
 
 
-def _units(
-    names: pa.Array, codes: pa.Array
-) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray] | None:
-    """Distinct (code, name) pairs, each row's index into them, and each pair's duplicate key."""
-    name_encoded, code_encoded = names.dictionary_encode(), codes.dictionary_encode()
+def _distinct_texts(values: pa.Array | None, rows: int) -> tuple[list[str], np.ndarray]:
+    """The distinct texts of a column (NFC) and each row's index into them; a column the file
+    does not have is blank on every row."""
+    if values is None:
+        return [""], np.zeros(rows, dtype=np.int64)
+    encoded = values.dictionary_encode()
     # NFC cell by cell is NFC of the whole text, as the row parser reads it: no delimiter,
     # quote or line break composes with a mark.
-    name_texts = [_nfc(t) for t in name_encoded.dictionary.to_pylist()]
-    code_texts = [_nfc(t) for t in code_encoded.dictionary.to_pylist()]
-    pair_ids = name_encoded.indices.to_numpy().astype(np.int64) * len(code_texts) + (
-        code_encoded.indices.to_numpy()
-    )
-    distinct, unit_index = factorize(pair_ids)
+    texts = [_nfc(t) for t in encoded.dictionary.to_pylist()]
+    return texts, encoded.indices.to_numpy().astype(np.int64)
+
+
+def _units(
+    names: tuple[list[str], np.ndarray], codes: tuple[list[str], np.ndarray]
+) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray] | None:
+    """Distinct (code, name) pairs, each row's index into them, and each pair's duplicate key."""
+    (name_texts, name_index), (code_texts, code_index) = names, codes
+    if len(code_texts) == 1:  # one code (or no code column): the names tell the pairs apart
+        distinct, unit_index = np.arange(len(name_texts)), name_index
+    else:
+        distinct, unit_index = factorize(name_index * len(code_texts) + code_index)
     pairs: list[tuple[str, str]] = []
     keys: dict[str, int] = {}
     duplicate_keys = []
