@@ -642,10 +642,11 @@ def _recompute(
             "indicator_document": _aligned(units, values.document_units, values.documents, ""),
         },
     )
-    Snapshot.objects.filter(pk=sid).update(
-        recomputed_at=timezone.now(), is_stale=False, previous_snapshot_id=previous_id
-    )
+    snapshot.recomputed_at, snapshot.is_stale = timezone.now(), False
     snapshot.previous_snapshot_id = previous_id
+    Snapshot.objects.filter(pk=sid).update(
+        recomputed_at=snapshot.recomputed_at, is_stale=False, previous_snapshot_id=previous_id
+    )
 
 
 def _recompute_inputs(
@@ -800,9 +801,17 @@ def _json_documents(offsets: np.ndarray, lists: Mapping[str, pa.Array | str]) ->
     return pc.binary_join_element_wise(*parts, "]}", "")
 
 
+# The text of every hundredth a figure can have (0 to 100 points): looking it up is half the
+# time of Arrow's integer-to-text cast, on two 70,455-value columns per national upload.
+_HUNDREDTHS_TEXT = pa.array([str(n) for n in range(10_001)])
+
+
 def _hundredths_text(values: np.ndarray) -> pa.Array:
     """Hundredths as JSON integers; null for NO_POINTS."""
-    return pa.array(values, mask=values == scoring.NO_POINTS).cast(pa.string())
+    indices = pa.array(values, mask=values == scoring.NO_POINTS)
+    if values.size and (values.max() >= len(_HUNDREDTHS_TEXT) or values.min() < -1):
+        return indices.cast(pa.string())
+    return _HUNDREDTHS_TEXT.take(indices)
 
 
 def _positive_or_null(values: np.ndarray) -> pa.Array:
@@ -942,13 +951,13 @@ def snapshot_publish(*, snapshot_id: int) -> Snapshot:
         Snapshot.objects.filter(**key, status=SnapshotStatus.PUBLISHED).update(
             status=SnapshotStatus.SUPERSEDED
         )
+        snapshot.status, snapshot.published_at = SnapshotStatus.PUBLISHED, timezone.now()
         Snapshot.objects.filter(pk=snapshot.pk).update(
-            status=SnapshotStatus.PUBLISHED, published_at=timezone.now()
+            status=snapshot.status, published_at=snapshot.published_at
         )
         # The previous published snapshot may have changed since the recompute, and the
         # next published one now compares against this one.
         _publish_movement(snapshot)
-    snapshot.refresh_from_db()
     return snapshot
 
 

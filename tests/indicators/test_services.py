@@ -313,6 +313,10 @@ def test_publish_recomputes_a_stale_draft_and_stamps_it(districts):
     assert (published.status, published.is_stale) == ("published", False)
     assert published.published_at is not None
     assert _score(snapshot, districts[0]).rank == 1
+    # What it returns is what is stored.
+    stored = Snapshot.objects.get(pk=snapshot.pk)
+    fields = ("status", "is_stale", "recomputed_at", "published_at", "previous_snapshot_id")
+    assert [getattr(published, f) for f in fields] == [getattr(stored, f) for f in fields]
 
 
 def test_publishing_twice_is_a_no_op(districts):

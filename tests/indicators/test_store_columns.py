@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indicators.models import UnitScore
-from indicators.services import _points_text, _store_columns
+from indicators.services import _hundredths_text, _points_text, _store_columns
 from tests.indicators.factories import make_snapshot
 from tests.units.factories import DistrictFactory, ProvinceFactory
 
@@ -85,3 +85,10 @@ def test_any_text_comes_back_as_it_went_in(units, texts, data):
     snapshot, unit_list = units
     cents = data.draw(st.lists(st.integers(-1, 10000), min_size=len(texts), max_size=len(texts)))
     assert store_and_read(snapshot, unit_list, texts, cents) == expected(texts, cents)
+
+
+@given(st.lists(st.integers(-1, 12_000), max_size=50))
+def test_hundredths_text_is_the_integers_text(values):
+    array = np.asarray(values, dtype=np.int64)
+    expected = [None if v == -1 else str(v) for v in values]
+    assert _hundredths_text(array).to_pylist() == expected
