@@ -31,11 +31,11 @@ from scoreboard.arrays import all_distinct, factorize
 from units.models import AdministrativeUnit
 from units.selectors import unit_descendants
 from units.services import (
-    ExactNames,
+    ExactMatches,
     MatchReason,
     UnitMatch,
     unit_describe,
-    unit_ids_by_exact_name,
+    unit_ids_by_exact_text,
     unit_match_many,
 )
 
@@ -177,26 +177,53 @@ def _issue(
 
 def _match_plain_units(
     units: list[tuple[str, str]], *, scope: AdministrativeUnit, as_of: datetime.date
-) -> tuple[np.ndarray, str, set[int] | None, ExactNames | None] | None:
+) -> tuple[np.ndarray, str, set[int] | None, ExactMatches | None] | None:
     """Unit id of each distinct (code, name), the level they share and, when known on the way,
-    the ids of the scope's units of that level and what the exact-name look-up found; None if
-    a unit fails.
+    the ids of the scope's units of that level and what the exact look-up found; None if a
+    unit fails.
 
-    A table that names its units by their exact names only (the usual national export) is
-    matched by `unit_ids_by_exact_name`; anything else by `_match_rows`, as the full path.
+    A table whose units are settled by their codes, or (without a code) by their exact names,
+    as national exports are, is matched by `unit_ids_by_exact_text`; anything else by
+    `_match_rows`, as the full path. A code that settles its unit decides there too, whatever
+    the name beside it says.
     """
-    if units and not any(code.strip() for code, _name in units):
-        exact = unit_ids_by_exact_name(texts=[n for _c, n in units], scope=scope, as_of=as_of)
-        if len(exact.found) == len(units):
-            ids = [exact.found[name] for _code, name in units]
-            levels = Counter(exact.levels[unit_id] for unit_id in set(ids))
-            level = levels.most_common(1)[0][0]
-            return np.asarray(ids, dtype=np.int64), level, exact.units_at(level), exact
+    exact = _settled_by_exact_texts(units, scope=scope, as_of=as_of) if units else None
+    if exact is not None:
+        ids, deciding, found = exact
+        levels = Counter(found.levels[found.found[text]] for text in deciding)
+        level = levels.most_common(1)[0][0]
+        return np.asarray(ids, dtype=np.int64), level, found.units_at(level), found
     pairs = [SimpleNamespace(unit_code=code, unit_name=name) for code, name in units]
     matches, level = _match_rows(pairs, scope=scope, as_of=as_of)
     if level is None or not all(m.ok for m in matches):
         return None
     return np.asarray([m.unit.pk for m in matches], dtype=np.int64), level, None, None
+
+
+def _settled_by_exact_texts(
+    units: list[tuple[str, str]], *, scope: AdministrativeUnit, as_of: datetime.date
+) -> tuple[list[int], set[str], ExactMatches] | None:
+    """Each pair's unit as `_match_rows` settles it, when codes and exact names settle them
+    all; else None. Also the texts that decided (a level is counted once per text there).
+
+    Per pair, as `_match_rows`: a code that settles a unit decides; a code that means several
+    units leaves the decision to the name; without a code, the name decides. Anything a
+    looser reading might settle (a folded name, a level narrowing an ambiguity) is its job.
+    """
+    codes = [code for code, _name in units if code.strip()]
+    exact = unit_ids_by_exact_text(
+        texts=list(dict.fromkeys([*codes, *(name for _code, name in units)])),
+        scope=scope,
+        as_of=as_of,
+    )
+    ids, deciding = [], set()
+    for code, name in units:
+        text = code if code.strip() and code not in exact.ambiguous_codes else name
+        if text not in exact.found:
+            return None
+        ids.append(exact.found[text])
+        deciding.add(text)
+    return ids, deciding, exact
 
 
 def _where(table: ParsedTable, row: int | None) -> str:

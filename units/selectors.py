@@ -179,7 +179,7 @@ def peer_key_of(parent_id: int | None, level: str) -> str:
 @dataclass(frozen=True)
 class UnitPeers:
     """Levels and peer keys of units valid on one date, found on the way by another read
-    (`units.services.ExactNames`): {unit id: (level, peer key)}."""
+    (`units.services.ExactMatches`): {unit id: (level, peer key)}."""
 
     as_of: datetime.date
     by_unit: dict[int, tuple[str, str]]

@@ -329,10 +329,11 @@ def unit_match_many(
 
 
 @dataclass(frozen=True)
-class ExactNames:
-    """What `unit_ids_by_exact_name` found, and the level of every unit it looked through."""
+class ExactMatches:
+    """What `unit_ids_by_exact_text` found, and the level of every unit it looked through."""
 
     found: dict[str, int]  # text → unit id
+    ambiguous_codes: set[str]  # texts that are codes of several units (in the deciding scheme)
     levels: dict[int, str]  # every unit of the scope valid on the date → its level
     parents: dict[int, int | None]  # the same units → their parent's id
     as_of: datetime.date
@@ -352,15 +353,15 @@ class ExactNames:
         )
 
 
-def unit_ids_by_exact_name(
+def unit_ids_by_exact_text(
     *, texts: Sequence[str], scope: AdministrativeUnit | None, as_of: datetime.date
-) -> ExactNames:
-    """The unit of each text that `unit_match_many` settles by its exact name.
+) -> ExactMatches:
+    """The unit of each text that `unit_match_many` settles by a code or by its exact name.
 
-    The same answer for those texts, from two light queries (ids, names and levels of the
-    units in scope; their codes) instead of loading every unit of the scope: a national
-    indicator table names 3,355 communes. A text that is also a code of a unit in scope
-    (codes come first), or names several units or none exactly, is left out: only
+    The same answer for those texts, from two light queries (ids, names, levels and parents
+    of the units in scope; their codes) instead of loading every unit of the scope: a
+    national indicator table names 3,355 communes, by name or by code. A text whose code
+    means several units, or that names several units or none exactly, is left out: only
     `unit_match_many` may decide it, and word why.
     """
     scope_qs = _units_in_scope(scope, as_of, None)
@@ -376,21 +377,40 @@ def unit_ids_by_exact_name(
     for unit_id, key in zip(ids + ids, keys, strict=True):
         if by_exact.setdefault(key, unit_id) != unit_id:
             by_exact[key] = None
-    codes = {
-        _code_key(code)
-        for code in UnitCode.objects.filter(
-            valid_on_q(as_of), unit__in=scope_qs.values("id")
-        ).values_list("code", flat=True)
-    }
-    found = {}
+    by_code = _code_units(scope_qs, as_of) if rows else {}
+    found, ambiguous = {}, set()
     for text in texts:
         stripped = (text or "").strip()
-        if not stripped or (codes and _code_key(stripped) in codes):
+        if not stripped:
             continue
+        if by_code:
+            key = _code_key(stripped)
+            if key in by_code:  # a code decides, or leaves it to unit_match_many
+                if by_code[key] is None:
+                    ambiguous.add(text)
+                else:
+                    found[text] = by_code[key]
+                continue
         unit_id = by_exact.get(" ".join(stripped.casefold().split()))
         if unit_id is not None:
             found[text] = unit_id
-    return ExactNames(found=found, levels=levels, parents=parents, as_of=as_of)
+    return ExactMatches(
+        found=found, ambiguous_codes=ambiguous, levels=levels, parents=parents, as_of=as_of
+    )
+
+
+def _code_units(scope_qs, as_of: datetime.date) -> dict[str, int | None]:
+    """Each code key of the scope's units → the unit `_match_one` settles it on, or None when
+    the scheme that decides gives it to several units (ambiguous)."""
+    by_code: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    codes = UnitCode.objects.filter(valid_on_q(as_of), unit__in=scope_qs.values("id"))
+    for unit_id, scheme, code in codes.values_list("unit_id", "scheme", "code"):
+        by_code[_code_key(code)][scheme].add(unit_id)
+    settled: dict[str, int | None] = {}
+    for key, schemes in by_code.items():
+        decisive = next(schemes[s] for s in _SCHEME_ORDER if schemes.get(s))
+        settled[key] = next(iter(decisive)) if len(decisive) == 1 else None
+    return settled
 
 
 def unit_resolve(*, text: str, as_of: datetime.date) -> UnitMatch:

@@ -26,7 +26,10 @@ from ingest.validation import validate_upload_bytes
 from tests.fixtures.make_fixtures import cp1258
 from tests.indicators.factories import INDICATOR_MAX
 from tests.ingest.test_parse_fast_path import SAMPLES, national_csv
+from tests.units.factories import UnitCodeFactory
+from units.models import CodeScheme
 from units.selectors import unit_levels_and_peer_keys
+from units.text import fold_name
 
 D = Decimal
 DEMO = Path(__file__).resolve().parents[2] / "demo"
@@ -409,6 +412,68 @@ def test_exact_names_validate_alike_both_ways(binh_duong, monkeypatch):
     peers = short.indicator_counts.unit_peers
     assert peers.as_of == AS_OF
     assert peers.by_unit == unit_levels_and_peer_keys(short.unit_ids, AS_OF)
+
+
+def test_coded_units_validate_alike_both_ways(binh_duong, monkeypatch):
+    """A table naming its units by code (as national exports do) is matched by code, even
+    where a name beside it is loose or wrong: the code decides, on both paths."""
+    codes = {}
+    for n, ward in enumerate(binh_duong.wards.values()):
+        codes[ward.pk] = f"{26000 + n:05d}"
+        UnitCodeFactory(unit=ward, scheme=CodeScheme.GSO, code=codes[ward.pk])
+    names = ["phuong sai ten", *[w.name for w in binh_duong.wards.values()][1:]]
+    data = plain_file(
+        [
+            [code.lstrip("0") if n % 2 else code, name, indicator, str(k), str(k + 3), ""]
+            for n, (code, name) in enumerate(zip(codes.values(), names, strict=True))
+            for k, indicator in enumerate(DEFAULT_INDICATORS)
+        ],
+        header="Mã đơn vị;" + HEADER,
+    )
+    calls = []
+    row_matcher = validation._match_rows
+    monkeypatch.setattr(
+        validation, "_match_rows", lambda *a, **k: calls.append(1) or row_matcher(*a, **k)
+    )
+    short, full = validate_both(data, binh_duong.di_an, monkeypatch)
+    assert calls == [1]  # the full path's: the short one settled every code in one look-up
+    assert short.indicator_counts is not None and full.errors == []
+    assert inputs_of(short) == inputs_of(full)
+    assert short.unit_ids == set(codes) == full.unit_ids
+    peers = short.indicator_counts.unit_peers
+    assert peers.by_unit == unit_levels_and_peer_keys(short.unit_ids, AS_OF)
+
+
+@pytest.mark.parametrize("loose_name", [False, True], ids=["exact name", "loose name"])
+def test_a_code_of_two_units_leaves_the_unit_to_its_name(binh_duong, monkeypatch, loose_name):
+    """Real GSO codes collide once leading zeros go (province "04", ward "00004"): the name
+    beside the code decides, exactly (short path) or after the level narrows it (full)."""
+    wards = list(binh_duong.wards.values())
+    for n, ward in enumerate(wards):
+        UnitCodeFactory(unit=ward, scheme=CodeScheme.GSO, code=f"{n + 4:05d}")
+    UnitCodeFactory(unit=wards[1], scheme=CodeScheme.GSO, code="04")  # "4" is two wards now
+    names = [w.name for w in wards]
+    if loose_name:
+        names[0] = fold_name(names[0])  # no diacritics: only the full path's looser reading
+    data = plain_file(
+        [
+            [f"{n + 4:05d}", name, indicator, str(k), str(k + 3), ""]
+            for n, name in enumerate(names)
+            for k, indicator in enumerate(DEFAULT_INDICATORS)
+        ],
+        header="Mã đơn vị;" + HEADER,
+    )
+    calls = []
+    row_matcher = validation._match_rows
+    monkeypatch.setattr(
+        validation, "_match_rows", lambda *a, **k: calls.append(1) or row_matcher(*a, **k)
+    )
+    short, full = validate_both(data, binh_duong.di_an, monkeypatch)
+    assert full.errors == [] and short.errors == []
+    assert short.unit_ids == {w.pk for w in wards} == full.unit_ids
+    assert inputs_of(short) == inputs_of(full)
+    # Settled by the exact name in one look-up, or handed to the full matcher.
+    assert len(calls) == (2 if loose_name else 1)
 
 
 # --- robustness: the short path runs on every upload, so it must never raise ------------------

@@ -8,7 +8,7 @@ from units.models import CodeScheme, UnitKind, UnitLevel
 from units.selectors import unit_descendants, unit_levels_and_peer_keys
 from units.services import (
     MatchReason,
-    unit_ids_by_exact_name,
+    unit_ids_by_exact_text,
     unit_match,
     unit_match_many,
     unit_resolve,
@@ -183,31 +183,40 @@ def test_resolve_keeps_same_level_namesakes_ambiguous(di_an):
     assert len(match.candidates) == 2
 
 
-def test_exact_name_lookup_answers_as_match_many_or_not_at_all(di_an, django_assert_num_queries):
-    """What unit_ids_by_exact_name settles, unit_match_many settles alike by the exact name;
-    codes, namesakes, loose spellings and unknown names are left to unit_match_many."""
+def test_exact_lookup_answers_as_match_many_or_not_at_all(di_an, django_assert_num_queries):
+    """What unit_ids_by_exact_text settles, unit_match_many settles alike by a code or the
+    exact name, and the other way round; loose spellings, namesakes, ambiguous codes and
+    unknown texts are left to unit_match_many."""
     # An alias that is also a ward's exact name: codes come first, so the alias wins.
     UnitCodeFactory(unit=di_an.old_wards["Bình An"], scheme=CodeScheme.ALIAS, code="Đông Hòa")
+    # A code two wards share in the scheme that decides: ambiguous.
+    for ward in ("Tân Bình", "Đông Hòa"):
+        UnitCodeFactory(unit=di_an.old_wards[ward], scheme=CodeScheme.ALIAS, code="TWIN")
     texts = [
         "Tân Bình",  # exact name
         "  phường  tân bình ",  # exact full name, spacing and case aside
         "Đông Hòa",  # exact name of one ward, alias code of another
         "Dĩ An",  # the city and the ward
         "dong hoa",  # folded only
-        "25942",  # a code
+        "25942",  # a GSO code
+        "025942",  # the same, with a leading zero
+        "twin",  # an ambiguous code
         "nowhere",
         "",
     ]
     scope, as_of = di_an.binh_duong, BEFORE
     with django_assert_num_queries(2):
-        exact = unit_ids_by_exact_name(texts=texts, scope=scope, as_of=as_of)
-    assert set(exact.found) == {"Tân Bình", "  phường  tân bình "}
+        exact = unit_ids_by_exact_text(texts=texts, scope=scope, as_of=as_of)
     matches = dict(zip(texts, unit_match_many(texts=texts, scope=scope, as_of=as_of), strict=True))
+    settled = {MatchReason.CODE, MatchReason.EXACT_NAME}
+    assert set(exact.found) == {t for t, m in matches.items() if m.reason in settled}
+    assert {"Tân Bình", "  phường  tân bình ", "Đông Hòa", "25942", "025942"} <= set(exact.found)
     for text, unit_id in exact.found.items():
-        assert matches[text].reason == MatchReason.EXACT_NAME
         assert matches[text].unit.pk == unit_id
         assert exact.levels[unit_id] == matches[text].unit.level
     assert matches["Đông Hòa"].unit == di_an.old_wards["Bình An"]
+    assert matches["twin"].reason == MatchReason.AMBIGUOUS
+    assert exact.ambiguous_codes == {"twin"}
     # Every unit of the scope is listed with its level: the coverage check needs no query.
     for level in (UnitLevel.DISTRICT, UnitLevel.COMMUNE):
         expected = unit_descendants(scope=scope, as_of=as_of, level=level)
