@@ -1311,7 +1311,12 @@ class _GroupParser(_RowParser):
                 IssueCode.DUPLICATE_UNIT,
                 self.issues.ref(number, self.name_col or self.code_col),
                 _("%(where)s: “%(value)s” appears again (first in row %(first_row)s)."),
-                _("Keep one row per unit: delete or merge the duplicate."),
+                _("Keep one row per unit: delete or merge the duplicate.")
+                if code
+                else _(
+                    "Keep one row per unit: delete or merge the duplicate. If two units share "
+                    "this name, add the “Mã đơn vị” column with their codes."
+                ),
                 value=name or code,
                 first_row=first,
             )
@@ -1542,7 +1547,13 @@ class _IndicatorParser(_RowParser):
                 "%(where)s: indicator %(indicator)s of “%(unit)s” appears again (first in row "
                 "%(first_row)s)."
             ),
-            _("Keep one row per unit and indicator: delete or merge the duplicate."),
+            _("Keep one row per unit and indicator: delete or merge the duplicate.")
+            if code
+            else _(
+                "Keep one row per unit and indicator: delete or merge the duplicate. If two "
+                "units share this name (a national table often has such), add the “Mã đơn vị” "
+                "column with their codes."
+            ),
             value=indicator,
             indicator=indicator,
             unit=label,

@@ -792,3 +792,14 @@ def test_national_indicator_table_parses_quickly():
     assert table.rows[0].denominator == D(1000)
     # Measured ~0.5 s on the 2-core CI machine; the bound only catches a pathological slowdown.
     assert elapsed < 5, elapsed
+
+
+def test_a_name_repeated_without_codes_suggests_adding_codes():
+    """Namesakes are common nationally ("Xã Hưng Đạo" in several provinces): the fix says
+    how to tell them apart; a repeated code is just a duplicate."""
+    [by_name] = parse("bad-duplicate-indicator.csv").errors
+    assert "Mã đơn vị" in by_name.fix
+    rows = ["Mã đơn vị;Đơn vị;Chỉ tiêu;Tử số;Mẫu số", "X1;A;1.1;1;2", "X1;B;1.1;1;2"]
+    table = parse_table("\r\n".join(rows).encode(), filename="t.csv")
+    [by_code] = table.errors
+    assert by_code.code == "duplicate_indicator" and "Mã đơn vị" not in by_code.fix
