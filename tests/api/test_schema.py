@@ -63,3 +63,20 @@ def test_docs_page_sends_people_to_the_login_page(client):
     response = client.get("/api/docs/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_try_it_out_posts_with_the_session_and_the_token_in_the_script(people):
+    """Swagger UI sends writes with the session cookie and the CSRF token the init script
+    carries (the CSRF cookie is HttpOnly, so no script could read it)."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(people.admin)
+    init = browser.get("/api/docs/?script=").content.decode()
+    [token] = re.findall(r'request\.headers\["X-CSRFTOKEN"\] = "([^"]*)"', init)
+    header = "X-CSRFToken"
+    assert token
+    without = browser.post("/api/v1/uploads/", {})
+    assert without.status_code == 403 and "CSRF" in without.content.decode()
+    with_token = browser.post("/api/v1/uploads/", {}, headers={header: token})
+    assert with_token.status_code == 400  # past CSRF: the empty form's own errors
