@@ -5,7 +5,8 @@ Every function here is the one sanctioned way to change scores, whichever interf
 statements that does not depend on the number of units: bulk loads (COPY on PostgreSQL, one
 executemany on SQLite), and a recompute that reads a snapshot's inputs as columns, applies
 the rules to every unit at once (`indicators.recompute`, numpy) and writes the results back
-in one bulk insert per table. The few SQL statements run unchanged on PostgreSQL and SQLite.
+in one bulk insert (one row per unit). The few SQL statements run unchanged on PostgreSQL
+and SQLite.
 """
 
 # The SQL below interpolates only table names from model _meta and constants of this module;
@@ -588,11 +589,11 @@ def _recompute(
     """Recompute every derived score of a snapshot; the caller holds the transaction.
 
     Reads the inputs in a constant number of statements, applies the rules to all units at
-    once (`indicators.recompute`), then replaces the snapshot's group and unit scores with
-    one bulk write each; the source figures (official group points and totals) are written
-    back with them. `values`, when the caller has just stored them, are the snapshot's
-    indicator values (`_read_values` reads them otherwise), and `keys` the peer keys of at
-    least the snapshot's units (`units.selectors.peer_keys`).
+    once (`indicators.recompute`), then replaces the snapshot's unit rows in one bulk write;
+    the source figures (indicator values, official group points and totals) are written back
+    with them. `values` are the snapshot's indicator values when the caller has them in hand
+    (`_read_values` reads them otherwise), and `keys` the peer keys of at least the
+    snapshot's units (`units.selectors.peer_keys`).
     """
     sid = snapshot.pk
     previous_id = _previous_published(snapshot)
