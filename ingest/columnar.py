@@ -37,8 +37,11 @@ from scoreboard.arrays import all_distinct, factorize
 
 # Portal points: blank, or up to 3 digits with at most 2 decimals after a comma or a point,
 # which the row parser reads as a decimal mark whatever the column ("19,2", "4", "5.25").
-_NO_LIMIT = np.iinfo(np.int64).max
 _PLAIN_POINTS = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,2})?")
+
+
+# The maximum of an indicator the caller gave none for: unchecked, as the row parser does.
+_NO_LIMIT = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,7 @@ def read_plain_indicator_table(
     try:
         if source.format != "csv" or not source.text:
             return None
-        try:
-            return _read(source.text.encode("utf-8"), source.text, source.delimiter, known, maxima)
-        except _NotUtf8:  # pragma: no cover - the text was just encoded
-            return None
+        return _read(source.text.encode("utf-8"), source.text, source.delimiter, known, maxima)
     finally:
         source.close()
 
@@ -140,6 +140,8 @@ def _read(
             ),
         )
     except pa.ArrowInvalid as exc:  # ragged rows, a broken quote …: the full path says which
+        # Arrow says "invalid UTF8 data"; should the wording change, such a file only takes
+        # the row parser's road instead of the decoding one.
         if "UTF8" in str(exc) or "UTF-8" in str(exc):
             raise _NotUtf8 from exc
         return None
