@@ -187,12 +187,12 @@ def _match_plain_units(
     `_match_rows`, as the full path. A code that settles its unit decides there too, whatever
     the name beside it says.
     """
-    exact = _settled_by_exact_texts(units, scope=scope, as_of=as_of) if units else None
-    if exact is not None:
-        ids, deciding, found = exact
-        levels = Counter(found.levels[found.found[text]] for text in deciding)
+    settled = _settled_by_exact_texts(units, scope=scope, as_of=as_of) if units else None
+    if settled is not None:
+        ids, deciding, exact = settled
+        levels = Counter(exact.levels[exact.found[text]] for text in deciding)
         level = levels.most_common(1)[0][0]
-        return np.asarray(ids, dtype=np.int64), level, found.units_at(level), found
+        return np.asarray(ids, dtype=np.int64), level, exact.units_at(level), exact
     pairs = [SimpleNamespace(unit_code=code, unit_name=name) for code, name in units]
     matches, level = _match_rows(pairs, scope=scope, as_of=as_of)
     if level is None or not all(m.ok for m in matches):
