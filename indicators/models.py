@@ -428,7 +428,9 @@ class UnitScoreManager(models.Manager.from_queryset(UnitScoreQuerySet)):
 
 
 class UnitScore(Movement, models.Model):
-    """A unit's total, band, rank among its peers and movement in one snapshot."""
+    """A unit's row in one snapshot: what the source gave (indicator values, a group table's
+    figures and official total) and what the recompute derives from it (total, band, rank
+    among its peers, movement)."""
 
     # No surrogate id: the unique (snapshot, unit) index is the key, and every index more is
     # paid on each of a national snapshot's 3,355 rows (docs/PERFORMANCE.md).
