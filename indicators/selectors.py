@@ -28,7 +28,7 @@ from indicators.models import (
     SnapshotStatus,
     UnitScore,
     ValueStatus,
-    group_scores_of,
+    group_figures_of,
 )
 from indicators.scoring import ValueStatus as Status
 from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel, valid_on_q
@@ -136,7 +136,6 @@ def leaderboard(
     listed = scores.values("unit_id")
     codes = _codes_of(listed, snapshot.as_of)
     groups = _groups_of(snapshot)
-    by_id = {g.pk: g for g in groups}
     cells = [(g.pk, g.code, g, _cell(g, None)) for g in groups]
     columns = [
         "unit_id", "unit__name", "unit__full_name", "unit__kind", "unit__level", "peer_key",
@@ -157,10 +156,7 @@ def leaderboard(
             label = Band(code=band_code, name=band_name).label
             bands[band_id] = (band_code, str(label), band_confirmed)
         band_code, band_label, band_confirmed = bands[band_id]
-        own = {
-            g.group_id: (g.points, g.official_points, g.rank, g.peer_count)
-            for g in group_scores_of(unit_id, snapshot.pk, group_document, by_id)
-        }
+        own = group_figures_of(group_document)
         rows.append(
             LeaderboardRow(
                 unit_id=unit_id,
