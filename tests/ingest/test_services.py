@@ -228,6 +228,26 @@ def test_enough_distinct_defects_are_rejected():
     assert len([n for n in PARSE_DEFECTS if n not in WARNING_ONLY]) + len(DB_DEFECTS) >= 20
 
 
+def test_validation_runs_with_the_cyclic_collector_paused_and_restores_it(binh_duong, monkeypatch):
+    """A full collection in the middle of a national upload walks every object of the
+    process (~50 ms): the bulk work runs with the collector paused, as the row parser does."""
+    import gc
+
+    seen = []
+    for name in ("validate_upload_bytes", "_draft_snapshot_from"):
+        original = getattr(services, name)
+
+        def spy(*args, _original=original, **kwargs):
+            seen.append(gc.isenabled())
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(services, name, spy)
+    upload = validate(DEMO / "di-an-phuong-chi-tieu-2025-05-20.csv", binh_duong.di_an)
+    assert upload.status == UploadStatus.PREVIEWED
+    assert seen == [False, False]
+    assert gc.isenabled()
+
+
 # --- The command line -----------------------------------------------------------------------
 
 
