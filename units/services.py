@@ -402,15 +402,32 @@ def unit_ids_by_exact_text(
 def _code_units(scope_qs, as_of: datetime.date) -> dict[str, int | None]:
     """Each code key of the scope's units → the unit `_match_one` settles it on, or None when
     the scheme that decides gives it to several units (ambiguous)."""
+    settled: dict[str, int | None] = {}
+    for key, schemes in _scope_codes(scope_qs, as_of)[0].items():
+        ids = _decisive(schemes)
+        settled[key] = next(iter(ids)) if len(ids) == 1 else None
+    return settled
+
+
+def _scope_codes(
+    scope_qs, as_of: datetime.date
+) -> tuple[dict[str, dict[str, set[int]]], list[tuple[int, str]]]:
+    """The codes of the scope's units valid on as_of: {code key: {scheme: unit ids}}, and the
+    aliases as (unit id, alias), which also match as names."""
     by_code: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    aliases = []
+    # A subquery, not a list of ids: a country-wide scope has 10,000 units before 2025.
     codes = UnitCode.objects.filter(valid_on_q(as_of), unit__in=scope_qs.values("id"))
     for unit_id, scheme, code in codes.values_list("unit_id", "scheme", "code"):
         by_code[_code_key(code)][scheme].add(unit_id)
-    settled: dict[str, int | None] = {}
-    for key, schemes in by_code.items():
-        decisive = next(schemes[s] for s in _SCHEME_ORDER if schemes.get(s))
-        settled[key] = next(iter(decisive)) if len(decisive) == 1 else None
-    return settled
+        if scheme == CodeScheme.ALIAS:
+            aliases.append((unit_id, code))
+    return by_code, aliases
+
+
+def _decisive(schemes: dict[str, set[int]]) -> set[int]:
+    """The units a code means: those of the first scheme, in _SCHEME_ORDER, that has it."""
+    return next((schemes[s] for s in _SCHEME_ORDER if schemes.get(s)), set())
 
 
 def unit_resolve(*, text: str, as_of: datetime.date) -> UnitMatch:
@@ -452,19 +469,15 @@ def _match_in(
     # parents: one query for the distinct parents instead of a join that builds one per row.
     prefetch_related_objects(units, "parent")
     by_id = {u.id: u for u in units}
-    by_code: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     by_exact: dict[str, set[int]] = defaultdict(set)
     by_folded: dict[str, set[int]] = defaultdict(set)
     for u in units:
         by_exact[u.name.casefold()].add(u.id)
         by_exact[u.full_name.casefold()].add(u.id)
         by_folded[u.search_name].add(u.id)
-    # A subquery, not a list of ids: a country-wide scope has 10,000 units before 2025.
-    codes = UnitCode.objects.filter(valid_on_q(as_of), unit__in=scope_qs.values("id"))
-    for unit_id, scheme, code in codes.values_list("unit_id", "scheme", "code") if units else []:
-        by_code[_code_key(code)][scheme].add(unit_id)
-        if scheme == CodeScheme.ALIAS:
-            by_folded[fold_name(code)].add(unit_id)
+    by_code, aliases = _scope_codes(scope_qs, as_of) if units else ({}, [])
+    for unit_id, alias in aliases:
+        by_folded[fold_name(alias)].add(unit_id)
 
     close_names = _CloseNames(list(by_folded))
     memo: dict[str, UnitMatch] = {}  # a file names the same unit on many rows
@@ -542,14 +555,11 @@ def _match_one(text, by_id, by_code, by_exact, by_folded, close_names, max_candi
     if not stripped:
         return UnitMatch(None, [], MatchReason.EMPTY, text)
 
-    schemes = by_code.get(_code_key(stripped))
-    if schemes:
-        for scheme in _SCHEME_ORDER:
-            ids = schemes.get(scheme)
-            if ids and len(ids) == 1:
-                return UnitMatch(by_id[next(iter(ids))], [], MatchReason.CODE, text)
-            if ids:
-                return UnitMatch(None, units_of(ids)[:max_candidates], MatchReason.AMBIGUOUS, text)
+    ids = _decisive(by_code.get(_code_key(stripped), {}))
+    if len(ids) == 1:
+        return UnitMatch(by_id[next(iter(ids))], [], MatchReason.CODE, text)
+    if ids:
+        return UnitMatch(None, units_of(ids)[:max_candidates], MatchReason.AMBIGUOUS, text)
 
     exact = by_exact.get(" ".join(stripped.casefold().split()))
     if exact and len(exact) == 1:
