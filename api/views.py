@@ -45,6 +45,7 @@ from indicators.models import UnitScore as UnitScoreModel
 from indicators.selectors import (
     GroupCell,
     leaderboard,
+    leaderboard_count,
     peer_sets,
     snapshot_latest_published,
     unit_breakdown,
@@ -306,6 +307,20 @@ LEADERBOARD_PARAMETERS = [
 ]  # fmt: skip
 
 
+class _LeaderboardPages:
+    """A leaderboard as the paginator sees it: its length counted, and a slice of it built
+    (`selectors.leaderboard(window=…)`), instead of every row built and most thrown away."""
+
+    def __init__(self, narrowing: dict):
+        self.narrowing = narrowing
+
+    def __len__(self) -> int:
+        return leaderboard_count(**self.narrowing)
+
+    def __getitem__(self, window: slice) -> list:
+        return leaderboard(**self.narrowing, window=window)
+
+
 class Leaderboard(ApiView):
     """A snapshot's ranking: the peer tables the user may read, by peer set then rank."""
 
@@ -324,14 +339,18 @@ class Leaderboard(ApiView):
             peer_key = None
         elif peer_key not in {p.key for p in sets}:
             raise NotFound(_("No such peer set in this snapshot."))
-        rows = leaderboard(snapshot=snapshot, peer_key=peer_key, level=data.get("level"))
-        if keys is not None:
-            rows = [r for r in rows if r.peer_key in keys]
-        if data.get("band"):
-            rows = [r for r in rows if r.band_code == data["band"]]
+        narrowing = {
+            "snapshot": snapshot,
+            "peer_key": peer_key,
+            "peer_keys": keys,
+            "level": data.get("level"),
+            "band": data.get("band") or None,
+        }
         words = search_words(data.get("q", ""))
-        if words:
-            rows = [r for r in rows if row_matches(r, words)]
+        if words:  # the search reads folded names and codes: on the built rows
+            rows = [r for r in leaderboard(**narrowing) if row_matches(r, words)]
+        else:  # a national board is 3,321 rows: build the page only
+            rows = _LeaderboardPages(narrowing)
         paginator = self.paginator
         page = paginator.paginate_queryset(rows, request, view=self)
         body = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -31,6 +31,7 @@ from indicators.models import (
     group_figures_of,
 )
 from indicators.scoring import ValueStatus as Status
+from scoreboard.db import id_list
 from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel, valid_on_q
 
 # Which code identifies a unit in tables and exports, best first.
@@ -95,6 +96,10 @@ class LeaderboardRow(Movement):
         return next((self.codes[s] for s in CODE_PREFERENCE if s in self.codes), "")
 
 
+# Peer set, then rank (unranked last), then the unit's Vietnamese order: one order everywhere.
+_BOARD_ORDER = ("peer_key", F("rank").asc(nulls_last=True), "unit__sort_key", "unit_id")
+
+
 def _groups_of(snapshot: Snapshot) -> list[IndicatorGroup]:
     return list(
         IndicatorGroup.objects.filter(framework_id=snapshot.framework_id).order_by("position")
@@ -113,28 +118,58 @@ def _codes_of(unit_ids, as_of: datetime.date) -> dict[int, dict[str, str]]:
     return codes
 
 
+def _leaderboard_scores(
+    snapshot: Snapshot,
+    peer_key: str | None,
+    level: str | None,
+    unit_ids: Sequence[int] | None,
+    peer_keys: Collection[str] | None,
+    band: str | None,
+) -> QuerySet[UnitScore]:
+    scores = UnitScore.objects.filter(snapshot=snapshot)
+    if peer_key is not None:
+        scores = scores.filter(peer_key=peer_key)
+    if peer_keys is not None:
+        scores = scores.filter(peer_key__in=list(peer_keys))
+    if level is not None:
+        scores = scores.filter(unit__level=level)
+    if band is not None:
+        scores = scores.filter(band__code=band)
+    if unit_ids is not None:
+        scores = scores.filter(unit_id__in=list(unit_ids))
+    return scores
+
+
+def leaderboard_count(
+    *,
+    snapshot: Snapshot,
+    peer_key: str | None = None,
+    level: str | None = None,
+    peer_keys: Collection[str] | None = None,
+    band: str | None = None,
+) -> int:
+    """How many rows `leaderboard` returns for the same arguments, in one query."""
+    return _leaderboard_scores(snapshot, peer_key, level, None, peer_keys, band).count()
+
+
 def leaderboard(
     *,
     snapshot: Snapshot,
     peer_key: str | None = None,
     level: str | None = None,
     unit_ids: Sequence[int] | None = None,
+    peer_keys: Collection[str] | None = None,
+    band: str | None = None,
+    window: slice | None = None,
 ) -> list[LeaderboardRow]:
     """Return a snapshot's ranking, by peer set then rank (unranked units last), in 3 queries.
 
     Built from values() rather than model instances: a national snapshot (3,400 units,
     24,000 group scores) would otherwise build a model instance per unit and per group, five
-    times slower. peer_key, level and unit_ids narrow it.
+    times slower. peer_key (one peer set), peer_keys (any of several), level, band (code) and
+    unit_ids narrow it; window (a slice of that order) builds one page of it only.
     """
-    scores = UnitScore.objects.filter(snapshot=snapshot)
-    if peer_key is not None:
-        scores = scores.filter(peer_key=peer_key)
-    if level is not None:
-        scores = scores.filter(unit__level=level)
-    if unit_ids is not None:
-        scores = scores.filter(unit_id__in=list(unit_ids))
-    listed = scores.values("unit_id")
-    codes = _codes_of(listed, snapshot.as_of)
+    scores = _leaderboard_scores(snapshot, peer_key, level, unit_ids, peer_keys, band)
     groups = _groups_of(snapshot)
     cells = [(g.pk, g.code, g, _cell(g, None)) for g in groups]
     columns = [
@@ -143,9 +178,12 @@ def leaderboard(
         "band_id", "band__code", "band__name", "band__is_confirmed",
         "previous_total", "previous_rank", "has_indicator_values", "group_document",
     ]  # fmt: skip
-    ordered = scores.order_by(
-        "peer_key", F("rank").asc(nulls_last=True), "unit__sort_key", "unit_id"
-    ).values_list(*columns)
+    ordered = scores.order_by(*_BOARD_ORDER).values_list(*columns)
+    if window is None:
+        codes = _codes_of(scores.values("unit_id"), snapshot.as_of)
+    else:  # the page's rows first, then the codes of their units only
+        ordered = list(ordered[window])
+        codes = _codes_of(id_list(row[0] for row in ordered), snapshot.as_of)
     # Band labels resolved once per band, not per row (each is a lazy translation).
     bands: dict[int | None, tuple] = {None: (None, "", True)}
     rows = []

@@ -7,6 +7,7 @@ from django.utils import translation
 
 from indicators.selectors import (
     leaderboard,
+    leaderboard_count,
     peer_sets,
     snapshot_latest_published,
     snapshot_list,
@@ -14,6 +15,7 @@ from indicators.selectors import (
     unit_history,
 )
 from indicators.services import snapshot_publish, snapshot_recompute
+from tests.indicators.dashboard_data import build_binh_duong
 from tests.indicators.factories import (
     full_marks,
     load_groups,
@@ -188,3 +190,30 @@ def test_selectors_cost_constant_queries(districts, django_assert_num_queries):
         unit_history(unit=districts[0])
     with django_assert_num_queries(3):
         unit_breakdown(snapshot=snapshot, unit=districts[0])
+
+
+def test_a_window_of_the_leaderboard_is_that_slice_of_it(framework, django_assert_max_num_queries):
+    """The API builds one page of a national board: the same rows, in the same order, as
+    slicing the whole board, whatever narrows it; the count agrees too."""
+    board = build_binh_duong(weeks=2)
+    for snapshot in (board.snapshots[-1], board.ward_snapshots[-1]):
+        whole = leaderboard(snapshot=snapshot)
+        bands = {row.band_code for row in whole}
+        narrowings = [
+            {},
+            {"peer_keys": {whole[0].peer_key}},
+            {"peer_keys": set()},
+            *({"band": band} for band in bands if band),
+            {"band": "no-such-band"},
+            {"level": whole[0].unit_level},
+        ]
+        for narrowing in narrowings:
+            rows = leaderboard(snapshot=snapshot, **narrowing)
+            assert leaderboard_count(snapshot=snapshot, **narrowing) == len(rows)
+            for window in (slice(0, 3), slice(2, 5), slice(4, 100), slice(50, 60)):
+                with django_assert_max_num_queries(3):
+                    page = leaderboard(snapshot=snapshot, window=window, **narrowing)
+                assert page == rows[window], (narrowing, window)
+        assert [r.unit_id for r in leaderboard(snapshot=snapshot, band=whole[0].band_code)] == [
+            r.unit_id for r in whole if r.band_code == whole[0].band_code
+        ]
