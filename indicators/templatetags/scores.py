@@ -35,7 +35,21 @@ def points(value, places: int = 2) -> str:
     number = _decimal(value)
     if number is None:
         return MISSING
-    return number_format(number, decimal_pos=int(places), use_l10n=True)
+    places = int(places)
+    if abs(number) < 1000 and number.as_tuple().exponent >= -places:
+        # What number_format gives when nothing is cut and there are no thousands to group,
+        # at a fifth of its cost: a national table formats ~60,000 figures.
+        return f"{number:.{places}f}".replace(".", get_format("DECIMAL_SEPARATOR"))
+    return number_format(number, decimal_pos=places, use_l10n=True)
+
+
+@register.filter
+def point_changes(changes) -> str:
+    """{code: (before, after)} as "CKMB 17,00→18,00, TDGQ —→19,20": one filter call per
+    row rather than a template loop (a national preview has 3,321 rows of 8 groups)."""
+    return ", ".join(
+        f"{code} {points(before)}→{points(after)}" for code, (before, after) in changes.items()
+    )
 
 
 @register.filter

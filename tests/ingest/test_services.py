@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import translation
 
@@ -122,6 +123,16 @@ def test_preview_compares_with_the_published_snapshot(binh_duong):
     assert preview.previous.status == SnapshotStatus.PUBLISHED
     # Nothing is visible until the admin publishes: the published ranking is still the old one.
     assert Snapshot.objects.get(pk=draft.snapshot_id).status == SnapshotStatus.DRAFT
+
+
+def test_the_preview_page_shows_each_units_change_in_vietnamese(binh_duong, client):
+    publish(validate(FIXTURES / "db" / "good-binh-duong.csv", binh_duong.province))
+    draft = validate(FIXTURES / "db" / "good-binh-duong-correction.csv", binh_duong.province)
+    client.force_login(get_user_model().objects.create_superuser("admin766", "a@example.org"))
+    with translation.override("vi"):
+        html = client.get(f"/uploads/{draft.pk}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "88,00" in html and "88,50" in html
+    assert "MDHL 17,00→17,50" in html
 
 
 def test_discard_keeps_the_published_ranking(binh_duong, published_week):
