@@ -57,6 +57,10 @@ class AuditAction(models.TextChoices):
     UPLOAD = "upload", _("Uploaded a file")
     PUBLISH = "publish", _("Published")
     DISCARD = "discard", _("Discarded")
+    RETRY = "retry", _("Retried")
+    TOKEN_CREATED = "token_created", _("API token created")
+    TOKEN_ROTATED = "token_rotated", _("API token rotated")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
     ROLE_GRANTED = "role_granted", _("Role granted")
     ROLE_REVOKED = "role_revoked", _("Role revoked")
 
