@@ -511,7 +511,7 @@ def upload_discard(*, upload_id: int, user=None, origin: dict | None = None) -> 
     for it to end (or for its lease to run out if the worker died).
     """
     with transaction.atomic():
-        upload = Upload.objects.select_for_update().select_related("snapshot").get(pk=upload_id)
+        upload = Upload.objects.select_for_update().get(pk=upload_id)
         if upload.status == UploadStatus.DISCARDED:
             return upload
         if upload.status == UploadStatus.PUBLISHED:
@@ -557,7 +557,7 @@ def upload_retry(
     changes nothing (a double click).
     """
     with transaction.atomic():
-        upload = Upload.objects.select_for_update().select_related("snapshot").get(pk=upload_id)
+        upload = Upload.objects.select_for_update().get(pk=upload_id)
         if upload.status in WORKER_STATUSES:
             return upload
         if upload.status != UploadStatus.FAILED:

@@ -164,10 +164,12 @@ def celery_broker(url: str):
     saved = (app.conf.get("broker_write_url"), app.conf.task_always_eager)
 
     def reset_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu keeps producer pools per connection in a registry of its own: drop them all.
+        from kombu import pools
+
         app._pool = None
         app.amqp._producer_pool = None
+        pools.reset()
 
     app.conf["broker_write_url"], app.conf.task_always_eager = url, False
     reset_pools()
