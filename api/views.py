@@ -32,7 +32,6 @@ from api.pagination import Pagination
 from api.permissions import IsDataAdmin, api_access
 from api.scoping import READABLE_STATUSES, SCOPE_PARENTS, readable_peer_keys, readable_snapshots
 from api.throttling import UploadThrottle
-from indicators.dashboard import row_matches, search_words
 from indicators.models import (
     Framework,
     IndicatorGroup,
@@ -46,6 +45,8 @@ from indicators.selectors import (
     GroupCell,
     leaderboard,
     leaderboard_count,
+    leaderboard_row_matches,
+    leaderboard_search_words,
     peer_sets,
     snapshot_latest_published,
     unit_breakdown,
@@ -346,9 +347,9 @@ class Leaderboard(ApiView):
             "level": data.get("level"),
             "band": data.get("band") or None,
         }
-        words = search_words(data.get("q", ""))
+        words = leaderboard_search_words(data.get("q", ""))
         if words:  # the search reads folded names and codes: on the built rows
-            rows = [r for r in leaderboard(**narrowing) if row_matches(r, words)]
+            rows = [r for r in leaderboard(**narrowing) if leaderboard_row_matches(r, words)]
         else:  # a national board is 3,321 rows: build the page only
             rows = _LeaderboardPages(narrowing)
         paginator = self.paginator

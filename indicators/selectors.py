@@ -33,6 +33,7 @@ from indicators.models import (
 from indicators.scoring import ValueStatus as Status
 from scoreboard.db import id_list
 from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel, valid_on_q
+from units.text import fold, fold_name
 
 # Which code identifies a unit in tables and exports, best first.
 CODE_PREFERENCE = [CodeScheme.GSO, CodeScheme.PORTAL, CodeScheme.VAC, CodeScheme.ALIAS]
@@ -548,3 +549,24 @@ def peer_sets(*, snapshot: Snapshot) -> list[PeerSet]:
             )
         )
     return sorted(result, key=lambda p: (list(UnitLevel.values).index(p.level), p.label))
+
+
+# --- Searching leaderboard rows (pages, downloads and the API alike) ----------------------
+
+
+def leaderboard_row_matches(row: LeaderboardRow, words: Sequence[str]) -> bool:
+    """Tell whether every folded word starts a word of the unit's folded name, or is a code.
+
+    "Di An", "dĩ an" and "TP Dĩ An" find "Dĩ An" (prefixes are folded away by `fold`);
+    "an" alone does not find "Tân Bình".
+    """
+    name_words = fold_name(row.unit_name).split()
+    if all(any(n.startswith(w) for n in name_words) for w in words):
+        return True
+    return len(words) == 1 and words[0] in {fold_name(c) for c in row.codes.values()}
+
+
+def leaderboard_search_words(query: str) -> list[str]:
+    """Fold a search box's text into words; a lone prefix ("phường") is kept as a word."""
+    query = (query or "").strip()[:100]
+    return fold(query).split() if query else []

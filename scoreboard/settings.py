@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "units",
     "indicators",
+    "dashboard",
     "ingest",
 ]
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from indicators import dashboard
+from dashboard import pages
 from indicators.selectors import unit_history
 
 
@@ -17,7 +17,7 @@ def test_breakdown_has_the_unit_pages_numbers(api, world):
     response = api.staff.get(f"/api/v1/units/{ward.pk}/breakdown/")
     assert response.status_code == 200
     body = response.json()
-    page = dashboard.unit_page(unit=ward)
+    page = pages.unit_page(unit=ward)
     assert body["snapshot"]["id"] == page.snapshot.pk == world.ward_snapshot.pk
     score = body["score"]
     assert dec(score["total"]) == page.score.ranking_total
