@@ -34,6 +34,7 @@ REPLICA_ROUTE_NAMES = frozenset(
         "api:unit-scores",
         "api:unit-breakdown",
         "api:unit-history",
+        "api:unit-what-it-takes",
         "api:leaderboard",
         "api:unit-list",
         "api:unit-detail",
