@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -309,9 +309,14 @@ CONTENT_SECURITY_POLICY = {
 # --- REST API ---------------------------------------------------------------------------------
 # Versioned under /api/v1/ (api/urls.py). Token first, so an anonymous call gets 401 with
 # "WWW-Authenticate: Token"; session auth serves the browsable API and the docs page.
+# Tokens are django-rest-knox's: only a digest is stored, one per client of a user
+# (accounts.ApiToken), each expiring after API_TOKEN_DAYS unless issued otherwise.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "TOKEN_PREFIX": "766_"}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -325,6 +330,8 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="600/minute"),
         "uploads": env.str("API_THROTTLE_UPLOADS", default="120/hour"),
+        # Failed token authentications per address (api/authentication.py).
+        "auth_failures": env.str("API_THROTTLE_AUTH_FAILURES", default="20/minute"),
     },
 }
 # OpenAPI schema at /api/schema/, Swagger UI at /api/docs/ with its assets served locally
