@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run setup test lint format bench up down messages clean
+.PHONY: run setup test lint format bench up down messages clean worker backup restore
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -45,6 +45,22 @@ bench: $(STAMP)
 	$(PY) scripts/ensure_database.py $(BENCH_DATABASE_URL)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_ingest
+
+# The worker side of a deployment: a Celery worker with the scheduler (beat) embedded, on the
+# configured broker and database. Beat runs the upload sweeper (README, "Operations"); run
+# exactly one beat per deployment: docker-compose runs it as its own service instead.
+worker: | $(PY)
+	$(PY) -m celery -A scoreboard worker -B --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2} \
+	  --schedule=$${CELERY_BEAT_SCHEDULE_FILE:-/tmp/scoreboard-beat-schedule}
+
+# One archive: pg_dump of DATABASE_URL + the kept originals under MEDIA_ROOT (FILE= to name it).
+backup: | $(PY)
+	$(PY) manage.py backup $(if $(FILE),--output $(FILE))
+
+# Into an empty database only (createdb a new one and point DATABASE_URL at it).
+restore: | $(PY)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/scoreboard-….tar.gz"; exit 2; }
+	$(PY) manage.py restore $(FILE)
 
 # Recompile translations after editing locale/*/LC_MESSAGES/django.po (needs gettext).
 messages: $(STAMP)
