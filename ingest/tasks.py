@@ -5,12 +5,16 @@ so it takes its own step back) and keeps the lease alive with a heartbeat while 
 """
 
 import contextlib
+import logging
 
 from celery import shared_task
 from django.conf import settings
 
 from ingest import services
 from ingest.leases import lease_heartbeat
+from ingest.models import Upload
+
+logger = logging.getLogger(__name__)
 
 # Only transient infrastructure errors are retried; a bad file is a result, not an error,
 # and the services turn every other error into a failed upload with a readable reason.
@@ -43,14 +47,27 @@ def worker_probe_complete_task(self, probe_id: int) -> int:
 def upload_validate_task(self, upload_id: int) -> str:
     """Validate an upload and compute its preview."""
     with _held(self, upload_id):
-        return services.upload_validate(upload_id=upload_id, owner=self.request.id).status
+        try:
+            return services.upload_validate(upload_id=upload_id, owner=self.request.id).status
+        except Upload.DoesNotExist:
+            return _gone(upload_id)
 
 
 @shared_task(**JOB_OPTIONS)
 def upload_publish_task(self, upload_id: int) -> str:
     """Publish an upload's snapshot."""
     with _held(self, upload_id):
-        return services.upload_publish(upload_id=upload_id, owner=self.request.id).status
+        try:
+            return services.upload_publish(upload_id=upload_id, owner=self.request.id).status
+        except Upload.DoesNotExist:
+            return _gone(upload_id)
+
+
+def _gone(upload_id: int) -> str:
+    # A message that outlived its upload (deleted by an admin, or a restored older database):
+    # nothing to do, and nothing to retry.
+    logger.warning("upload %s no longer exists; message dropped", upload_id)
+    return "missing"
 
 
 @shared_task(ignore_result=True)
