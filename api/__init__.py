@@ -3,8 +3,9 @@
 Decisions, so that clients can rely on them:
 
 - **Who may call.** Every endpoint needs an authenticated user: a token
-  (`Authorization: Token <key>`, from `manage.py create_api_token USER` or the admin's
-  "Tokens" page) or the browser session. Anonymous calls get 401 JSON, never a redirect to
+  (`Authorization: Token <token>`, from `manage.py create_api_token USER --client NAME`;
+  hashed at rest, one per client, with an expiry; failed tokens throttled per address, see
+  api.authentication) or the browser session. Anonymous calls get 401 JSON, never a redirect to
   the login page: the views are exempt from LoginRequiredMiddleware (api.base) because a
   token-authenticated request is still anonymous when the middleware runs. The public
   scopes of SCOREBOARD_PUBLIC_SCOPES are for the pages (and their downloads) only.
