@@ -150,6 +150,8 @@ def upload_receive(
         .first()
     )
     if existing is not None:
+        if enqueue and existing.is_unsent:
+            upload_send(upload_id=existing.pk)  # the same file again: a chance to send it now
         return existing, False
     with transaction.atomic():
         upload = Upload(
@@ -391,6 +393,8 @@ def upload_request_publish(
     with transaction.atomic():
         upload = Upload.objects.select_for_update().get(pk=upload_id)
         if upload.status == UploadStatus.PUBLISHING or upload.status == UploadStatus.PUBLISHED:
+            if enqueue and upload.is_unsent:
+                _send_on_commit(upload.pk)  # a second click: a chance to send it now
             return upload
         if upload.status != UploadStatus.PREVIEWED:
             raise UploadStateError(
@@ -445,16 +449,21 @@ def upload_publish(*, upload_id: int, owner: str = "") -> Upload:
     failure leaves the previously published snapshot in place: a transient database error
     hands the step back and is raised for the task to retry; anything else fails the upload.
     """
+    # A caller in this process (CLI) may publish a previewed upload directly; a task only
+    # what an admin asked to publish, so a stray message can never publish a preview.
+    publishable = (
+        (UploadStatus.PUBLISHING,) if owner else (UploadStatus.PUBLISHING, UploadStatus.PREVIEWED)
+    )
     owner = owner or local_owner()
     upload = Upload.objects.get(pk=upload_id)
     if upload.status == UploadStatus.PUBLISHED:
         return upload
-    if upload.status not in (UploadStatus.PUBLISHING, UploadStatus.PREVIEWED):
+    if upload.status not in publishable:
         raise UploadStateError(f"upload {upload_id} is {upload.status}, not publishable")
     claimed = lease_claim(
         upload_id=upload_id,
         owner=owner,
-        from_statuses=(UploadStatus.PUBLISHING, UploadStatus.PREVIEWED),
+        from_statuses=publishable,
         to_status=UploadStatus.PUBLISHING,
         progress=30,
         progress_message=_("Publishing the snapshot"),

@@ -61,6 +61,10 @@ def upload_publish_task(self, upload_id: int) -> str:
             return services.upload_publish(upload_id=upload_id, owner=self.request.id).status
         except Upload.DoesNotExist:
             return _gone(upload_id)
+        except services.UploadStateError as exc:
+            # A late duplicate: the upload was discarded or failed meanwhile; nothing to do.
+            logger.info("publish message for upload %s ignored: %s", upload_id, exc)
+            return "ignored"
 
 
 def _gone(upload_id: int) -> str:
