@@ -54,5 +54,5 @@ class ForgivingRedisCache(RedisCache):
     touch = _forgiving(False)(RedisCache.touch)
     delete = _forgiving(False)(RedisCache.delete)
     delete_many = _forgiving(None)(RedisCache.delete_many)
-    incr = _forgiving(_get_default)(RedisCache.incr)
+    incr = _forgiving(lambda key, delta=1, version=None: delta)(RedisCache.incr)
     clear = _forgiving(None)(RedisCache.clear)
