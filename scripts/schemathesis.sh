@@ -26,6 +26,7 @@ export CELERY_BROKER_URL="" REDIS_URL="" CELERY_TASK_ALWAYS_EAGER=1
 export MEDIA_ROOT="$WORK/media" SCOREBOARD_PRODUCTION=0 DEBUG=0
 # Generous limits: the fuzzer is one fast client.
 export API_THROTTLE_USER=100000/minute API_THROTTLE_ANON=100000/minute API_THROTTLE_UPLOADS=100000/minute
+export API_THROTTLE_AUTH_FAILURES=100000/minute
 
 "$PY" scripts/ensure_database.py "$DATABASE_URL"
 
