@@ -34,7 +34,7 @@ DEMO_FILE = ROOT / "demo" / "binh-duong-cap-huyen-2025-05-20.csv"
 GOOD = ROOT / "tests" / "fixtures" / "db" / "good-binh-duong.csv"
 CORRECTION = ROOT / "tests" / "fixtures" / "db" / "good-binh-duong-correction.csv"
 AS_OF = datetime.date(2025, 5, 20)
-LEASE = 4  # seconds: a killed worker's step is taken back this long after its last beat
+LEASE = 6  # seconds: a killed worker's step is taken back this long after its last beat
 FAST_JOBS = {
     "SCOREBOARD_JOB_LEASE_SECONDS": str(LEASE),
     "SCOREBOARD_SWEEP_SECONDS": "1",
