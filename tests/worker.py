@@ -51,7 +51,7 @@ class Worker:
     def __init__(self, *, queue: str | None = None, beat: bool = False, env: dict | None = None):
         self.queue = queue
         self.beat = beat
-        self.name = f"test-{uuid.uuid4().hex[:12]}"
+        self.name = queue or f"test-{uuid.uuid4().hex[:12]}"
         self.env = dict(os.environ)
         self.env.update(
             DATABASE_URL=_test_database_url(),
@@ -66,7 +66,7 @@ class Worker:
 
     def start(self) -> "Worker":
         args = [sys.executable, "-m", "celery", "-A", "scoreboard", "worker", "--pool=solo"]
-        args += ["-n", f"{self.name}-{uuid.uuid4().hex[:4]}@%h", "--loglevel=INFO"]
+        args += ["-n", f"{self.name}@%h", "--loglevel=INFO"]
         args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         if self.queue:
             args += ["-Q", self.queue]
