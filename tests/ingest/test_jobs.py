@@ -327,3 +327,16 @@ def test_the_upload_page_offers_retry_for_failed_and_discard_for_unpublished(
     assert response.status_code == 302
     upload.refresh_from_db()
     assert upload.status == UploadStatus.PREVIEWED  # eager: validated at once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_click_sends_a_job_the_broker_refused_the_first_time(binh_duong, broker_down):
+    upload = previewed(binh_duong.province)
+    services.upload_request_publish(upload_id=upload.pk)
+    upload.refresh_from_db()
+    assert upload.is_unsent
+    broker_down.undo()
+    services.upload_request_publish(upload_id=upload.pk)  # the admin clicks again
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.PUBLISHED
+    assert AuditEvent.objects.filter(action=AuditAction.PUBLISH).count() == 1
