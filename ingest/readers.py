@@ -25,6 +25,8 @@ from itertools import islice
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import python_calamine
 
 # Compound File Binary (OLE2): legacy .xls, and the wrapper Office puts around an encrypted
@@ -190,6 +192,16 @@ def read_grid(data: bytes, *, filename: str, sheet: str | None = None) -> Grid:
     3. Each column is dictionary-encoded.
     """
     source = open_table(data, filename=filename, sheet=sheet)
+    meta = {
+        "format": source.format,
+        "sheet": source.sheet,
+        "first_column": source.first_column,
+        "encoding": source.encoding,
+        "delimiter": source.delimiter,
+    }
+    if source.text is not None and _splits_by_lines(source.text):
+        numbers, columns = _split_lines(source.text, source.delimiter or ";")
+        return Grid(numbers=numbers, columns=columns, **meta)
     try:
         numbers: list[int] = []
         rows: list[list] = []
@@ -208,15 +220,41 @@ def read_grid(data: bytes, *, filename: str, sheet: str | None = None) -> Grid:
     if any(len(row) != width for row in rows):
         rows = [row if len(row) == width else [*row, *[None] * (width - len(row))] for row in rows]
     columns = [_encode(column) for column in zip(*rows, strict=True)] if rows else []
-    return Grid(
-        format=source.format,
-        numbers=np.asarray(numbers, dtype=np.int64),
-        columns=columns,
-        sheet=source.sheet,
-        first_column=source.first_column,
-        encoding=source.encoding,
-        delimiter=source.delimiter,
-    )
+    return Grid(numbers=np.asarray(numbers, dtype=np.int64), columns=columns, **meta)
+
+
+def _splits_by_lines(text: str) -> bool:
+    """True when the CSV's records are its lines: no quote, no line break but CRLF or LF.
+    Excel quotes only cells that hold a delimiter, a quote or a line break, so nearly every
+    export is such; its cells are then exactly the line split at the delimiter."""
+    return '"' not in text and text.count("\r") == text.count("\r\n")
+
+
+def _split_lines(text: str, delimiter: str) -> tuple[np.ndarray, list[Column]]:
+    """Split a CSV whose records are lines into columns with Arrow's string kernels."""
+    lines = text.split("\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the line break that ends the last record starts no record
+    if len(lines) > MAX_ROWS:
+        raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=None)
+    array = pa.array(lines, pa.large_string())
+    if "\r" in text:
+        array = pc.replace_substring_regex(array, pattern="\r$", replacement="")
+    parts = pc.split_pattern(array, pattern=delimiter)
+    counts = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
+    if counts.sum() > MAX_CELLS:
+        raise ReadError("too_many_cells", limit=MAX_CELLS, sheet=None)
+    starts = parts.offsets.to_numpy()[:-1].astype(np.int64)
+    cells = pc.list_flatten(parts)
+    columns = []
+    for j in range(int(counts.max(initial=0))):
+        has = counts > j
+        encoded = cells.take(pa.array(starts[has] + j)).dictionary_encode()
+        values = encoded.dictionary.to_pylist()
+        index = np.full(len(lines), len(values), dtype=np.int64)  # past the row's end: None
+        index[has] = encoded.indices.to_numpy()
+        columns.append(Column(values=[*values, None], index=index))
+    return np.arange(1, len(lines) + 1, dtype=np.int64), columns
 
 
 def _encode(cells: tuple) -> Column:

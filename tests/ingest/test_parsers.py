@@ -530,7 +530,7 @@ def test_delimiter_is_sniffed(delimiter):
     lines = [
         delimiter.join(["STT", "Đơn vị", *SIX.split(";")]),
         delimiter.join(
-            ["1", "Dĩ An", '"18,5"' if delimiter == "," else "18,5", *"19 9 9 20 17".split()]
+            ["1", "Dĩ An", '"18,5"' if delimiter == "," else "18,5", *["19", "9", "9", "20", "17"]]
         ),
     ]
     table = parse_table("\n".join(lines).encode(), filename="d.csv")
