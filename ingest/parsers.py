@@ -37,7 +37,7 @@ from functools import cache, lru_cache
 from typing import Literal
 
 import numpy as np
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 
 from indicators.frameworks import read_framework
 from indicators.scoring import DISAGREEMENT_TOLERANCE
@@ -811,7 +811,8 @@ def _read_failure(exc: ReadError) -> Failure:
     }.get(code, code)
     params = {"limit": p.get("limit"), "ratio": p.get("ratio"), "detail": p.get("detail", "")}
     if "limit" in p and code.startswith("too_many"):
-        params["limit"] = number_format(p["limit"], use_l10n=True, force_grouping=True)
+        # Grouped as the language writes it (200.000 in Vietnamese), whatever the settings.
+        params["limit"] = f"{p['limit']:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
     return Failure(key, row, None, params=tuple(params.items()))
 
 
