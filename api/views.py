@@ -32,7 +32,6 @@ from api.pagination import Pagination
 from api.permissions import IsDataAdmin, api_access
 from api.scoping import READABLE_STATUSES, SCOPE_PARENTS, readable_peer_keys, readable_snapshots
 from api.throttling import UploadThrottle
-from indicators.dashboard import row_matches, search_words
 from indicators.models import (
     Framework,
     IndicatorGroup,
@@ -46,10 +45,13 @@ from indicators.selectors import (
     GroupCell,
     leaderboard,
     leaderboard_count,
+    leaderboard_row_matches,
+    leaderboard_search_words,
     peer_sets,
     snapshot_latest_published,
     unit_breakdown,
     unit_history,
+    unit_what_it_takes,
 )
 from ingest import selectors as upload_selectors
 from ingest import services as upload_services
@@ -207,31 +209,50 @@ class UnitBreakdown(ApiView):
     @extend_schema(parameters=[s.BreakdownQuerySerializer], responses=s.BreakdownSerializer)
     def get(self, request, unit_id: int):
         unit = readable_unit(request, unit_id)
-        query = s.BreakdownQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        scores = UnitScoreModel.objects.filter(unit=unit).select_related(
-            "snapshot__scope", "snapshot__framework", "band"
-        )
-        if query.validated_data.get("snapshot"):
-            scores = scores.filter(
-                snapshot_id=query.validated_data["snapshot"],
-                snapshot__status__in=READABLE_STATUSES,
-            )
-        else:
-            # As the unit page picks it: latest date, year-to-date first, last published.
-            ytd_first = Case(
-                When(snapshot__period=SnapshotPeriod.YTD, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-            scores = scores.filter(snapshot__status=SnapshotStatus.PUBLISHED).order_by(
-                "-snapshot__as_of", ytd_first, "-snapshot__published_at", "-snapshot_id"
-            )
-        score = scores.first()
-        if score is None:
-            raise NotFound(_("No published score for this unit."))
+        score = _unit_score(request, unit)
         breakdown = unit_breakdown(snapshot=score.snapshot, unit=unit)
         return Response(s.BreakdownSerializer(breakdown).data)
+
+
+def _unit_score(request, unit) -> UnitScoreModel:
+    """The unit's score in `?snapshot=`, or in the snapshot its page shows by default; or 404."""
+    query = s.BreakdownQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    scores = UnitScoreModel.objects.filter(unit=unit).select_related(
+        "snapshot__scope", "snapshot__framework", "band"
+    )
+    if query.validated_data.get("snapshot"):
+        scores = scores.filter(
+            snapshot_id=query.validated_data["snapshot"],
+            snapshot__status__in=READABLE_STATUSES,
+        )
+    else:
+        # As the unit page picks it: latest date, year-to-date first, last published.
+        ytd_first = Case(
+            When(snapshot__period=SnapshotPeriod.YTD, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        scores = scores.filter(snapshot__status=SnapshotStatus.PUBLISHED).order_by(
+            "-snapshot__as_of", ytd_first, "-snapshot__published_at", "-snapshot_id"
+        )
+    score = scores.first()
+    if score is None:
+        raise NotFound(_("No published score for this unit."))
+    return score
+
+
+class UnitWhatItTakes(ApiView):
+    """The cheapest points a unit can still earn, in dossiers, and what its goals take."""
+
+    @extend_schema(parameters=[s.BreakdownQuerySerializer], responses=s.WhatItTakesSerializer)
+    def get(self, request, unit_id: int):
+        unit = readable_unit(request, unit_id)
+        score = _unit_score(request, unit)
+        advice = unit_what_it_takes(snapshot=score.snapshot, unit_id=unit.pk)
+        if advice is None:
+            raise NotFound(_("This unit has no indicator values in that snapshot."))
+        return Response(s.WhatItTakesSerializer(advice).data)
 
 
 class UnitHistory(ApiView):
@@ -346,9 +367,9 @@ class Leaderboard(ApiView):
             "level": data.get("level"),
             "band": data.get("band") or None,
         }
-        words = search_words(data.get("q", ""))
+        words = leaderboard_search_words(data.get("q", ""))
         if words:  # the search reads folded names and codes: on the built rows
-            rows = [r for r in leaderboard(**narrowing) if row_matches(r, words)]
+            rows = [r for r in leaderboard(**narrowing) if leaderboard_row_matches(r, words)]
         else:  # a national board is 3,321 rows: build the page only
             rows = _LeaderboardPages(narrowing)
         paginator = self.paginator

@@ -3,14 +3,18 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from indicators import views as dashboard_views
+from dashboard import views as dashboard_views
 from scoreboard import views
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
-    path("", include("indicators.urls")),
+    path("", include("dashboard.urls")),
+    # The pages' names before they moved out of `indicators` (`indicators:leaderboard`…),
+    # kept as a second instance of the same URLs so branches and bookmarks written against
+    # them still reverse; the paths are the same, `dashboard:` is the name to use.
+    path("", include(("dashboard.urls", "dashboard"), namespace="indicators")),
     # Downloads (CSV, XLSX) and the printable unit report, beside the pages they serve.
-    path("", include("indicators.download_urls")),
+    path("", include("dashboard.download_urls")),
     path("api/", include("api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("uploads/", include("ingest.urls")),

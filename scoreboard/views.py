@@ -1,4 +1,4 @@
-"""Project-level views: the health check (the home page is indicators.views.home)."""
+"""Project-level views: the health check (the home page is dashboard.views.home)."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required

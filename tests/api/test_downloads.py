@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 from python_calamine import CalamineWorkbook
 
-from indicators import dashboard
-from indicators.download_views import pdf_available, pdf_document
+from dashboard import pages
+from dashboard.download_views import pdf_available, pdf_document
 from tests.indicators.factories import load_groups, make_snapshot
 from tests.units.factories import OldCommuneFactory
 from units.models import UnitKind
@@ -45,7 +45,7 @@ def test_leaderboard_csv_has_the_pages_rows_and_numbers(staff, world):
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["Cache-Control"] == "private, no-store"
     rows = csv_rows(response)
-    page = dashboard.leaderboard_page(scope=world.province, snapshot=world.latest)
+    page = pages.leaderboard_page(scope=world.province, snapshot=world.latest)
     expected = list(page.page.paginator.object_list)
     assert [list(r.values())[4] for r in rows] == [e.unit_full_name for e in expected]
     first = list(rows[0].values())

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from indicators import dashboard
+from dashboard import pages
 from indicators.services import snapshot_create_draft, snapshot_load_group_rows
 from tests.api.conftest import DI_AN_GROUPS, MAY_20
 from tests.indicators.factories import load_groups, make_snapshot
@@ -39,7 +39,7 @@ def test_leaderboard_has_the_pages_numbers(api, world):
     assert body["snapshot"]["id"] == world.latest.pk
     assert body["snapshot"]["is_synthetic"] is True
     assert [p["key"] for p in body["peer_sets"]] == [f"{world.province.pk}:district"]
-    page = dashboard.leaderboard_page(scope=world.province, snapshot=world.latest)
+    page = pages.leaderboard_page(scope=world.province, snapshot=world.latest)
     page_rows = {r.unit_id: r for r in page.page.paginator.object_list}
     assert body["count"] == len(page_rows) == 9
     for row in body["results"]:

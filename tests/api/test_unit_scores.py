@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from indicators import dashboard
+from dashboard import pages
 from indicators.selectors import unit_history
 
 
@@ -17,7 +17,7 @@ def test_breakdown_has_the_unit_pages_numbers(api, world):
     response = api.staff.get(f"/api/v1/units/{ward.pk}/breakdown/")
     assert response.status_code == 200
     body = response.json()
-    page = dashboard.unit_page(unit=ward)
+    page = pages.unit_page(unit=ward)
     assert body["snapshot"]["id"] == page.snapshot.pk == world.ward_snapshot.pk
     score = body["score"]
     assert dec(score["total"]) == page.score.ranking_total
@@ -86,7 +86,7 @@ def test_history_is_the_selectors(api, world):
     assert body[-1]["is_synthetic"] is True
 
 
-@pytest.mark.parametrize("what", ["scores", "breakdown", "history"])
+@pytest.mark.parametrize("what", ["scores", "breakdown", "history", "what-it-takes"])
 def test_chair_reads_their_unit_and_gets_404_for_a_sibling(api, world, what):
     own, sibling = world.wards["Tân Bình"], world.wards["An Bình"]
     assert api.chair.get(f"/api/v1/units/{own.pk}/{what}/").status_code == 200

@@ -1,10 +1,10 @@
 """Downloads of the leaderboard and unit pages (CSV, XLSX) and the printable unit report.
 
-Each download shows what its page shows: the same read models (`indicators.dashboard`)
+Each download shows what its page shows: the same read models (`dashboard.pages`)
 with the same query string (?snapshot=, ?peers=, ?q=, ?band=, ?sort=, ?dir=, ?groups=),
 all rows instead of one page of them. Access is the pages' own: `reader_view`, then
 `accounts.access` on the unit or on each peer table (404 when nothing may be read).
-The tables are built here and written by the pure `indicators.exports`.
+The tables are built here and written by the pure `dashboard.exports`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from accounts.access import access_for, require
 from accounts.decorators import reader_view
 from api.scoping import READABLE_STATUSES, readable_peer_keys, visible_rows
-from indicators import dashboard, exports
-from indicators.exports import BAND, COUNT, DATE, DELTA, INTEGER, POINTS, BandValue, Column, Table
+from dashboard import exports, pages
+from dashboard.exports import BAND, COUNT, DATE, DELTA, INTEGER, POINTS, BandValue, Column, Table
 from indicators.models import BandCode, Snapshot
 from indicators.selectors import snapshot_latest_published, unit_history
 from units.models import AdministrativeUnit
@@ -129,7 +129,7 @@ def _generated_note() -> str:
     return _("Exported on %(when)s from the Decision 766 scoreboard.") % {"when": stamp}
 
 
-def leaderboard_table(page: dashboard.LeaderboardPage, rows: list) -> Table:
+def leaderboard_table(page: pages.LeaderboardPage, rows: list) -> Table:
     """The rows of a leaderboard page as a table: ranks, unit, groups, total, band, movement."""
     snapshot = page.snapshot
     note = "; ".join(_snapshot_flags(snapshot))
@@ -189,7 +189,7 @@ def leaderboard_table(page: dashboard.LeaderboardPage, rows: list) -> Table:
     )
 
 
-def breakdown_table(page: dashboard.UnitPage) -> Table:
+def breakdown_table(page: pages.UnitPage) -> Table:
     """A unit's groups and indicators with counts, points, maximum and points lost."""
     columns = [
         Column(_("Group"), width=9),
@@ -248,7 +248,7 @@ def breakdown_table(page: dashboard.UnitPage) -> Table:
     )
 
 
-def _standing_line(page: dashboard.UnitPage) -> str:
+def _standing_line(page: pages.UnitPage) -> str:
     score = page.score
     total = "—" if score.ranking_total is None else f"{score.ranking_total:.2f}"
     parts = [_("Total %(total)s/100") % {"total": total}]
@@ -323,13 +323,13 @@ def leaderboard_download(request: HttpRequest, scope_id: int, fmt: str) -> HttpR
     if peers is None and keys is not None:
         peers = "all"  # the broadest table may be one the user cannot read: show theirs
     descending = {"asc": False, "desc": True}.get(request.GET.get("dir", ""))
-    page = dashboard.leaderboard_page(
+    page = pages.leaderboard_page(
         scope=scope,
         snapshot=snapshot,
         peers=peers,
         query=request.GET.get("q", ""),
         band=request.GET.get("band", ""),
-        sort=request.GET.get("sort", dashboard.SORT_DEFAULT),
+        sort=request.GET.get("sort", pages.SORT_DEFAULT),
         descending=descending,
         group_view=request.GET.get("groups"),
         page_number=1,
@@ -341,10 +341,10 @@ def leaderboard_download(request: HttpRequest, scope_id: int, fmt: str) -> HttpR
     return _attachment(_write([table], fmt), fmt, name)
 
 
-def _unit_page(request: HttpRequest, pk: int) -> dashboard.UnitPage:
+def _unit_page(request: HttpRequest, pk: int) -> pages.UnitPage:
     access = access_for(request)
     unit = _readable_unit(request, pk)
-    page = dashboard.unit_page(
+    page = pages.unit_page(
         unit=unit, snapshot=_snapshot(request, None), visible_rows=partial(visible_rows, access)
     )
     if page.score is None:
@@ -380,7 +380,7 @@ def _report_context(request: HttpRequest, pk: int) -> dict:
 @reader_view
 def unit_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a unit's one-page report ("báo cáo"), styled for printing."""
-    return render(request, "indicators/unit_report.html", _report_context(request, pk))
+    return render(request, "dashboard/unit_report.html", _report_context(request, pk))
 
 
 @reader_view
@@ -390,7 +390,7 @@ def unit_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     context = _report_context(request, pk)
     context["for_pdf"] = True
-    html = render_to_string("indicators/unit_report.html", context, request=request)
+    html = render_to_string("dashboard/unit_report.html", context, request=request)
     page = context["page"]
     name = _file_name(_("report"), page.unit.full_name, page.snapshot.as_of.isoformat(), ext="pdf")
     return _attachment(_pdf_bytes(html), "pdf", name)

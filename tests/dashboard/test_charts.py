@@ -8,7 +8,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indicators import charts
+from dashboard import charts
 
 D = Decimal
 MAY = [datetime.date(2025, 5, d) for d in (6, 13, 20)]

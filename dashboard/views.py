@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from accounts.access import access_for, readable_peer_keys, require, visible_rows
 from accounts.decorators import reader_view
 from accounts.selectors import home_scope_for
-from indicators import dashboard
+from dashboard import pages
 from indicators.models import Snapshot
 from indicators.selectors import snapshot_latest_published
 from units.models import AdministrativeUnit
@@ -59,7 +59,7 @@ def _visible_snapshot(
     if pk is None:
         return snapshot_latest_published(scope=scope, as_of=as_of) if scope is not None else None
     snapshots = Snapshot.objects.select_related("framework", f"scope__{_WITH_ANCESTORS}").filter(
-        status__in=dashboard.VISIBLE_STATUSES
+        status__in=pages.VISIBLE_STATUSES
     )
     if scope is not None:
         snapshots = snapshots.filter(scope=scope)
@@ -84,7 +84,7 @@ def _home_scope(request: HttpRequest) -> AdministrativeUnit | None:
     own = home_scope_for(request.user)
     if own is not None:
         return own
-    return dashboard.home_scope(setting=getattr(settings, "SCOREBOARD_HOME_SCOPE", ""))
+    return pages.home_scope(setting=getattr(settings, "SCOREBOARD_HOME_SCOPE", ""))
 
 
 # --- Input ----------------------------------------------------------------------------------
@@ -111,12 +111,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """Show the latest published snapshot of the user's scope, this week's changes, freshness."""
     scope = _home_scope(request)
     snapshot = _visible_snapshot(request, None, scope)
-    page = dashboard.home_page(
+    page = pages.home_page(
         scope=scope, snapshot=snapshot, visible_rows=partial(_visible_leaderboard_rows, request)
     )
     access = access_for(request)
     page.other_scopes = [s for s in page.other_scopes if access.can_read_scope(s)]
-    return render(request, "home.html", {"page": page})
+    return render(request, "dashboard/home.html", {"page": page})
 
 
 @reader_view
@@ -125,7 +125,7 @@ def leaderboard_home(request: HttpRequest) -> HttpResponse:
     scope = _home_scope(request)
     if scope is None:
         return redirect("home")
-    return redirect("indicators:leaderboard", scope_id=scope.pk)
+    return redirect("dashboard:leaderboard", scope_id=scope.pk)
 
 
 @reader_view
@@ -134,19 +134,19 @@ def leaderboard(request: HttpRequest, scope_id: int) -> HttpResponse:
     scope = _visible_scope(request, scope_id)
     snapshot = _visible_snapshot(request, _int_param(request, "snapshot"), scope)
     _require_readable_board(request, scope, snapshot)
-    page = dashboard.leaderboard_page(
+    page = pages.leaderboard_page(
         scope=scope,
         snapshot=snapshot,
         peers=request.GET.get("peers") or None,
         query=request.GET.get("q", ""),
         band=request.GET.get("band", ""),
-        sort=request.GET.get("sort", dashboard.SORT_DEFAULT),
+        sort=request.GET.get("sort", pages.SORT_DEFAULT),
         descending=_descending(request),
         group_view=request.GET.get("groups"),
         page_number=request.GET.get("page", 1),
         visible_rows=partial(_visible_leaderboard_rows, request),
     )
-    return render(request, "indicators/leaderboard.html", {"page": page})
+    return render(request, "dashboard/leaderboard.html", {"page": page})
 
 
 @reader_view
@@ -155,28 +155,26 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _visible_unit(request, pk)
     snapshot = _visible_snapshot(request, _int_param(request, "snapshot"), None)
     rows_hook = partial(_visible_leaderboard_rows, request)
-    page = dashboard.unit_page(unit=unit, snapshot=snapshot, visible_rows=rows_hook)
+    page = pages.unit_page(unit=unit, snapshot=snapshot, visible_rows=rows_hook)
     as_of = page.snapshot.as_of if page.snapshot else None
     children_snapshot = _visible_snapshot(request, None, unit, as_of=as_of)
-    children = dashboard.children_boards(
-        unit=unit, snapshot=children_snapshot, visible_rows=rows_hook
-    )
+    children = pages.children_boards(unit=unit, snapshot=children_snapshot, visible_rows=rows_hook)
     context = {"page": page, "children": children, "children_snapshot": children_snapshot}
-    return render(request, "indicators/unit_detail.html", context)
+    return render(request, "dashboard/unit_detail.html", context)
 
 
 @reader_view
 def compare(request: HttpRequest) -> HttpResponse:
     """Compare up to four units side by side over time (?units=1,2,3)."""
-    ids = dashboard.parse_unit_ids(request.GET.getlist("units"))
+    ids = pages.parse_unit_ids(request.GET.getlist("units"))
     if ids is None:
         raise BadRequest("units must be numbers")
-    kept = ids[: dashboard.COMPARE_MAX]
+    kept = ids[: pages.COMPARE_MAX]
     units = _visible_units(request, kept)
-    page = dashboard.compare_page(
+    page = pages.compare_page(
         units=units,
         query=request.GET.get("q", ""),
         dropped=len(ids) - len(kept),
         can_read=access_for(request).can_read_unit,
     )
-    return render(request, "indicators/compare.html", {"page": page})
+    return render(request, "dashboard/compare.html", {"page": page})

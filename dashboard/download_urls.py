@@ -6,7 +6,7 @@ Link to them with the page's own query string, e.g.
 
 from django.urls import path, register_converter
 
-from indicators import download_views
+from dashboard import download_views
 
 
 class FormatConverter:

@@ -507,10 +507,24 @@ def test_compare_shows_the_six_blocks_once(admin_client, board):
 
 
 def test_compare_costs_constant_queries(board, django_assert_num_queries):
-    from indicators.dashboard import compare_page
+    from dashboard.pages import compare_page
 
     thuan_an = board.districts["Thuận An"]
     with django_assert_num_queries(2):
         page = compare_page(units=[board.di_an, thuan_an])
     assert [c.unit for c in page.columns] == [board.di_an, thuan_an]
     assert page.group_rows and all(len(cells) == 2 for _group, cells in page.group_rows)
+
+
+def test_the_pages_old_url_names_still_reverse_to_the_same_paths():
+    from django.urls import reverse
+
+    for name, kwargs in [
+        ("leaderboard_home", {}),
+        ("leaderboard", {"scope_id": 7}),
+        ("unit_detail", {"pk": 7}),
+        ("compare", {}),
+    ]:
+        assert reverse(f"indicators:{name}", kwargs=kwargs) == reverse(
+            f"dashboard:{name}", kwargs=kwargs
+        )

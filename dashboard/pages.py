@@ -20,7 +20,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case, F, IntegerField, Max, Q, Value, When
 from django.utils.translation import get_language
 
-from indicators import charts, scoring
+from dashboard import charts
+from indicators import scoring
 from indicators.models import (
     Band,
     IndicatorGroup,
@@ -36,12 +37,14 @@ from indicators.selectors import (
     PeerSet,
     UnitBreakdown,
     leaderboard,
+    leaderboard_row_matches,
+    leaderboard_search_words,
     peer_sets,
     unit_breakdown,
 )
 from units.models import AdministrativeUnit, UnitCode, UnitLevel
 from units.selectors import UnitLineage, unit_ancestors, unit_lineage, unit_search
-from units.text import fold, fold_name, vietnamese_sort_key
+from units.text import fold, vietnamese_sort_key
 
 # (snapshot, rows) -> the rows the user may see; rows are anything with a `unit_id`.
 RowFilter = Callable[[Snapshot, list], list]
@@ -153,24 +156,6 @@ def _sorted_peer_sets(sets: list[PeerSet]) -> list[PeerSet]:
 
 
 # --- Search, filter, sort -------------------------------------------------------------------
-
-
-def row_matches(row: LeaderboardRow, words: Sequence[str]) -> bool:
-    """Tell whether every folded word starts a word of the unit's folded name, or is a code.
-
-    "Di An", "dĩ an" and "TP Dĩ An" find "Dĩ An" (prefixes are folded away by `fold`);
-    "an" alone does not find "Tân Bình".
-    """
-    name_words = fold_name(row.unit_name).split()
-    if all(any(n.startswith(w) for n in name_words) for w in words):
-        return True
-    return len(words) == 1 and words[0] in {fold_name(c) for c in row.codes.values()}
-
-
-def search_words(query: str) -> list[str]:
-    """Fold a search box's text into words; a lone prefix ("phường") is kept as a word."""
-    query = (query or "").strip()[:100]
-    return fold(query).split() if query else []
 
 
 SORT_DEFAULT = "total"
@@ -297,7 +282,7 @@ def leaderboard_page(
         return page
     page.peer_sets = _sorted_peer_sets(peer_sets(snapshot=snapshot))
     by_key = {p.key: p for p in page.peer_sets}
-    words = search_words(page.query)
+    words = leaderboard_search_words(page.query)
     if peers in by_key:
         page.peer_set = by_key[peers]
     elif peers != "all" and not words and page.peer_sets:
@@ -317,7 +302,7 @@ def leaderboard_page(
     first_key = page.peer_set.key if page.peer_set else (board[0].peer_key if board else None)
     page.leaders = [r for r in board if r.rank == 1 and r.peer_key == first_key]
     if words:
-        board = [r for r in board if row_matches(r.row, words)]
+        board = [r for r in board if leaderboard_row_matches(r.row, words)]
     band_codes = {b.code for b in page.bands}
     if band in band_codes:
         page.band = band

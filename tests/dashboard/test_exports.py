@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from indicators.exports import (
+from dashboard.exports import (
     BAND,
     COUNT,
     DATE,

@@ -18,9 +18,9 @@
 
 from django.urls import path
 
-from indicators import views
+from dashboard import views
 
-app_name = "indicators"
+app_name = "dashboard"
 urlpatterns = [
     path("bang-xep-hang/", views.leaderboard_home, name="leaderboard_home"),
     path("bang-xep-hang/<int:scope_id>/", views.leaderboard, name="leaderboard"),

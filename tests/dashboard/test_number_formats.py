@@ -8,7 +8,7 @@ from django.utils.formats import number_format
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indicators.templatetags.scores import MISSING, point_changes, points
+from dashboard.templatetags.scores import MISSING, point_changes, points
 
 FIGURES = st.decimals(min_value=-100_000, max_value=100_000, places=4, allow_nan=False)
 
