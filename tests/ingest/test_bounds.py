@@ -139,10 +139,12 @@ def test_a_million_row_workbook_is_refused_by_the_command(database, tmp_path):
 def test_a_workbook_part_that_inflates_is_refused_by_the_command(database, tmp_path):
     path = tmp_path / "bom.xlsx"
     xlsx_with_rows(path, 10)
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as book:
-        with book.open("xl/media/image1.xml", "w") as part:
-            for _ in range(200):
-                part.write(b" " * 1024**2)
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as book,
+        book.open("xl/media/image1.xml", "w") as part,
+    ):
+        for _ in range(200):
+            part.write(b" " * 1024**2)
     code, output, peak = ingest(path, database)
     assert code == 2, output
     assert "bom.xlsx: một phần của sổ làm việc khi giải nén lớn gấp" in output
