@@ -1,16 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ingest.services import PERIOD_CHOICES
 from units.services import unit_resolve
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-
-PERIOD_CHOICES = [
-    ("year", _("Year to date")),
-    ("half", _("Half-year")),
-    ("quarter", _("Quarter")),
-    ("month", _("Month")),
-]
 
 
 class UploadForm(forms.Form):

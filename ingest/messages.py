@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Literal
 
 from django.utils.translation import gettext as _
@@ -387,6 +388,12 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
         L("Add the missing indicator rows if the portal shows them."),
     ),
 }
+
+
+# The stable codes of everything reported (tests and services match on these).
+IssueCode = StrEnum(
+    "IssueCode", {key.partition(".")[0].upper(): key.partition(".")[0] for key in CATALOGUE}
+)
 
 
 def where(ref: CellRef) -> str:

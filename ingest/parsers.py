@@ -32,7 +32,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from functools import cache, lru_cache
 from typing import Literal
 
@@ -41,13 +40,23 @@ from django.utils.formats import get_format, number_format
 
 from indicators.frameworks import read_framework
 from indicators.scoring import DISAGREEMENT_TOLERANCE
-from ingest.messages import MAX_ISSUES, CellRef, Failure, Issue, Severity, display, report
-from ingest.readers import Column, Grid, ReadError, read_grid
+from ingest.messages import (
+    MAX_ISSUES,
+    CellRef,
+    Failure,
+    Issue,
+    IssueCode,
+    Severity,
+    display,
+    report,
+)
+from ingest.readers import Grid, ReadError, read_grid
 from units.text import fold as fold_unit_name
+from units.text import fold_name
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CellRef", "Issue", "Severity", "parse_table", "ParsedTable", "TableLimits"]
+__all__ = ["CellRef", "Issue", "IssueCode", "ParsedTable", "Severity", "TableLimits", "parse_table"]
 
 Kind = Literal["group", "indicator"]
 
@@ -59,46 +68,6 @@ SPLIT_GROUP_CODES = ("DVCTT", "TTTT")  # the two blocks the five-group "CCDVTT" 
 D = Decimal
 HEADER_SCAN_ROWS = 15  # non-blank rows searched for the header row
 HEADER_SCAN_LIMIT = 200  # rows read at most while searching (blank ones included)
-
-
-class IssueCode(StrEnum):
-    """Stable codes of everything the parser reports; tests and services match on these."""
-
-    EMPTY_FILE = "empty_file"
-    NOT_SPREADSHEET = "not_spreadsheet"
-    PASSWORD_PROTECTED = "password_protected"  # noqa: S105 (an issue code, not a secret)
-    CORRUPT_FILE = "corrupt_file"
-    FILE_TOO_LARGE = "file_too_large"
-    TOO_MANY_ROWS = "too_many_rows"
-    SHEET_NOT_FOUND = "sheet_not_found"
-    HEADER_NOT_FOUND = "header_not_found"
-    MISSING_COLUMN = "missing_column"
-    MISSING_GROUP_COLUMNS = "missing_group_columns"
-    MISSING_GROUP_COLUMN = "missing_group_column"
-    MIXED_GROUP_COLUMNS = "mixed_group_columns"
-    DUPLICATE_COLUMN = "duplicate_column"
-    COLUMN_IGNORED = "column_ignored"  # warning
-    NO_DATA_ROWS = "no_data_rows"
-    TOO_MANY_ISSUES = "too_many_issues"
-    NOT_A_NUMBER = "not_a_number"
-    NEGATIVE_VALUE = "negative_value"
-    ABOVE_MAX = "above_max"
-    MISSING_UNIT = "missing_unit"
-    NO_VALUES = "no_values"
-    GROUP_BLANK = "group_blank"  # warning
-    TOTAL_MISMATCH = "total_mismatch"  # warning
-    UNKNOWN_BAND = "unknown_band"  # warning
-    DUPLICATE_UNIT = "duplicate_unit"
-    UNKNOWN_INDICATOR = "unknown_indicator"
-    MISSING_INDICATOR = "missing_indicator"
-    NUMERATOR_EXCEEDS_DENOMINATOR = "numerator_exceeds_denominator"
-    MISSING_NUMERATOR = "missing_numerator"
-    MISSING_DENOMINATOR = "missing_denominator"
-    INDICATOR_NO_DATA = "indicator_no_data"  # warning
-    DUPLICATE_INDICATOR = "duplicate_indicator"
-    NOTE_ROW_SKIPPED = "note_row_skipped"  # warning
-    SUMMARY_ROW_SKIPPED = "summary_row_skipped"  # warning
-    INTERNAL_ERROR = "internal_error"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,6 +192,10 @@ class Coded:
     def __getitem__(self, row: int):
         return self.values[self.index[row]]
 
+    def of(self, test, dtype=bool) -> np.ndarray:
+        """`test` of each distinct value, gathered per row."""
+        return np.fromiter(map(test, self.values), dtype=dtype, count=len(self.values))[self.index]
+
 
 @dataclass(frozen=True)
 class IndicatorColumns:
@@ -295,22 +268,12 @@ class ParsedTable:
 # Text folding
 
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _POINTS_SUFFIX = re.compile(r"(?:\s+(?:toi da|max))?\s+\d+(?:\s*(?:diem|d))?$")
-
-
-@lru_cache(maxsize=16384)
-def _fold(text: str) -> str:
-    """Lowercase, strip diacritics (đ → d) and punctuation, collapse spaces."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_NON_ALNUM.sub(" ", bare.lower()).split())
-
-
-# Duplicate detection folds names the way unit matching does (units.text.fold), so two rows
-# that would match the same unit are caught here, before any database lookup.
+# Headers, bands and notes fold as names do (lowercase, no diacritics, đ → d, punctuation to
+# spaces); duplicate detection folds names as unit matching does, administrative prefix off,
+# so two rows that would match the same unit are caught before any database lookup.
+_fold = lru_cache(maxsize=16384)(fold_name)
 _fold_name = lru_cache(maxsize=16384)(fold_unit_name)
 
 
@@ -430,10 +393,6 @@ def _blank(value: object) -> bool:
 
 def _row_blank(cells: list) -> bool:
     return all(_blank(c) for c in cells)
-
-
-def _at(cells: list, index: int) -> object:
-    return cells[index] if 0 <= index < len(cells) else None
 
 
 def _text(value: object) -> str | None:
@@ -762,23 +721,11 @@ def _basename(filename: str) -> str:
     return re.split(r"[\\/]", filename or "")[-1] or "upload"
 
 
-_FILE_KINDS = {
-    "pdf": "a PDF document",
-    "png": "a PNG image",
-    "jpeg": "a JPEG image",
-    "gif": "a GIF image",
-    "archive": "a compressed archive",
-    "zip": "a ZIP archive that is not an Excel workbook",
-    "rtf": "an RTF document",
-    "markup": "a web page or XML file",
-}
-
-
-def _file_kind(kind: str) -> str:
+def _file_kind(kind: object) -> str | None:
+    """What a file that is no table looks like, in words; None when the reader could not say."""
     from django.utils.translation import gettext as _
 
-    # Literal calls, so that makemessages finds each phrase.
-    phrases = {
+    return {
         "pdf": _("a PDF document"),
         "png": _("a PNG image"),
         "jpeg": _("a JPEG image"),
@@ -787,8 +734,7 @@ def _file_kind(kind: str) -> str:
         "zip": _("a ZIP archive that is not an Excel workbook"),
         "rtf": _("an RTF document"),
         "markup": _("a web page or XML file"),
-    }
-    return phrases[kind]
+    }.get(kind)  # type: ignore[arg-type]
 
 
 def _read_failure(exc: ReadError) -> Failure:
@@ -797,9 +743,9 @@ def _read_failure(exc: ReadError) -> Failure:
     row = p.pop("row", None)
     code = exc.code
     if code == "not_spreadsheet":
-        kind = p.get("kind")
-        if kind in _FILE_KINDS:
-            return Failure("not_spreadsheet.kind", row, None, params=(("kind", _file_kind(kind)),))
+        kind = _file_kind(p.get("kind"))
+        if kind:
+            return Failure("not_spreadsheet.kind", row, None, params=(("kind", kind),))
         return Failure("not_spreadsheet", row, None)
     if code == "sheet_not_found":
         sheets = ", ".join(f"“{name}”" for name in p["sheets"])  # type: ignore[union-attr]
@@ -818,16 +764,6 @@ def _read_failure(exc: ReadError) -> Failure:
 
 # ---------------------------------------------------------------------------------------------
 # The reading of one grid
-
-
-def _mask(column: Column, test) -> np.ndarray:
-    """Apply `test` to each distinct value of a column and return it per row."""
-    return np.fromiter(map(test, column.values), dtype=bool, count=len(column.values))[column.index]
-
-
-def _mapped(column: Column, convert) -> Coded:
-    """A column with `convert` applied to each distinct value."""
-    return Coded([convert(v) for v in column.values], column.index)
 
 
 class _BAD:
@@ -871,13 +807,6 @@ class _Reader:
         """Record a failure at `row` (number) and `at` (grid column position)."""
         self.failures.append(Failure(key, row, at, value, tuple(params.items())))
 
-    def fail_rows(self, key: str, rows: np.ndarray, column: int | None, values=None, **params):
-        """One failure per row of `rows` (numbers), with its cell's value when given."""
-        numbers = rows.tolist()
-        shown = values if values is not None else [None] * len(numbers)
-        for number, value in zip(numbers, shown, strict=True):
-            self.failures.append(Failure(key, number, column, value, tuple(params.items())))
-
     # -- header --------------------------------------------------------------------------------
 
     def read(self, grid: Grid) -> None:
@@ -887,7 +816,7 @@ class _Reader:
             return
         blank_rows = np.ones(len(grid), dtype=bool)
         for column in grid.columns:
-            blank_rows &= _mask(column, _blank)
+            blank_rows &= Coded(column.values, column.index).of(_blank)
         head: list[tuple[int, list]] = []
         seen = 0
         for position in range(min(len(grid), HEADER_SCAN_LIMIT)):
@@ -1000,57 +929,52 @@ _GROUP_HEADERS = {
 
 
 class _Checks:
-    """What both table kinds share: unit cells, blank, note and summary rows, numbers."""
+    """What both table kinds share: unit cells, blank, note and summary rows, numbers.
 
-    value_keys: tuple[str, ...] = ()
+    Positions are rows of the grid; each check maps a column's distinct values once and
+    gathers the answer per row (`Coded.of`), and only failing positions are reported.
+    """
 
     def __init__(self, reader: _Reader, grid: Grid, columns: dict[str, _Column]) -> None:
-        self.reader = reader
-        self.grid = grid
-        self.columns = columns
-        self.limits = reader.limits
+        self.reader, self.grid, self.columns, self.limits = reader, grid, columns, reader.limits
         self.numbers = grid.numbers
-        self.name_col = columns.get("unit_name")
-        self.code_col = columns.get("unit_code")
         self.stt_col = columns.get("stt")
-        self.unit_col = (self.name_col or self.code_col).index
-        self.names = self._texts(self.name_col)
-        self.codes = self._texts(self.code_col)
+        self.unit_col = (columns.get("unit_name") or columns.get("unit_code")).index
+        self.names = self.mapped("unit_name", _text)
+        self.codes = self.mapped("unit_code", _text)
 
-    def _texts(self, column: _Column | None) -> Coded:
-        if column is None:
+    def mapped(self, key: str, convert) -> Coded:
+        """Column `key` with `convert` applied to each distinct value; all None without it."""
+        if key not in self.columns:
             return Coded([None], np.zeros(len(self.grid), dtype=np.int64))
-        return _mapped(self.grid.columns[column.index], _text)
+        column = self.grid.columns[self.columns[key].index]
+        return Coded([convert(v) for v in column.values], column.index)
 
     def filled(self, key: str) -> np.ndarray:
-        column = self.columns.get(key)
-        if column is None:
-            return np.zeros(len(self.grid), dtype=bool)
-        return ~_mask(self.grid.columns[column.index], _blank)
-
-    def numbers_of(self, key: str, *, count: bool) -> Coded | None:
-        column = self.columns.get(key)
-        if column is None:
-            return None
-        return _mapped(self.grid.columns[column.index], _number_or_bad(count))
+        return self.mapped(key, lambda v: not _blank(v)).of(bool)
 
     def cell(self, key: str, position: int) -> object:
-        column = self.columns[key]
-        return self.grid.columns[column.index].values[
-            self.grid.columns[column.index].index[position]
-        ]
+        return self.grid.row(position)[self.columns[key].index]
 
-    def units(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(name present, code present) per row of `rows`."""
-        has_name = np.asarray([v is not None for v in self.names.values], dtype=bool)
-        has_code = np.asarray([v is not None for v in self.codes.values], dtype=bool)
-        return has_name[self.names.index[rows]], has_code[self.codes.index[rows]]
+    def label(self, position: int) -> str | None:
+        """How a message names the row's unit: its name, else its code."""
+        return self.names[position] or self.codes[position]
+
+    def fail(self, key: str, positions, at: str | int | None = None, **params) -> None:
+        """A failure on each of `positions`, at column `at` (a key: with the cell's value);
+        a callable param is called with the position (the unit's label, a value)."""
+        if not len(positions):
+            return
+        column = self.columns[at].index if isinstance(at, str) else at
+        for position in positions.tolist() if isinstance(positions, np.ndarray) else positions:
+            values = {k: v(position) if callable(v) else v for k, v in params.items()}
+            value = values.pop("value", self.cell(at, position) if isinstance(at, str) else None)
+            self.reader.fail(key, int(self.numbers[position]), column, value, **values)
 
     def keep_without_values(self, position: int) -> bool:
         """A row with no numbers: True when it is a unit row all the same (it then fails
         as one); False when it is skipped as a note, a heading or an empty template row."""
         name, code = self.names[position], self.codes[position]
-        number = int(self.numbers[position])
         cells = self.grid.row(position)
         stt_cell = cells[self.stt_col.index] if self.stt_col else None
         if name or code:
@@ -1067,319 +991,196 @@ class _Checks:
             label = _text(filled[0]) or ""
             if _is_note(label):
                 return False
-        self.reader.fail("note_row_skipped", number, value=label)
+        self.fail("note_row_skipped", [position], value=label)
         return False
 
     def unit_rows(self, body: np.ndarray, has_values: np.ndarray) -> tuple[np.ndarray, int]:
-        """The rows of `body` that name a unit and carry values (positions), and the count of
-        unit rows (those that failed as units included); the rest are reported or skipped."""
+        """The rows of `body` that name a unit and carry values, and the count of unit rows
+        (those that fail as units included); the others are reported or skipped."""
         keep = has_values.copy()
         for i in np.flatnonzero(~has_values).tolist():
             keep[i] = self.keep_without_values(int(body[i]))
         rows = body[keep]
-        has_name, has_code = self.units(rows)
-        no_unit = ~has_name & ~has_code
-        self.reader.fail_rows("missing_unit", self.numbers[rows[no_unit]], self.unit_col)
-        rows_left = rows[~no_unit]
-        summary_of = np.asarray([_is_summary(n, None) for n in self.names.values], dtype=bool)
-        summary = (
-            summary_of[self.names.index[rows_left]]
-            & ~np.asarray([c is not None for c in self.codes.values], dtype=bool)[
-                self.codes.index[rows_left]
-            ]
-        )
-        for position in rows_left[summary].tolist():
-            self.reader.fail(
-                "summary_row_skipped", int(self.numbers[position]), value=self.names[position]
-            )
-        count = int(no_unit.sum()) + int((~summary).sum())
-        return rows_left[~summary], count
+        named = self.names.of(lambda v: v is not None)
+        coded = self.codes.of(lambda v: v is not None)
+        no_unit = rows[~named[rows] & ~coded[rows]]
+        self.fail("missing_unit", no_unit, self.unit_col)
+        rows = rows[named[rows] | coded[rows]]
+        summary = rows[self.names.of(lambda n: _is_summary(n, None))[rows] & ~coded[rows]]
+        self.fail("summary_row_skipped", summary, value=self.names.__getitem__)
+        return np.setdiff1d(rows, summary), len(no_unit) + len(rows) - len(summary)
 
-    def read_numbers(self, key: str, rows: np.ndarray, *, count: bool, negative_ok=False):
-        """The values of a number column on `rows` (None where blank or bad), reporting the
-        cells that are not numbers or are negative. None when the table has no such column."""
-        coded = self.numbers_of(key, count=count)
-        if coded is None:
-            return None
-        column = self.columns[key]
-        raw = self.grid.columns[column.index]
-        kinds = np.asarray(
-            [
-                2 if isinstance(v, _BAD) and v.date else 1 if isinstance(v, _BAD) else 0
-                for v in coded.values
-            ],
-            dtype=np.int8,
-        )[coded.index[rows]]
-        for position in rows[kinds == 1].tolist():
-            key_variant = "not_a_number.count" if count else "not_a_number"
-            self.reader.fail(
-                key_variant,
-                int(self.numbers[position]),
-                column.index,
-                raw.values[raw.index[position]],
-            )
-        for position in rows[kinds == 2].tolist():
-            self.reader.fail(
-                "not_a_number.date",
-                int(self.numbers[position]),
-                column.index,
-                raw.values[raw.index[position]],
-            )
-        values = [None if isinstance(v, _BAD) else v for v in coded.values]
-        negative = np.asarray([v is not None and v < 0 for v in values], dtype=bool)[
-            coded.index[rows]
-        ]
-        for position in rows[negative].tolist():
-            self.reader.fail(
-                "negative_value",
-                int(self.numbers[position]),
-                column.index,
-                raw.values[raw.index[position]],
-            )
-        return Coded(values, coded.index)
-
-    def label(self, position: int) -> str | None:
-        """How a message names the row's unit: its name, else its code."""
-        return self.names[position] or self.codes[position]
+    def read_numbers(self, key: str, rows: np.ndarray, *, count: bool) -> Coded:
+        """A number column (None where blank or bad; all None without the column), with its
+        cells on `rows` that are not numbers, dates or negative reported."""
+        coded = self.mapped(key, _number_or_bad(count))
+        not_number = coded.of(lambda v: v is _NOT_NUMBER)[rows]
+        self.fail("not_a_number.count" if count else "not_a_number", rows[not_number], key)
+        self.fail("not_a_number.date", rows[coded.of(lambda v: v is _DATE)[rows]], key)
+        values = Coded([None if isinstance(v, _BAD) else v for v in coded.values], coded.index)
+        self.fail("negative_value", rows[values.of(lambda v: v is not None and v < 0)[rows]], key)
+        return values
 
     def pairs(self, rows: np.ndarray) -> Coded:
         """Each row's unit as (code, name), over the distinct pairs of `rows`."""
         width = len(self.codes.values)
         pair_of = self.names.index[rows] * width + self.codes.index[rows]
         distinct, inverse = np.unique(pair_of, return_inverse=True)
-        values = [
-            (self.codes.values[p % width], self.names.values[p // width]) for p in distinct.tolist()
-        ]
+        values = [(self.codes.values[p % width], self.names.values[p // width]) for p in distinct]
         return Coded(values, inverse.reshape(-1).astype(np.int64))
 
-    def duplicates(self, rows: np.ndarray, extra: np.ndarray | None) -> list[tuple[int, int]]:
-        """(position, first row number) of each row whose unit (and `extra` key) came before."""
+    def duplicates(self, rows: np.ndarray, extra: np.ndarray | None) -> dict[int, int]:
+        """Position → first row number, of each row whose unit (and `extra` key) came before."""
         pairs = self.pairs(rows)
-        keys_of: dict[str, int] = {}
-        key_ids = np.asarray(
-            [keys_of.setdefault(duplicate_key(c, n), len(keys_of)) for c, n in pairs.values],
-            dtype=np.int64,
-        )[pairs.index]
-        keys = key_ids if extra is None else key_ids * (int(extra.max(initial=0)) + 1) + extra
+        ids: dict[str, int] = {}
+        keys = pairs.of(lambda p: ids.setdefault(duplicate_key(*p), len(ids)), np.int64)
+        if extra is not None:
+            keys = keys * (int(extra.max(initial=0)) + 1) + extra
         _unique, first, again = np.unique(keys, return_index=True, return_inverse=True)
         again = again.reshape(-1)
         repeated = np.flatnonzero(first[again] != np.arange(len(keys)))
-        return [(int(rows[i]), int(self.numbers[rows[first[again[i]]]])) for i in repeated.tolist()]
+        return {int(rows[i]): int(self.numbers[rows[first[again[i]]]]) for i in repeated}
 
 
 class _GroupChecks(_Checks):
     def run(self, body: np.ndarray) -> int:
-        columns, limits, reader = self.columns, self.limits, self.reader
+        columns, limits = self.columns, self.limits
         layout = FIVE_GROUP_CODES if self.reader.table.layout == "five" else GROUP_CODES
-        present = [g for g in (*GROUP_CODES, "CCDVTT") if g in columns]
-        has_groups = np.zeros(len(body), dtype=bool)
-        for group in present:
-            has_groups |= self.filled(group)[body]
-        has_values = has_groups | self.filled("total")[body]
-        rows, count = self.unit_rows(body, has_values)
         with_groups = np.zeros(len(self.grid), dtype=bool)
-        with_groups[body[has_groups]] = True
-        empty = rows[~with_groups[rows]]
-        for position in empty.tolist():
-            reader.fail(
-                "no_values",
-                int(self.numbers[position]),
-                self.unit_col,
-                self.names[position] or self.codes[position],
-            )
+        for group in (*GROUP_CODES, "CCDVTT"):
+            with_groups |= self.filled(group)
+        rows, count = self.unit_rows(body, (with_groups | self.filled("total"))[body])
+        self.fail("no_values", rows[~with_groups[rows]], self.unit_col, value=self.label)
         rows = rows[with_groups[rows]]
-        values = {g: self.read_numbers(g, rows, count=False) for g in layout if g in columns}
-        total = self.read_numbers("total", rows, count=False)
+        values = {g: self.read_numbers(g, rows, count=False) for g in layout}
         for group, coded in values.items():
-            column = columns[group].index
-            raw = self.grid.columns[column]
-            above = np.asarray(
-                [v is not None and v > limits.group_max[group] for v in coded.values], dtype=bool
-            )[coded.index[rows]]
-            for position in rows[above].tolist():
-                reader.fail(
-                    "above_max",
-                    int(self.numbers[position]),
-                    column,
-                    raw.values[raw.index[position]],
-                    max=_fmt(limits.group_max[group]),
-                    group=group,
-                )
-            blank = _mask(raw, _blank)[rows]
-            for position in rows[blank].tolist():
-                reader.fail(
-                    "group_blank",
-                    int(self.numbers[position]),
-                    column,
-                    group=group,
-                    unit=self.names[position] or self.codes[position],
-                )
+            maximum = limits.group_max[group]
+            above = rows[coded.of(lambda v, m=maximum: v is not None and v > m)[rows]]
+            self.fail("above_max", above, group, max=_fmt(maximum), group=group)
+            blank = rows[~self.filled(group)[rows]]
+            self.fail("group_blank", blank, columns[group].index, group=group, unit=self.label)
+        total = self.read_numbers("total", rows, count=False)
         bands = {_fold(b): b for b in limits.bands}
-        band_col = columns.get("band")
-        stt_col, rank_col = columns.get("stt"), columns.get("rank")
-        duplicate_of = dict(self.duplicates(rows, None))
-        out = reader.table.group_rows
+        repeated = self.duplicates(rows, None)
         for position in rows.tolist():
-            number = int(self.numbers[position])
-            name, code = self.names[position], self.codes[position]
-            groups = {g: values[g][position] if g in values else None for g in layout}
-            official = total[position] if total is not None else None
+            groups = {g: values[g][position] for g in layout}
+            official = total[position]
             if official is not None and official > limits.total_max:
-                reader.fail(
-                    "above_max",
-                    number,
-                    columns["total"].index,
-                    self.cell("total", position),
-                    max=_fmt(limits.total_max),
-                    group=columns["total"].header,
+                header = columns["total"].header
+                self.fail(
+                    "above_max", [position], "total", max=_fmt(limits.total_max), group=header
                 )
-            elif official is not None and all(v is not None for v in groups.values()):
+            elif official is not None and None not in groups.values():
                 recomputed = sum(groups.values(), D(0))
                 if abs(recomputed - official) > limits.tolerance:
-                    reader.fail(
+                    self.fail(
                         "total_mismatch",
-                        number,
-                        columns["total"].index,
-                        self.cell("total", position),
-                        unit=name or code,
+                        [position],
+                        "total",
+                        unit=self.label(position),
                         sum=_fmt(recomputed),
                         total=_fmt(official),
                         diff=_fmt(abs(recomputed - official)),
                     )
-            band = None
-            if band_col is not None:
-                band = _text(self.cell("band", position))
-                if band is not None and _fold(band) in bands:
-                    band = bands[_fold(band)]
-                elif band is not None:
-                    reader.fail(
-                        "unknown_band", number, band_col.index, band, bands=", ".join(limits.bands)
-                    )
-            stt = _read_int(self.cell("stt", position)) if stt_col else None
-            rank = _read_int(self.cell("rank", position)) if rank_col else None
-            out.append(
+            band = _text(self.cell("band", position)) if "band" in columns else None
+            if band is not None and _fold(band) not in bands:
+                self.fail(
+                    "unknown_band", [position], "band", value=band, bands=", ".join(bands.values())
+                )
+            band = bands.get(_fold(band), band) if band else None
+            stt = _read_int(self.cell("stt", position)) if "stt" in columns else None
+            rank = _read_int(self.cell("rank", position)) if "rank" in columns else None
+            name, code = self.names[position], self.codes[position]
+            number = int(self.numbers[position])
+            self.reader.table.group_rows.append(
                 GroupRow(
-                    number,
-                    code,
-                    name,
-                    groups,
-                    official,
-                    band,
-                    stt if stt is not None else rank,
-                    rank,
+                    number, code, name, groups, official, band, rank if stt is None else stt, rank
                 )
             )
-            if position in duplicate_of:
-                reader.fail(
-                    "duplicate_unit.code" if code else "duplicate_unit",
-                    number,
-                    self.unit_col,
-                    name or code,
-                    first_row=duplicate_of[position],
+            if position in repeated:
+                key = "duplicate_unit.code" if code else "duplicate_unit"
+                self.fail(
+                    key, [position], self.unit_col, value=self.label, first_row=repeated[position]
                 )
         return count
 
 
 class _IndicatorChecks(_Checks):
     def run(self, body: np.ndarray) -> int:
-        columns, limits, reader, numbers = self.columns, self.limits, self.reader, self.numbers
-        indicator_col = columns["indicator"].index
-        texts = _mapped(
-            self.grid.columns[indicator_col], lambda v: None if _blank(v) else _indicator_text(v)
+        limits = self.limits
+        texts = self.mapped("indicator", lambda v: None if _blank(v) else _indicator_text(v))
+        has_indicator = texts.of(lambda t: t is not None)
+        has_values = self.filled("numerator") | self.filled("denominator")
+        has_values |= self.filled("portal_points") | has_indicator
+        rows, count = self.unit_rows(body, has_values[body])
+        self.fail(
+            "missing_indicator",
+            rows[~has_indicator[rows]],
+            "indicator",
+            value=None,
+            unit=self.label,
         )
-        has_indicator = np.asarray([t is not None for t in texts.values], dtype=bool)
-        has_values = np.zeros(len(body), dtype=bool)
-        for key in ("numerator", "denominator", "portal_points"):
-            has_values |= self.filled(key)[body]
-        rows, count = self.unit_rows(body, has_values | has_indicator[texts.index[body]])
-        no_indicator = ~has_indicator[texts.index[rows]]
-        for position in rows[no_indicator].tolist():
-            reader.fail(
-                "missing_indicator",
-                int(numbers[position]),
-                indicator_col,
-                unit=self.label(position),
-            )
-        rows = rows[~no_indicator]
+        rows = rows[has_indicator[rows]]
+        # An unknown id stays as written; the spellings of one id share its canonical form.
         known = {_indicator_key(i): i for i in limits.indicators}
-        canonical = [known.get(_indicator_key(t)) if t is not None else None for t in texts.values]
-        unknown = np.asarray([c is None for c in canonical], dtype=bool)[texts.index[rows]]
-        for position in rows[unknown].tolist():
-            reader.fail(
-                "unknown_indicator",
-                int(numbers[position]),
-                indicator_col,
-                texts[position],
-                known=", ".join(limits.indicators),
-            )
-        # An unknown id stays as written; rows of one id, however spelt, share its position.
+        canonical = [known.get(_indicator_key(t)) if t else None for t in texts.values]
+        unknown = rows[np.asarray([c is None for c in canonical], dtype=bool)[texts.index[rows]]]
+        self.fail(
+            "unknown_indicator",
+            unknown,
+            "indicator",
+            value=texts.__getitem__,
+            known=", ".join(limits.indicators),
+        )
         ids: dict[str, int] = {}
-        spelt = [
-            c if c is not None else (t or "") for c, t in zip(canonical, texts.values, strict=True)
-        ]
+        spelt = [c or t or "" for c, t in zip(canonical, texts.values, strict=True)]
         id_of = np.asarray([ids.setdefault(s, len(ids)) for s in spelt], dtype=np.int64)
         indicators = Coded(list(ids), id_of[texts.index])
         numerators = self.read_numbers("numerator", rows, count=True)
         denominators = self.read_numbers("denominator", rows, count=True)
         portal = self.read_numbers("portal_points", rows, count=False)
-        if portal is None:
-            portal = Coded([None], np.zeros(len(self.grid), dtype=np.int64))
+        # Portal points above the indicator's maximum (unchecked where the framework has none).
+        maxima = np.asarray(
+            [float(limits.indicator_max.get(i, math.inf)) for i in indicators.values]
+        )
+        above = rows[_floats(portal, rows) > maxima[indicators.index[rows]]]
+        maximum = lambda p: _fmt(limits.indicator_max[indicators[p]])  # noqa: E731
+        self.fail(
+            "above_max",
+            above,
+            "portal_points",
+            max=maximum,
+            group=lambda p: _indicator_label(indicators[p]),
+        )
         n_blank = ~self.filled("numerator")[rows]
         d_blank = ~self.filled("denominator")[rows]
-        p_blank = ~self.filled("portal_points")[rows]
-        n_col, d_col = columns["numerator"].index, columns["denominator"].index
-        if "portal_points" in columns:
-            # Above the indicator's maximum (unchecked where the framework gives none).
-            p_col = columns["portal_points"].index
-            limit_of = np.asarray(
-                [float(limits.indicator_max.get(i, math.inf)) for i in indicators.values]
-            )
-            above = _floats(portal, rows) > limit_of[indicators.index[rows]]
-            for position in rows[above].tolist():
-                limit = limits.indicator_max[indicators[position]]
-                reader.fail(
-                    "above_max",
-                    int(numbers[position]),
-                    p_col,
-                    self.grid.row(position)[p_col],
-                    max=_fmt(limit),
-                    group=_indicator_label(indicators[position]),
-                )
-        for position in rows[n_blank & ~d_blank].tolist():
-            reader.fail("missing_numerator", int(numbers[position]), n_col)
-        for position in rows[d_blank & ~n_blank].tolist():
-            reader.fail("missing_denominator", int(numbers[position]), d_col)
-        exceeds = _floats(numerators, rows) > _floats(denominators, rows)
-        for position in rows[exceeds].tolist():
-            reader.fail(
-                "numerator_exceeds_denominator",
-                int(numbers[position]),
-                n_col,
-                self.grid.row(position)[n_col],
-                numerator=_fmt(numerators[position]),
-                denominator=_fmt(denominators[position]),
-            )
-        for position in rows[n_blank & d_blank & p_blank].tolist():
-            reader.fail(
-                "indicator_no_data",
-                int(numbers[position]),
-                None,
+        self.fail("missing_numerator", rows[n_blank & ~d_blank], self.columns["numerator"].index)
+        self.fail(
+            "missing_denominator", rows[d_blank & ~n_blank], self.columns["denominator"].index
+        )
+        exceeds = rows[_floats(numerators, rows) > _floats(denominators, rows)]
+        self.fail(
+            "numerator_exceeds_denominator",
+            exceeds,
+            "numerator",
+            numerator=lambda p: _fmt(numerators[p]),
+            denominator=lambda p: _fmt(denominators[p]),
+        )
+        no_data = rows[n_blank & d_blank & ~self.filled("portal_points")[rows]]
+        self.fail("indicator_no_data", no_data, indicator=indicators.__getitem__, unit=self.label)
+        for position, first in self.duplicates(rows, indicators.index[rows]).items():
+            key = "duplicate_indicator.code" if self.codes[position] else "duplicate_indicator"
+            self.fail(
+                key,
+                [position],
+                "indicator",
+                value=indicators[position],
                 indicator=indicators[position],
-                unit=self.label(position),
-            )
-        for position, first in self.duplicates(rows, indicators.index[rows]):
-            code = self.codes[position]
-            reader.fail(
-                "duplicate_indicator.code" if code else "duplicate_indicator",
-                int(numbers[position]),
-                indicator_col,
-                indicators[position],
-                indicator=indicators[position],
-                unit=self.label(position),
+                unit=self.label,
                 first_row=first,
             )
-        reader.table.indicator_columns = IndicatorColumns(
-            ref_rows=numbers[rows],
+        self.reader.table.indicator_columns = IndicatorColumns(
+            ref_rows=self.numbers[rows],
             units=self.pairs(rows),
             indicators=_subset(indicators, rows),
             numerators=_subset(numerators, rows),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditAction
 from accounts.services import audit_record
 from indicators import services as snapshot_services
-from indicators.models import Framework, Snapshot
+from indicators.models import Framework, Snapshot, SnapshotPeriod
 from ingest.models import LIVE_STATUSES, Upload, UploadStatus, WorkerProbe
 from ingest.parsers import gc_paused
 from ingest.validation import ValidatedTable, validate_upload_bytes
@@ -29,13 +29,13 @@ from units.models import AdministrativeUnit
 
 logger = logging.getLogger(__name__)
 
-PERIOD_ALIASES = {
-    "year": "ytd",
-    "ytd": "ytd",
-    "half": "half",
-    "quarter": "quarter",
-    "month": "month",
-}
+# The periods an upload may name: the snapshot's own (indicators.models.SnapshotPeriod),
+# with "year" for the year to date, as the form and the command say it.
+PERIOD_CHOICES = [
+    ("year", SnapshotPeriod.YTD.label),
+    *((p.value, p.label) for p in SnapshotPeriod if p != SnapshotPeriod.YTD),
+]
+PERIOD_ALIASES = {"year": SnapshotPeriod.YTD.value, **{p.value: p.value for p in SnapshotPeriod}}
 
 
 class UploadStateError(Exception):

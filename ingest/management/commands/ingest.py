@@ -24,7 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--scope", required=True, help="unit code (GSO, portal) or name")
         parser.add_argument("--as-of", required=True, type=datetime.date.fromisoformat)
-        parser.add_argument("--period", required=True, choices=["year", "half", "quarter", "month"])
+        parser.add_argument(
+            "--period", required=True, choices=[code for code, _label in services.PERIOD_CHOICES]
+        )
         parser.add_argument("--sheet", default="", help="sheet name (default: the first sheet)")
         parser.add_argument(
             "--dry-run", action="store_true", help="validate and preview, change nothing"
