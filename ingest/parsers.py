@@ -1,13 +1,17 @@
-"""Parse weekly 766 exports into plain rows and user-facing issues.
+"""Read weekly 766 exports: one pipeline for every format, from bytes to checked columns.
 
-Two kinds of table (DOMAIN.md §6), as CSV (any encoding Excel writes) or a workbook sheet:
+Two kinds of table (docs/DOMAIN.md §6), as CSV (any encoding Excel writes) or a workbook sheet:
 - the group table, one row per unit: STT/Hạng, Mã đơn vị, Đơn vị, the six group columns (or
   five, with "Cung cấp dịch vụ trực tuyến"), Tổng điểm, Xếp loại;
 - the indicator table, one row per unit × indicator: unit code/name, Chỉ tiêu, Tử số, Mẫu số,
   optionally Điểm cổng.
 
-Pure: no ORM, no database. `parse_table` never raises for bad input; every problem becomes an
-`Issue` that names the file, sheet, row, column, the bad value and the fix.
+`parse_table` goes: bytes → `readers.read_grid` (decoded once, bounded, every column
+dictionary-encoded) → the header row mapped to canonical columns → checks run on the
+distinct values of each column and gathered per row with numpy → a `Failure` for each
+failing cell → worded by `ingest.messages`, the one catalogue. Pure: no ORM. It never
+raises for bad input. The limits (maxima, indicator ids, bands, tolerance) are the
+framework's (`TableLimits`), never constants of this module.
 
 Number rule: in score columns (groups, total, portal points) a comma is the decimal mark
 ("92,05" = "92.05"). In count columns (numerator, denominator) a single "." or "," followed by
@@ -25,118 +29,130 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
-from functools import lru_cache
-from itertools import chain
+from functools import cache, lru_cache
 from typing import Literal
 
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
+import numpy as np
+from django.utils.formats import get_format, number_format
 
-from ingest.readers import ReadError, SheetRows, open_table
+from indicators.frameworks import read_framework
+from indicators.scoring import DISAGREEMENT_TOLERANCE
+from ingest.messages import (
+    MAX_ISSUES,
+    CellRef,
+    Failure,
+    Issue,
+    IssueCode,
+    Severity,
+    display,
+    report,
+)
+from ingest.readers import Grid, ReadError, read_grid
 from units.text import fold as fold_unit_name
+from units.text import fold_name
 
 logger = logging.getLogger(__name__)
 
-Kind = Literal["group", "indicator"]
-Severity = Literal["error", "warning"]
+__all__ = ["CellRef", "Issue", "IssueCode", "ParsedTable", "Severity", "TableLimits", "parse_table"]
 
+Kind = Literal["group", "indicator"]
+
+# The group columns a table may have, by the codes the header aliases map to. What each is
+# worth is the framework's (TableLimits.group_max).
 GROUP_CODES = ("CKMB", "TDGQ", "DVCTT", "TTTT", "SHHS", "MDHL")
 FIVE_GROUP_CODES = ("CKMB", "TDGQ", "CCDVTT", "SHHS", "MDHL")
 SPLIT_GROUP_CODES = ("DVCTT", "TTTT")  # the two blocks the five-group "CCDVTT" is made of
 D = Decimal
-DEFAULT_GROUP_MAX: dict[str, Decimal] = {
-    "CKMB": D(18),
-    "TDGQ": D(20),
-    "DVCTT": D(12),
-    "TTTT": D(10),
-    "SHHS": D(22),
-    "MDHL": D(18),
-    "CCDVTT": D(22),
-}
-DEFAULT_TOTAL_MAX = D(100)
-TOTAL_TOLERANCE = D("0.02")  # published totals are rounded to 2 dp (DOMAIN §2)
-# Framework "766-2022" (DOMAIN §3). The caller passes the framework's own list when it differs.
-DEFAULT_INDICATORS = (
-    "1.1", "1.2", "1.3", "1.4", "2.1", "3.1", "3.2", "3.3", "3.5a", "3.5b", "3.6",
-    "4.1", "4.2", "4.3", "4.4", "4.5a", "4.5b", "4.6", "5.2", "5.3", "5.4",
-)  # fmt: skip
-BANDS = ("Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu")
 HEADER_SCAN_ROWS = 15  # non-blank rows searched for the header row
 HEADER_SCAN_LIMIT = 200  # rows read at most while searching (blank ones included)
-MAX_ISSUES = 500  # per severity; more are summarised by one "too_many_issues"
 
 
-class IssueCode(StrEnum):
-    """Stable codes of everything the parser reports; tests and services match on these."""
+# ---------------------------------------------------------------------------------------------
+# Limits: the framework's
 
-    EMPTY_FILE = "empty_file"
-    NOT_SPREADSHEET = "not_spreadsheet"
-    PASSWORD_PROTECTED = "password_protected"  # noqa: S105 (an issue code, not a secret)
-    CORRUPT_FILE = "corrupt_file"
-    FILE_TOO_LARGE = "file_too_large"
-    SHEET_NOT_FOUND = "sheet_not_found"
-    HEADER_NOT_FOUND = "header_not_found"
-    MISSING_COLUMN = "missing_column"
-    MISSING_GROUP_COLUMNS = "missing_group_columns"
-    MIXED_GROUP_COLUMNS = "mixed_group_columns"
-    DUPLICATE_COLUMN = "duplicate_column"
-    GROUP_COLUMN_MISSING = "group_column_missing"  # warning
-    COLUMN_IGNORED = "column_ignored"  # warning
-    NO_DATA_ROWS = "no_data_rows"
-    TOO_MANY_ISSUES = "too_many_issues"
-    NOT_A_NUMBER = "not_a_number"
-    NEGATIVE_VALUE = "negative_value"
-    ABOVE_MAX = "above_max"
-    MISSING_UNIT = "missing_unit"
-    NO_VALUES = "no_values"
-    GROUP_BLANK = "group_blank"  # warning
-    TOTAL_MISMATCH = "total_mismatch"  # warning
-    UNKNOWN_BAND = "unknown_band"  # warning
-    DUPLICATE_UNIT = "duplicate_unit"
-    UNKNOWN_INDICATOR = "unknown_indicator"
-    MISSING_INDICATOR = "missing_indicator"
-    NUMERATOR_EXCEEDS_DENOMINATOR = "numerator_exceeds_denominator"
-    MISSING_NUMERATOR = "missing_numerator"
-    MISSING_DENOMINATOR = "missing_denominator"
-    INDICATOR_NO_DATA = "indicator_no_data"  # warning
-    DUPLICATE_INDICATOR = "duplicate_indicator"
-    NOTE_ROW_SKIPPED = "note_row_skipped"  # warning
-    SUMMARY_ROW_SKIPPED = "summary_row_skipped"  # warning
-    INTERNAL_ERROR = "internal_error"
+
+@dataclass(frozen=True)
+class TableLimits:
+    """What a framework version allows in a table: group maxima, indicator ids and maxima,
+    band names, and the tolerance of an official total against the sum of its groups."""
+
+    group_max: Mapping[str, Decimal]  # GROUP_CODES and the five-group "CCDVTT"
+    total_max: Decimal
+    indicators: tuple[str, ...]
+    indicator_max: Mapping[str, Decimal]
+    bands: tuple[str, ...]
+    tolerance: Decimal = DISAGREEMENT_TOLERANCE
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        groups: Iterable[tuple[str, str, Decimal, bool]],
+        indicators: Iterable[tuple[str, Decimal]],
+        bands: Iterable[str],
+    ) -> TableLimits:
+        """From the framework's rows: groups as (code, five-group code, maximum, combined)."""
+        group_max: dict[str, Decimal] = {}
+        combined: dict[str, Decimal] = {}
+        for code, five, maximum, is_combined in groups:
+            if is_combined:
+                group_max[code] = D(maximum)
+                continue
+            group_max[code] = D(maximum)
+            combined[five] = combined.get(five, D(0)) + D(maximum)
+        for code, maximum in combined.items():
+            group_max.setdefault(code, maximum)
+        total = sum((group_max[c] for c in GROUP_CODES if c in group_max), D(0))
+        indicator_max = {code: D(maximum) for code, maximum in indicators}
+        return cls(
+            group_max=group_max,
+            total_max=total,
+            indicators=tuple(indicator_max),
+            indicator_max=indicator_max,
+            bands=tuple(bands),
+        )
+
+    def with_overrides(
+        self,
+        *,
+        group_max: Mapping[str, Decimal] | None = None,
+        known_indicators: Iterable[str] | None = None,
+        indicator_max: Mapping[str, Decimal] | None = None,
+    ) -> TableLimits:
+        """The same limits with some replaced (a test, a draft framework)."""
+        limits = self
+        if group_max:
+            merged = {**self.group_max, **group_max}
+            if "CCDVTT" not in group_max and {"DVCTT", "TTTT"} <= group_max.keys():
+                merged["CCDVTT"] = group_max["DVCTT"] + group_max["TTTT"]
+            limits = replace(limits, group_max=merged)
+        if known_indicators is not None:
+            limits = replace(limits, indicators=tuple(known_indicators))
+        if indicator_max is not None:
+            limits = replace(limits, indicator_max=dict(indicator_max))
+        return limits
+
+
+@cache
+def builtin_limits(code: str = "766-2022") -> TableLimits:
+    """The limits of a framework version as its definition file states them (pure callers:
+    tests, tools); an upload uses the framework rows in force (validation.framework_limits)."""
+    data = read_framework(code)
+    return TableLimits.build(
+        groups=[
+            (g["code"], g["five_group_code"], D(g["max_points"]), bool(g.get("is_combined")))
+            for g in data["groups"]
+        ],
+        indicators=[(i["code"], D(i["max_points"])) for i in data["indicators"]],
+        bands=[b["name"] for b in data["bands"]],
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Output
-
-
-@dataclass(frozen=True, slots=True)
-class CellRef:
-    """Where a problem is, as the user sees it in Excel: 1-based row, header text, letter."""
-
-    file: str
-    sheet: str | None
-    row: int | None
-    column: str | None  # the header text as found in the file
-    letter: str | None = None  # the spreadsheet column letter, "D"
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One problem: a stable code, a translated message and fix, and where it is."""
-
-    code: str
-    message: str
-    ref: CellRef | None
-    value: str | None
-    fix: str
-    severity: Severity
-
-    def __str__(self) -> str:
-        return f"{self.message} {self.fix}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,14 +164,14 @@ class GroupRow:
     unit_name: str | None
     groups: dict[str, Decimal | None]  # GROUP_CODES, or FIVE_GROUP_CODES for the five-group view
     official_total: Decimal | None
-    official_band: str | None  # one of BANDS when recognised, else the text as found
+    official_band: str | None  # one of the framework's bands when recognised, else the text
     stt: int | None  # "STT", else "Hạng"
     official_rank: int | None = None  # "Hạng" when the table has it
 
 
 @dataclass(frozen=True, slots=True)
 class IndicatorRow:
-    """One unit × indicator of an indicator table; counts as read, points left to scoring."""
+    """One unit × indicator of an indicator table (a view of `IndicatorColumns`)."""
 
     ref_row: int
     unit_code: str | None
@@ -166,6 +182,49 @@ class IndicatorRow:
     portal_points: Decimal | None
 
 
+@dataclass(frozen=True)
+class Coded:
+    """A column of the table as distinct values and, per row, the position of its value."""
+
+    values: list
+    index: np.ndarray
+
+    def __getitem__(self, row: int):
+        return self.values[self.index[row]]
+
+    def of(self, test, dtype=bool) -> np.ndarray:
+        """`test` of each distinct value, gathered per row."""
+        return np.fromiter(map(test, self.values), dtype=dtype, count=len(self.values))[self.index]
+
+
+@dataclass(frozen=True)
+class IndicatorColumns:
+    """The rows of an indicator table that name a unit and an indicator, as columns."""
+
+    ref_rows: np.ndarray  # int64
+    units: Coded  # (code, name), each None when blank
+    indicators: Coded  # canonical id when known, else the text as found
+    numerators: Coded  # Decimal | None
+    denominators: Coded
+    portal_points: Coded
+
+    def __len__(self) -> int:
+        return len(self.ref_rows)
+
+    def rows(self) -> list[IndicatorRow]:
+        return [
+            IndicatorRow(
+                int(self.ref_rows[i]),
+                *self.units[i],
+                self.indicators[i],
+                self.numerators[i],
+                self.denominators[i],
+                self.portal_points[i],
+            )
+            for i in range(len(self))
+        ]
+
+
 @dataclass
 class ParsedTable:
     """What a file holds: rows that could be read, plus every error and warning."""
@@ -173,7 +232,8 @@ class ParsedTable:
     kind: Kind | None
     file: str
     sheet: str | None
-    rows: list = field(default_factory=list)  # list[GroupRow] | list[IndicatorRow]
+    group_rows: list[GroupRow] = field(default_factory=list)
+    indicator_columns: IndicatorColumns | None = None
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # canonical key → header as found
@@ -191,27 +251,29 @@ class ParsedTable:
     def issues(self) -> list[Issue]:
         return [*self.errors, *self.warnings]
 
+    @property
+    def row_count(self) -> int:
+        columns = self.indicator_columns
+        return len(columns) if columns is not None else len(self.group_rows)
+
+    @property
+    def rows(self) -> list:
+        """Every row read, as objects (group rows; indicator rows built on request)."""
+        if self.indicator_columns is not None:
+            return self.indicator_columns.rows()
+        return self.group_rows
+
 
 # ---------------------------------------------------------------------------------------------
 # Text folding
 
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _POINTS_SUFFIX = re.compile(r"(?:\s+(?:toi da|max))?\s+\d+(?:\s*(?:diem|d))?$")
-
-
-@lru_cache(maxsize=16384)
-def _fold(text: str) -> str:
-    """Lowercase, strip diacritics (đ → d) and punctuation, collapse spaces."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_NON_ALNUM.sub(" ", bare.lower()).split())
-
-
-# Duplicate detection folds names the way unit matching does (units.text.fold), so two rows
-# that would match the same unit are caught here, before any database lookup.
+# Headers, bands and notes fold as names do (lowercase, no diacritics, đ → d, punctuation to
+# spaces); duplicate detection folds names as unit matching does, administrative prefix off,
+# so two rows that would match the same unit are caught before any database lookup.
+_fold = lru_cache(maxsize=16384)(fold_name)
 _fold_name = lru_cache(maxsize=16384)(fold_unit_name)
 
 
@@ -333,10 +395,6 @@ def _row_blank(cells: list) -> bool:
     return all(_blank(c) for c in cells)
 
 
-def _at(cells: list, index: int) -> object:
-    return cells[index] if 0 <= index < len(cells) else None
-
-
 def _text(value: object) -> str | None:
     """Cell as clean text (NFC, single spaces), None when blank."""
     if type(value) is str:
@@ -359,19 +417,7 @@ def _clean_text(value: str) -> str | None:
     return text
 
 
-def _display(value: object, limit: int = 80) -> str:
-    """A cell as the user would recognise it in a message."""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        value = round(value, 4)
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, date | datetime | time):
-        return value.isoformat()
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_display = display
 
 
 def _read_number(value: object, *, count: bool) -> Decimal | None:
@@ -507,7 +553,6 @@ _NOTE_PREFIXES = (
 _SUMMARY_LABELS = frozenset(
     {"tong", "tong cong", "cong", "trung binh", "trung binh chung", "binh quan", "toan tinh"}
 )
-_BAND_KEYS = {_fold(b): b for b in BANDS}
 
 
 def _is_note(text: str) -> bool:
@@ -518,333 +563,12 @@ def _is_note(text: str) -> bool:
     return folded.startswith(_NOTE_PREFIXES)
 
 
-# ---------------------------------------------------------------------------------------------
-# Issue collection and messages
-
-
 @dataclass(slots=True)
 class _Column:
     key: str
-    index: int  # position within the row's cells
+    index: int  # position of the column in the grid
     header: str
     letter: str
-
-
-class _Issues:
-    """Collects issues into a ParsedTable, capped per severity."""
-
-    def __init__(self, table: ParsedTable, max_issues: int) -> None:
-        self.table = table
-        self.max_issues = max_issues
-        self.dropped = {"error": 0, "warning": 0}
-
-    def ref(self, row: int | None = None, column: _Column | None = None) -> CellRef:
-        return CellRef(
-            file=self.table.file,
-            sheet=self.table.sheet,
-            row=row,
-            column=column.header if column else None,
-            letter=column.letter if column else None,
-        )
-
-    def add(
-        self,
-        code: str,
-        severity: Severity,
-        ref: CellRef,
-        message: str,
-        fix: str,
-        value: object = None,
-        **params: object,
-    ) -> None:
-        target = self.table.errors if severity == "error" else self.table.warnings
-        if len(target) >= self.max_issues:
-            self.dropped[severity] += 1
-            return
-        shown = None if value is None else _display(value)
-        params = {"where": _where(ref), "value": shown, **params}
-        target.append(
-            Issue(
-                code=str(code),
-                message=message % params,
-                ref=ref,
-                value=shown,
-                fix=fix % params,
-                severity=severity,
-            )
-        )
-
-    def error(self, code, ref, message, fix, value=None, **params) -> None:
-        self.add(code, "error", ref, message, fix, value, **params)
-
-    def warn(self, code, ref, message, fix, value=None, **params) -> None:
-        self.add(code, "warning", ref, message, fix, value, **params)
-
-    def finish(self) -> None:
-        for severity, target in (("error", self.table.errors), ("warning", self.table.warnings)):
-            if self.dropped[severity]:
-                target.append(
-                    Issue(
-                        code=IssueCode.TOO_MANY_ISSUES.value,
-                        message=_("%(where)s: %(count)s more problems are not listed.")
-                        % {"where": _where(self.ref()), "count": self.dropped[severity]},
-                        ref=self.ref(),
-                        value=None,
-                        fix=_("Fix the problems listed, then upload the file again."),
-                        severity=severity,
-                    )
-                )
-
-
-def _where(ref: CellRef) -> str:
-    parts = [ref.file]
-    if ref.sheet:
-        parts.append(_("sheet “%(sheet)s”") % {"sheet": ref.sheet})
-    if ref.row:
-        parts.append(_("row %(row)s") % {"row": ref.row})
-    if ref.column is not None:
-        if ref.letter:
-            parts.append(
-                _("column %(letter)s “%(column)s”") % {"letter": ref.letter, "column": ref.column}
-            )
-        else:
-            parts.append(_("column “%(column)s”") % {"column": ref.column})
-    return ", ".join(parts)
-
-
-def _read_error(issues: _Issues, exc: ReadError) -> None:
-    """Turn a reader failure into one file-level error."""
-    p = exc.params
-    ref = issues.ref(row=p.get("row"))  # type: ignore[arg-type]
-    code = exc.code
-    if code == IssueCode.EMPTY_FILE:
-        issues.error(
-            code,
-            ref,
-            _("%(where)s: the file is empty."),
-            _("Export the table again and check it has a header row and one row per unit."),
-        )
-    elif code == IssueCode.PASSWORD_PROTECTED:
-        issues.error(
-            code,
-            ref,
-            _("%(where)s: the file is password-protected, so it cannot be read."),
-            _(
-                "Remove the password in Excel: File → Info → Protect Workbook → Encrypt with "
-                "Password, clear the password, save, and upload the file again."
-            ),
-        )
-    elif code == IssueCode.SHEET_NOT_FOUND:
-        issues.error(
-            code,
-            ref,
-            _("%(where)s: there is no sheet named “%(sheet)s”; the workbook has %(sheets)s."),
-            _("Pick one of the sheets listed, or leave the sheet blank to read the first one."),
-            value=p["sheet"],
-            sheet=p["sheet"],
-            sheets=", ".join(f"“{name}”" for name in p["sheets"]),  # type: ignore[union-attr]
-        )
-    elif code == IssueCode.FILE_TOO_LARGE:
-        issues.error(
-            code,
-            ref,
-            _("%(where)s: the workbook unpacks to more than %(limit)s MB."),
-            _("Keep only the sheet with the table (delete other sheets, images) and save again."),
-            limit=p.get("limit"),
-        )
-    elif code == IssueCode.CORRUPT_FILE:
-        issues.error(
-            code,
-            ref,
-            _("%(where)s: the file is damaged or in a format that cannot be read (%(detail)s)."),
-            _("Open it in Excel or LibreOffice, save it again as .xlsx, and upload that file."),
-            detail=p.get("detail", ""),
-        )
-    else:  # not_spreadsheet
-        kinds = {
-            "pdf": _("a PDF document"),
-            "png": _("a PNG image"),
-            "jpeg": _("a JPEG image"),
-            "gif": _("a GIF image"),
-            "archive": _("a compressed archive"),
-            "zip": _("a ZIP archive that is not an Excel workbook"),
-            "rtf": _("an RTF document"),
-            "markup": _("a web page or XML file"),
-        }
-        kind = kinds.get(p.get("kind"))  # type: ignore[arg-type]
-        if kind:
-            message = _("%(where)s: this is not a spreadsheet: it looks like %(kind)s.")
-        else:
-            message = _("%(where)s: this is not a spreadsheet or a CSV text file.")
-        issues.error(
-            IssueCode.NOT_SPREADSHEET,
-            ref,
-            message,
-            _(
-                "Upload the table as an Excel workbook (.xlsx, .xls), an OpenDocument "
-                "spreadsheet (.ods) or a CSV file; a table saved as a web page must be opened "
-                "in Excel and saved as .xlsx first."
-            ),
-            kind=kind,
-        )
-
-
-# ---------------------------------------------------------------------------------------------
-# Entry point
-
-
-def parse_table(
-    data: bytes,
-    *,
-    filename: str,
-    sheet: str | None = None,
-    kind: Kind | None = None,
-    group_max: dict[str, Decimal] | None = None,
-    total_max: Decimal = DEFAULT_TOTAL_MAX,
-    total_tolerance: Decimal = TOTAL_TOLERANCE,
-    known_indicators: Iterable[str] | None = None,
-    indicator_max: Mapping[str, Decimal] | None = None,
-    max_issues: int = MAX_ISSUES,
-) -> ParsedTable:
-    """Parse an uploaded group or indicator table; never raise for bad input.
-
-    1. Open the bytes (readers.open_table): format, encoding, delimiter, sheet.
-    2. Find the header row among the first rows and, unless `kind` is given, the table kind.
-    3. Map columns to canonical keys; report missing, duplicate, mixed and ignored columns.
-    4. Read every data row: skip blank and note rows, check numbers, maxima, duplicates.
-    `group_max` overrides DEFAULT_GROUP_MAX (the framework's maxima); `known_indicators` the
-    indicator ids (default DEFAULT_INDICATORS); `indicator_max` their maxima, which the portal
-    points must not exceed (unchecked without it: some maxima are still open, DOMAIN §3, so
-    there is no default but the framework's).
-    """
-    if kind not in (None, "group", "indicator"):
-        raise ValueError(f"kind must be 'group', 'indicator' or None, not {kind!r}")
-    table = ParsedTable(kind=kind, file=_basename(filename), sheet=None)
-    issues = _Issues(table, max_issues)
-    limits = {**DEFAULT_GROUP_MAX, **(group_max or {})}
-    if group_max and "CCDVTT" not in group_max and {"DVCTT", "TTTT"} <= group_max.keys():
-        limits["CCDVTT"] = group_max["DVCTT"] + group_max["TTTT"]
-    indicators = tuple(known_indicators) if known_indicators is not None else DEFAULT_INDICATORS
-    source = None
-    try:
-        source = open_table(bytes(data), filename=table.file, sheet=sheet)
-        table.sheet = source.sheet
-        table.source_format = source.format
-        table.encoding = source.encoding
-        table.delimiter = source.delimiter
-        _parse_source(
-            source,
-            table,
-            issues,
-            limits,
-            total_max,
-            total_tolerance,
-            indicators,
-            dict(indicator_max or {}),
-        )
-    except ReadError as exc:
-        _read_error(issues, exc)
-    except Exception as exc:  # a parser bug must not take the upload pipeline down
-        logger.exception("parse_table failed on %s", table.file)
-        issues.error(
-            IssueCode.INTERNAL_ERROR,
-            issues.ref(),
-            _("%(where)s: the file could not be processed because of an internal error."),
-            _("Report this to the site administrators and attach the file."),
-            value=type(exc).__name__,
-        )
-    finally:
-        if source is not None:
-            source.close()
-    issues.finish()
-    return table
-
-
-def _basename(filename: str) -> str:
-    return re.split(r"[\\/]", filename or "")[-1] or "upload"
-
-
-def _parse_source(
-    source: SheetRows,
-    table: ParsedTable,
-    issues: _Issues,
-    limits: dict[str, Decimal],
-    total_max: Decimal,
-    total_tolerance: Decimal,
-    indicators: tuple[str, ...],
-    indicator_max: dict[str, Decimal],
-) -> None:
-    head: list[tuple[int, list]] = []
-    seen = 0
-    for number, cells in source.rows:
-        head.append((number, cells))
-        if not _row_blank(cells):
-            seen += 1
-            if seen >= HEADER_SCAN_ROWS:
-                break
-        if len(head) >= HEADER_SCAN_LIMIT:
-            break
-    if seen == 0:
-        issues.error(
-            IssueCode.EMPTY_FILE,
-            issues.ref(),
-            _("%(where)s: the file is empty."),
-            _("Export the table again and check it has a header row and one row per unit."),
-        )
-        return
-    found = _find_header(head, table.kind, source.first_column)
-    if found is None:
-        issues.error(
-            IssueCode.HEADER_NOT_FOUND,
-            issues.ref(),
-            _("%(where)s: no header row found in the first %(count)s rows."),
-            _(
-                "Put a header row above the data: “Đơn vị” and the group columns (e.g. "
-                "“Công khai, minh bạch (18 điểm)” or CKMB, TDGQ, DVCTT, TTTT, SHHS, MDHL) for a "
-                "group table; “Đơn vị”, “Chỉ tiêu”, “Tử số”, “Mẫu số” for an indicator table."
-            ),
-            count=HEADER_SCAN_ROWS,
-        )
-        return
-    kind, position, columns, ignored, duplicates = found
-    table.kind = kind
-    header_row = head[position][0]
-    table.header_row = header_row
-    table.columns = {c.key: c.header for c in columns.values()}
-    for column in ignored:
-        issues.warn(
-            IssueCode.COLUMN_IGNORED,
-            issues.ref(header_row, column),
-            _("%(where)s: this column is not recognised and is ignored."),
-            _("Nothing to do if the column is not needed; otherwise rename it."),
-        )
-    for first, second in duplicates:
-        issues.error(
-            IssueCode.DUPLICATE_COLUMN,
-            issues.ref(header_row, second),
-            _("%(where)s: this column holds the same data as column %(first)s “%(header)s”."),
-            _("Delete or rename one of the two columns."),
-            first=first.letter,
-            header=first.header,
-        )
-    rows = chain(head[position + 1 :], source.rows)
-    if kind == "group":
-        if not _check_group_columns(columns, table, issues, header_row):
-            return
-        parsed = _GroupParser(table, issues, columns, limits, total_max, total_tolerance)
-    else:
-        if not _check_indicator_columns(columns, issues, header_row):
-            return
-        parsed = _IndicatorParser(table, issues, columns, indicators, indicator_max)
-    with gc_paused():
-        parsed.run(rows)
-    if parsed.unit_rows == 0:
-        issues.error(
-            IssueCode.NO_DATA_ROWS,
-            issues.ref(header_row),
-            _("%(where)s: the table has a header row but no unit rows."),
-            _("Add one row per unit below the header row."),
-        )
 
 
 def _find_header(
@@ -929,647 +653,570 @@ def _is_header_like(cells: list, kind: str) -> bool:
     return recognised
 
 
-def _check_group_columns(
-    columns: dict[str, _Column], table: ParsedTable, issues: _Issues, header_row: int
-) -> bool:
-    """Report structural problems of a group table; False when rows cannot be read."""
-    ok = True
-    header = issues.ref(header_row)
-    if "unit_name" not in columns and "unit_code" not in columns:
-        issues.error(
-            IssueCode.MISSING_COLUMN,
-            header,
-            _("%(where)s: the required column “%(column)s” is missing."),
-            _("Add a column headed “Đơn vị” (unit name) or “Mã đơn vị” (unit code)."),
-            column="Đơn vị / Mã đơn vị",
-        )
-        ok = False
-    six = [c for c in GROUP_CODES if c in columns]
-    five = "CCDVTT" in columns
-    if not six and not five:
-        issues.error(
-            IssueCode.MISSING_GROUP_COLUMNS,
-            header,
-            _("%(where)s: no group columns found."),
-            _(
-                "Head the group columns with their names, e.g. “Công khai, minh bạch (18 điểm)”, "
-                "or with the codes CKMB, TDGQ, DVCTT (CLGQ), TTTT, SHHS (MDSH), MDHL."
-            ),
-        )
-        return False
-    split = [c for c in SPLIT_GROUP_CODES if c in columns]
-    if five and split:
-        issues.error(
-            IssueCode.MIXED_GROUP_COLUMNS,
-            issues.ref(header_row, columns["CCDVTT"]),
-            _("%(where)s: the five-group column is mixed with the six-group column(s) %(six)s."),
-            _(
-                "Use either “Cung cấp dịch vụ trực tuyến” (22 points) or the two columns "
-                "“Dịch vụ công trực tuyến” (12) and “Thanh toán trực tuyến” (10), not both."
-            ),
-            six=", ".join(f"{columns[c].letter} “{columns[c].header}”" for c in split),
-        )
-        return False
-    table.layout = "five" if five else "six"
-    expected = FIVE_GROUP_CODES if five else GROUP_CODES
-    missing = [c for c in expected if c not in columns]
-    if missing:
-        issues.warn(
-            IssueCode.GROUP_COLUMN_MISSING,
-            header,
-            _("%(where)s: there is no column for %(groups)s; those groups will have no data."),
-            _("Add the missing group columns if the portal shows them; otherwise nothing to do."),
-            groups=", ".join(missing),
-        )
-    return ok
+def _is_summary(name: str | None, code: str | None) -> bool:
+    """A summary line ("Tổng cộng", "Trung bình") rather than a unit: a short label, no code."""
+    return not code and bool(name) and len(name) <= 20 and _fold(name) in _SUMMARY_LABELS
 
 
-def _check_indicator_columns(columns: dict[str, _Column], issues: _Issues, header_row: int) -> bool:
-    header = issues.ref(header_row)
-    required = [
-        (
-            "unit" if "unit_name" not in columns and "unit_code" not in columns else None,
-            "Đơn vị / Mã đơn vị",
-            _("Add a column headed “Đơn vị” (unit name) or “Mã đơn vị” (unit code)."),
-        ),
-        (
-            "indicator" if "indicator" not in columns else None,
-            "Chỉ tiêu",
-            _("Add a column headed “Chỉ tiêu” with the indicator id (1.1 … 5.4)."),
-        ),
-        (
-            "numerator" if "numerator" not in columns else None,
-            "Tử số",
-            _("Add a column headed “Tử số” (numerator)."),
-        ),
-        (
-            "denominator" if "denominator" not in columns else None,
-            "Mẫu số",
-            _("Add a column headed “Mẫu số” (denominator)."),
-        ),
-    ]
-    ok = True
-    for missing, label, fix in required:
-        if missing:
-            issues.error(
-                IssueCode.MISSING_COLUMN,
-                header,
-                _("%(where)s: the required column “%(column)s” is missing."),
-                fix,
-                column=label,
-            )
-            ok = False
-    return ok
+def duplicate_key(code: str | None, name: str | None) -> str:
+    """What makes two rows name the same unit before the registry is asked: the code, or
+    without one the name folded as unit matching folds it (units.text.fold)."""
+    return ("code:" + code.casefold()) if code else ("name:" + _fold_name(name or ""))
 
 
 # ---------------------------------------------------------------------------------------------
-# Row parsers
+# Entry point
 
 
-class _RowParser:
-    """What both table kinds share: unit cells, note rows, numbers, duplicates."""
+def parse_table(
+    data: bytes,
+    *,
+    filename: str,
+    sheet: str | None = None,
+    kind: Kind | None = None,
+    limits: TableLimits | None = None,
+    group_max: dict[str, Decimal] | None = None,
+    known_indicators: Iterable[str] | None = None,
+    indicator_max: Mapping[str, Decimal] | None = None,
+    max_issues: int = MAX_ISSUES,
+) -> ParsedTable:
+    """Read an uploaded group or indicator table; never raise for bad input.
 
-    value_keys: tuple[str, ...] = ()
+    1. Decode the bytes once into columns (readers.read_grid): format, encoding, delimiter,
+       sheet, bounds.
+    2. Find the header row among the first rows and, unless `kind` is given, the table kind.
+    3. Map columns to canonical keys; report missing, duplicate, mixed and ignored columns.
+    4. Check every data cell column by column: blank, note and summary rows, numbers,
+       maxima, duplicates; word the failures (ingest.messages).
+    `limits` are the framework's (default: the built-in definition's); `group_max`,
+    `known_indicators` and `indicator_max` override parts of them.
+    """
+    if kind not in (None, "group", "indicator"):
+        raise ValueError(f"kind must be 'group', 'indicator' or None, not {kind!r}")
+    limits = (limits or builtin_limits()).with_overrides(
+        group_max=group_max, known_indicators=known_indicators, indicator_max=indicator_max
+    )
+    table = ParsedTable(kind=kind, file=_basename(filename), sheet=None)
+    reader = _Reader(table, limits)
+    try:
+        grid = read_grid(bytes(data), filename=table.file, sheet=sheet)
+        table.sheet = grid.sheet
+        table.source_format = grid.format
+        table.encoding = grid.encoding
+        table.delimiter = grid.delimiter
+        with gc_paused():
+            reader.read(grid)
+    except ReadError as exc:
+        reader.failures.append(_read_failure(exc))
+        if exc.code.startswith("too_many"):
+            table.sheet = exc.params.get("sheet")  # type: ignore[assignment]
+    except Exception as exc:  # a parser bug must not take the upload pipeline down
+        logger.exception("parse_table failed on %s", table.file)
+        reader.failures = [Failure("internal_error", None, None, type(exc).__name__)]
+    table.errors, table.warnings = report(reader.failures, ref=reader.ref, max_issues=max_issues)
+    return table
 
-    def __init__(self, table: ParsedTable, issues: _Issues, columns: dict[str, _Column]) -> None:
+
+def _basename(filename: str) -> str:
+    return re.split(r"[\\/]", filename or "")[-1] or "upload"
+
+
+def _file_kind(kind: object) -> str | None:
+    """What a file that is no table looks like, in words; None when the reader could not say."""
+    from django.utils.translation import gettext as _
+
+    return {
+        "pdf": _("a PDF document"),
+        "png": _("a PNG image"),
+        "jpeg": _("a JPEG image"),
+        "gif": _("a GIF image"),
+        "archive": _("a compressed archive"),
+        "zip": _("a ZIP archive that is not an Excel workbook"),
+        "rtf": _("an RTF document"),
+        "markup": _("a web page or XML file"),
+    }.get(kind)  # type: ignore[arg-type]
+
+
+def _read_failure(exc: ReadError) -> Failure:
+    """A reader's refusal as a file-level failure."""
+    p = dict(exc.params)
+    row = p.pop("row", None)
+    code = exc.code
+    if code == "not_spreadsheet":
+        kind = _file_kind(p.get("kind"))
+        if kind:
+            return Failure("not_spreadsheet.kind", row, None, params=(("kind", kind),))
+        return Failure("not_spreadsheet", row, None)
+    if code == "sheet_not_found":
+        sheets = ", ".join(f"“{name}”" for name in p["sheets"])  # type: ignore[union-attr]
+        return Failure(code, row, None, p["sheet"], (("sheet", p["sheet"]), ("sheets", sheets)))
+    key = {
+        "upload_too_large": "file_too_large.upload",
+        "zip_bomb": "file_too_large.zip_bomb",
+        "too_many_cells": "too_many_rows.cells",
+    }.get(code, code)
+    params = {"limit": p.get("limit"), "ratio": p.get("ratio"), "detail": p.get("detail", "")}
+    if "limit" in p and code.startswith("too_many"):
+        # Grouped as the language writes it (200.000 in Vietnamese), whatever the settings.
+        params["limit"] = f"{p['limit']:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
+    return Failure(key, row, None, params=tuple(params.items()))
+
+
+# ---------------------------------------------------------------------------------------------
+# The reading of one grid
+
+
+class _BAD:
+    """A cell that is not a number: `date` when it is a date."""
+
+    __slots__ = ("date",)
+
+    def __init__(self, is_date: bool) -> None:
+        self.date = is_date
+
+
+_NOT_NUMBER, _DATE = _BAD(False), _BAD(True)
+
+
+def _number_or_bad(count: bool):
+    def convert(value: object) -> Decimal | _BAD | None:
+        try:
+            return _read_number(value, count=count)
+        except _BadNumber as exc:
+            return _DATE if exc.is_date else _NOT_NUMBER
+
+    return convert
+
+
+class _Reader:
+    """Reads one grid into a ParsedTable; collects failures, words nothing."""
+
+    def __init__(self, table: ParsedTable, limits: TableLimits) -> None:
         self.table = table
-        self.issues = issues
-        self.columns = columns
-        self.unit_rows = 0
-        self.name_col = columns.get("unit_name")
-        self.code_col = columns.get("unit_code")
+        self.limits = limits
+        self.failures: list[Failure] = []
+        self.headers: dict[int, tuple[str, str]] = {}  # column position → (header, letter)
+
+    def ref(self, row: int | None, column: int | None) -> CellRef:
+        header, letter = (
+            self.headers.get(column, (None, None)) if column is not None else (None, None)
+        )
+        return CellRef(self.table.file, self.table.sheet, row, header, letter)
+
+    def fail(self, key: str, row, at=None, value=None, **params) -> None:
+        """Record a failure at `row` (number) and `at` (grid column position)."""
+        self.failures.append(Failure(key, row, at, value, tuple(params.items())))
+
+    # -- header --------------------------------------------------------------------------------
+
+    def read(self, grid: Grid) -> None:
+        table = self.table
+        if not len(grid):
+            self.fail("empty_file", None)
+            return
+        blank_rows = np.ones(len(grid), dtype=bool)
+        for column in grid.columns:
+            blank_rows &= Coded(column.values, column.index).of(_blank)
+        head: list[tuple[int, list]] = []
+        seen = 0
+        for position in range(min(len(grid), HEADER_SCAN_LIMIT)):
+            head.append((int(grid.numbers[position]), grid.row(position)))
+            if not blank_rows[position]:
+                seen += 1
+                if seen >= HEADER_SCAN_ROWS:
+                    break
+        if blank_rows.all():
+            self.fail("empty_file", None)
+            return
+        found = _find_header(head, table.kind, grid.first_column)
+        if found is None:
+            self.fail("header_not_found", None, count=HEADER_SCAN_ROWS)
+            return
+        kind, position, columns, ignored, duplicates = found
+        table.kind = kind
+        table.header_row = header_row = head[position][0]
+        table.columns = {c.key: c.header for c in columns.values()}
+        for column in (*columns.values(), *ignored, *(second for _first, second in duplicates)):
+            self.headers.setdefault(column.index, (column.header, column.letter))
+        for column in ignored:
+            self.headers[column.index] = (column.header, column.letter)
+            self.fail("column_ignored", header_row, column.index)
+        for first, second in duplicates:
+            self.headers[second.index] = (second.header, second.letter)
+            self.fail(
+                "duplicate_column",
+                header_row,
+                second.index,
+                first=first.letter,
+                header=first.header,
+            )
+        body = np.arange(position + 1, len(grid))
+        body = body[~blank_rows[body]]
+        if kind == "group":
+            if self._group_columns(columns, header_row):
+                self._rows(grid, body, columns, header_row, _GroupChecks)
+        elif self._indicator_columns(columns, header_row):
+            self._rows(grid, body, columns, header_row, _IndicatorChecks)
+
+    def _group_columns(self, columns: dict[str, _Column], header_row: int) -> bool:
+        """Report structural problems of a group table; False when rows cannot be read."""
+        ok = True
+        if "unit_name" not in columns and "unit_code" not in columns:
+            self.fail("missing_column", header_row, column="Đơn vị / Mã đơn vị")
+            ok = False
+        six = [c for c in GROUP_CODES if c in columns]
+        five = "CCDVTT" in columns
+        if not six and not five:
+            self.fail("missing_group_columns", header_row)
+            return False
+        split = [c for c in SPLIT_GROUP_CODES if c in columns]
+        if five and split:
+            self.fail(
+                "mixed_group_columns",
+                header_row,
+                columns["CCDVTT"].index,
+                six=", ".join(f"{columns[c].letter} “{columns[c].header}”" for c in split),
+            )
+            return False
+        self.table.layout = "five" if five else "six"
+        expected = FIVE_GROUP_CODES if five else GROUP_CODES
+        missing = [c for c in expected if c not in columns]
+        if missing:
+            # A group left out would be "no data" for every unit and rank them all on a
+            # total without it: the table is refused at its header.
+            self.fail(
+                "missing_group_column",
+                header_row,
+                groups=", ".join(missing),
+                names=", ".join(f"“{_GROUP_HEADERS[c]}”" for c in missing),
+            )
+            return False
+        return ok
+
+    def _indicator_columns(self, columns: dict[str, _Column], header_row: int) -> bool:
+        ok = True
+        if "unit_name" not in columns and "unit_code" not in columns:
+            self.fail("missing_column", header_row, column="Đơn vị / Mã đơn vị")
+            ok = False
+        for key, label in (
+            ("indicator", "Chỉ tiêu"),
+            ("numerator", "Tử số"),
+            ("denominator", "Mẫu số"),
+        ):
+            if key not in columns:
+                self.fail(f"missing_column.{key}", header_row, column=label)
+                ok = False
+        return ok
+
+    # -- rows ----------------------------------------------------------------------------------
+
+    def _rows(self, grid, body, columns, header_row, checks) -> None:
+        reader = checks(self, grid, columns)
+        unit_rows = reader.run(body)
+        if unit_rows == 0:
+            self.fail("no_data_rows", header_row)
+
+
+_GROUP_HEADERS = {
+    "CKMB": "Công khai, minh bạch",
+    "TDGQ": "Tiến độ giải quyết",
+    "DVCTT": "Dịch vụ công trực tuyến",
+    "TTTT": "Thanh toán trực tuyến",
+    "SHHS": "Số hóa hồ sơ",
+    "MDHL": "Mức độ hài lòng",
+    "CCDVTT": "Cung cấp dịch vụ trực tuyến",
+}
+
+
+class _Checks:
+    """What both table kinds share: unit cells, blank, note and summary rows, numbers.
+
+    Positions are rows of the grid; each check maps a column's distinct values once and
+    gathers the answer per row (`Coded.of`), and only failing positions are reported.
+    """
+
+    def __init__(self, reader: _Reader, grid: Grid, columns: dict[str, _Column]) -> None:
+        self.reader, self.grid, self.columns, self.limits = reader, grid, columns, reader.limits
+        self.numbers = grid.numbers
         self.stt_col = columns.get("stt")
-        self.name_index = self.name_col.index if self.name_col else -1
-        self.code_index = self.code_col.index if self.code_col else -1
-        self.value_idx = [columns[k].index for k in self.value_keys if k in columns]
+        self.unit_col = (columns.get("unit_name") or columns.get("unit_code")).index
+        self.names = self.mapped("unit_name", _text)
+        self.codes = self.mapped("unit_code", _text)
 
-    def run(self, rows: Iterator[tuple[int, list]]) -> None:
-        for number, cells in rows:
-            # The first cell is nearly always filled: skip the full blank check then.
-            if (cells and not _blank(cells[0])) or not _row_blank(cells):
-                self.row(number, cells)
+    def mapped(self, key: str, convert) -> Coded:
+        """Column `key` with `convert` applied to each distinct value; all None without it."""
+        if key not in self.columns:
+            return Coded([None], np.zeros(len(self.grid), dtype=np.int64))
+        column = self.grid.columns[self.columns[key].index]
+        return Coded([convert(v) for v in column.values], column.index)
 
-    def unit(self, cells: list) -> tuple[str | None, str | None]:
-        n = len(cells)
-        name_i, code_i = self.name_index, self.code_index
-        name = _text(cells[name_i]) if 0 <= name_i < n else None
-        code = _text(cells[code_i]) if 0 <= code_i < n else None
-        return name, code
+    def filled(self, key: str) -> np.ndarray:
+        return self.mapped(key, lambda v: not _blank(v)).of(bool)
 
-    def skip_without_values(
-        self, number: int, cells: list, name: str | None, code: str | None
-    ) -> bool:
-        """Handle a row with no numbers: True when it is skipped as a note or heading."""
+    def cell(self, key: str, position: int) -> object:
+        return self.grid.row(position)[self.columns[key].index]
+
+    def label(self, position: int) -> str | None:
+        """How a message names the row's unit: its name, else its code."""
+        return self.names[position] or self.codes[position]
+
+    def fail(self, key: str, positions, at: str | int | None = None, **params) -> None:
+        """A failure on each of `positions`, at column `at` (a key: with the cell's value);
+        a callable param is called with the position (the unit's label, a value)."""
+        if not len(positions):
+            return
+        column = self.columns[at].index if isinstance(at, str) else at
+        for position in positions.tolist() if isinstance(positions, np.ndarray) else positions:
+            values = {k: v(position) if callable(v) else v for k, v in params.items()}
+            value = values.pop("value", self.cell(at, position) if isinstance(at, str) else None)
+            self.reader.fail(key, int(self.numbers[position]), column, value, **values)
+
+    def keep_without_values(self, position: int) -> bool:
+        """A row with no numbers: True when it is a unit row all the same (it then fails
+        as one); False when it is skipped as a note, a heading or an empty template row."""
+        name, code = self.names[position], self.codes[position]
+        cells = self.grid.row(position)
+        stt_cell = cells[self.stt_col.index] if self.stt_col else None
         if name or code:
             label = name or code or ""
             if _is_note(label):
-                return True
-            has_stt = self.stt_col is not None and not _blank(_at(cells, self.stt_col.index))
+                return False
+            has_stt = self.stt_col is not None and not _blank(stt_cell)
             if code or has_stt or (name and _fold_name(name) != _fold(name)):
-                return False  # a numbered or coded unit, or one with an admin prefix: not a note
+                return True  # a numbered or coded unit, or one with an admin prefix: not a note
         else:
             filled = [c for c in cells if not _blank(c)]
-            if self.stt_col is not None and filled == [_at(cells, self.stt_col.index)]:
-                return True  # a numbered but empty row of a template
+            if self.stt_col is not None and filled == [stt_cell]:
+                return False  # a numbered but empty row of a template
             label = _text(filled[0]) or ""
             if _is_note(label):
-                return True
-        self.issues.warn(
-            IssueCode.NOTE_ROW_SKIPPED,
-            self.issues.ref(number),
-            _("%(where)s: “%(value)s” has no numbers and was skipped as a note or heading."),
-            _("Nothing to do if it is a note or a heading; if it is a unit, enter its values."),
-            value=label,
-        )
-        return True
+                return False
+        self.fail("note_row_skipped", [position], value=label)
+        return False
 
-    def skip_summary(self, number: int, name: str | None, code: str | None) -> bool:
-        if code or not name or len(name) > 20 or _fold(name) not in _SUMMARY_LABELS:
-            return False
-        self.issues.warn(
-            IssueCode.SUMMARY_ROW_SKIPPED,
-            self.issues.ref(number),
-            _("%(where)s: “%(value)s” looks like a summary row, not a unit, and was skipped."),
-            _("Nothing to do; summaries are recomputed from the unit rows."),
-            value=name,
-        )
-        return True
+    def unit_rows(self, body: np.ndarray, has_values: np.ndarray) -> tuple[np.ndarray, int]:
+        """The rows of `body` that name a unit and carry values, and the count of unit rows
+        (those that fail as units included); the others are reported or skipped."""
+        keep = has_values.copy()
+        for i in np.flatnonzero(~has_values).tolist():
+            keep[i] = self.keep_without_values(int(body[i]))
+        rows = body[keep]
+        named = self.names.of(lambda v: v is not None)
+        coded = self.codes.of(lambda v: v is not None)
+        no_unit = rows[~named[rows] & ~coded[rows]]
+        self.fail("missing_unit", no_unit, self.unit_col)
+        rows = rows[named[rows] | coded[rows]]
+        summary = rows[self.names.of(lambda n: _is_summary(n, None))[rows] & ~coded[rows]]
+        self.fail("summary_row_skipped", summary, value=self.names.__getitem__)
+        return np.setdiff1d(rows, summary), len(no_unit) + len(rows) - len(summary)
 
-    def missing_unit(self, number: int) -> None:
-        self.unit_rows += 1
-        self.issues.error(
-            IssueCode.MISSING_UNIT,
-            self.issues.ref(number, self.name_col or self.code_col),
-            _("%(where)s: the row has numbers but no unit name or code."),
-            _("Fill in “Đơn vị” or “Mã đơn vị”, or delete the row."),
-        )
+    def read_numbers(self, key: str, rows: np.ndarray, *, count: bool) -> Coded:
+        """A number column (None where blank or bad; all None without the column), with its
+        cells on `rows` that are not numbers, dates or negative reported."""
+        coded = self.mapped(key, _number_or_bad(count))
+        not_number = coded.of(lambda v: v is _NOT_NUMBER)[rows]
+        self.fail("not_a_number.count" if count else "not_a_number", rows[not_number], key)
+        self.fail("not_a_number.date", rows[coded.of(lambda v: v is _DATE)[rows]], key)
+        values = Coded([None if isinstance(v, _BAD) else v for v in coded.values], coded.index)
+        self.fail("negative_value", rows[values.of(lambda v: v is not None and v < 0)[rows]], key)
+        return values
 
-    def number(
-        self, number: int, cells: list, column: _Column | None, *, count: bool
-    ) -> tuple[Decimal | None, bool]:
-        """Read one numeric cell: (value, blank). Bad values become an error and None."""
-        if column is None:
-            return None, True
-        index = column.index
-        raw = cells[index] if index < len(cells) else None
-        if type(raw) is str and raw.isdigit() and raw.isascii():  # most counts: fast path
-            return Decimal(raw), False
-        try:
-            value = _read_number(raw, count=count)
-        except _BadNumber as exc:
-            if exc.is_date:
-                message = _("%(where)s: “%(value)s” is a date, not a number.")
-                fix = _(
-                    "Excel turned the number into a date: format the column as Number (or Text) "
-                    "and type the value again."
+    def pairs(self, rows: np.ndarray) -> Coded:
+        """Each row's unit as (code, name), over the distinct pairs of `rows`."""
+        width = len(self.codes.values)
+        pair_of = self.names.index[rows] * width + self.codes.index[rows]
+        distinct, inverse = np.unique(pair_of, return_inverse=True)
+        values = [(self.codes.values[p % width], self.names.values[p // width]) for p in distinct]
+        return Coded(values, inverse.reshape(-1).astype(np.int64))
+
+    def duplicates(self, rows: np.ndarray, extra: np.ndarray | None) -> dict[int, int]:
+        """Position → first row number, of each row whose unit (and `extra` key) came before."""
+        pairs = self.pairs(rows)
+        ids: dict[str, int] = {}
+        keys = pairs.of(lambda p: ids.setdefault(duplicate_key(*p), len(ids)), np.int64)
+        if extra is not None:
+            keys = keys * (int(extra.max(initial=0)) + 1) + extra
+        _unique, first, again = np.unique(keys, return_index=True, return_inverse=True)
+        again = again.reshape(-1)
+        repeated = np.flatnonzero(first[again] != np.arange(len(keys)))
+        return {int(rows[i]): int(self.numbers[rows[first[again[i]]]]) for i in repeated}
+
+
+class _GroupChecks(_Checks):
+    def run(self, body: np.ndarray) -> int:
+        columns, limits = self.columns, self.limits
+        layout = FIVE_GROUP_CODES if self.reader.table.layout == "five" else GROUP_CODES
+        with_groups = np.zeros(len(self.grid), dtype=bool)
+        for group in (*GROUP_CODES, "CCDVTT"):
+            with_groups |= self.filled(group)
+        rows, count = self.unit_rows(body, (with_groups | self.filled("total"))[body])
+        self.fail("no_values", rows[~with_groups[rows]], self.unit_col, value=self.label)
+        rows = rows[with_groups[rows]]
+        values = {g: self.read_numbers(g, rows, count=False) for g in layout}
+        for group, coded in values.items():
+            maximum = limits.group_max[group]
+            above = rows[coded.of(lambda v, m=maximum: v is not None and v > m)[rows]]
+            self.fail("above_max", above, group, max=_fmt(maximum), group=group)
+            blank = rows[~self.filled(group)[rows]]
+            self.fail("group_blank", blank, columns[group].index, group=group, unit=self.label)
+        total = self.read_numbers("total", rows, count=False)
+        bands = {_fold(b): b for b in limits.bands}
+        repeated = self.duplicates(rows, None)
+        for position in rows.tolist():
+            groups = {g: values[g][position] for g in layout}
+            official = total[position]
+            if official is not None and official > limits.total_max:
+                header = columns["total"].header
+                self.fail(
+                    "above_max", [position], "total", max=_fmt(limits.total_max), group=header
                 )
-            else:
-                message = _("%(where)s: “%(value)s” is not a number.")
-                fix = (
-                    _("Type a whole number such as 5105 (5.105 and 5,105 are both read as 5105).")
-                    if count
-                    else _("Type a number such as 19,2 or 19.2, without letters, units or “%%”.")
-                )
-            self.issues.error(
-                IssueCode.NOT_A_NUMBER, self.issues.ref(number, column), message, fix, value=raw
-            )
-            return None, False
-        if value is None:
-            return None, True
-        if value < 0:
-            self.issues.error(
-                IssueCode.NEGATIVE_VALUE,
-                self.issues.ref(number, column),
-                _("%(where)s: %(value)s is negative."),
-                _("Points and counts cannot be negative: correct the value."),
-                value=raw,
-            )
-        return value, False
-
-    def has_values(self, cells: list) -> bool:
-        n = len(cells)
-        return any(index < n and not _blank(cells[index]) for index in self.value_idx)
-
-
-class _GroupParser(_RowParser):
-    value_keys = (*GROUP_CODES, "CCDVTT", "total")
-
-    def __init__(
-        self,
-        table: ParsedTable,
-        issues: _Issues,
-        columns: dict[str, _Column],
-        limits: dict[str, Decimal],
-        total_max: Decimal,
-        tolerance: Decimal,
-    ) -> None:
-        super().__init__(table, issues, columns)
-        self.groups = FIVE_GROUP_CODES if table.layout == "five" else GROUP_CODES
-        self.limits = limits
-        self.total_max = total_max
-        self.tolerance = tolerance
-        self.rank_col = columns.get("rank")
-        self.band_col = columns.get("band")
-        self.group_idx = [columns[g].index for g in (*GROUP_CODES, "CCDVTT") if g in columns]
-        self.by_code: dict[str, int] = {}
-        self.by_name: dict[str, tuple[int, str | None]] = {}
-
-    def row(self, number: int, cells: list) -> None:
-        name, code = self.unit(cells)
-        has_groups = any(i < len(cells) and not _blank(cells[i]) for i in self.group_idx)
-        if (
-            not has_groups
-            and not self.has_values(cells)
-            and self.skip_without_values(number, cells, name, code)
-        ):
-            return
-        if not name and not code:
-            self.missing_unit(number)
-            return
-        if self.skip_summary(number, name, code):
-            return
-        self.unit_rows += 1
-        if not has_groups:
-            self.issues.error(
-                IssueCode.NO_VALUES,
-                self.issues.ref(number, self.name_col or self.code_col),
-                _("%(where)s: “%(value)s” has no group values."),
-                _("Enter the group points from the portal, or delete the row."),
-                value=name or code,
-            )
-            return
-        label = name or code
-        groups: dict[str, Decimal | None] = {}
-        complete = True
-        for group in self.groups:
-            value, blank = self.number(number, cells, self.columns.get(group), count=False)
-            groups[group] = value
-            if value is None:
-                complete = False
-                if blank and group in self.columns:
-                    self.issues.warn(
-                        IssueCode.GROUP_BLANK,
-                        self.issues.ref(number, self.columns[group]),
-                        _(
-                            "%(where)s: no value for %(group)s of “%(unit)s”; it is kept as "
-                            "“no data”, not zero."
-                        ),
-                        _("Leave it blank if the portal shows no data; type 0 for a real zero."),
-                        group=group,
-                        unit=label,
+            elif official is not None and None not in groups.values():
+                recomputed = sum(groups.values(), D(0))
+                if abs(recomputed - official) > limits.tolerance:
+                    self.fail(
+                        "total_mismatch",
+                        [position],
+                        "total",
+                        unit=self.label(position),
+                        sum=_fmt(recomputed),
+                        total=_fmt(official),
+                        diff=_fmt(abs(recomputed - official)),
                     )
-            elif value > self.limits[group]:
-                self.above_max(number, group, value, self.limits[group], cells)
-        total, _blank_total = self.number(number, cells, self.columns.get("total"), count=False)
-        if total is not None and total > self.total_max:
-            self.above_max(number, "total", total, self.total_max, cells)
-        if complete and total is not None and total <= self.total_max:
-            recomputed = sum(groups.values(), D(0))
-            if abs(recomputed - total) > self.tolerance:
-                self.issues.warn(
-                    IssueCode.TOTAL_MISMATCH,
-                    self.issues.ref(number, self.columns["total"]),
-                    _(
-                        "%(where)s: the groups of “%(unit)s” add up to %(sum)s but the official "
-                        "total is %(total)s (difference %(diff)s)."
-                    ),
-                    _(
-                        "Both figures are kept side by side; check the total against the portal "
-                        "if the difference is more than rounding."
-                    ),
-                    value=_cell(cells, self.columns["total"]),
-                    unit=label,
-                    sum=_fmt(recomputed),
-                    total=_fmt(total),
-                    diff=_fmt(abs(recomputed - total)),
+            band = _text(self.cell("band", position)) if "band" in columns else None
+            if band is not None and _fold(band) not in bands:
+                self.fail(
+                    "unknown_band", [position], "band", value=band, bands=", ".join(bands.values())
                 )
-        stt = _read_int(_at(cells, self.stt_col.index)) if self.stt_col else None
-        rank = _read_int(_at(cells, self.rank_col.index)) if self.rank_col else None
-        self.table.rows.append(
-            GroupRow(
-                ref_row=number,
-                unit_code=code,
-                unit_name=name,
-                groups=groups,
-                official_total=total,
-                official_band=self.band(number, cells),
-                stt=stt if stt is not None else rank,
-                official_rank=rank,
+            band = bands.get(_fold(band), band) if band else None
+            stt = _read_int(self.cell("stt", position)) if "stt" in columns else None
+            rank = _read_int(self.cell("rank", position)) if "rank" in columns else None
+            name, code = self.names[position], self.codes[position]
+            number = int(self.numbers[position])
+            self.reader.table.group_rows.append(
+                GroupRow(
+                    number, code, name, groups, official, band, rank if stt is None else stt, rank
+                )
             )
-        )
-        self.duplicate(number, name, code)
+            if position in repeated:
+                key = "duplicate_unit.code" if code else "duplicate_unit"
+                self.fail(
+                    key, [position], self.unit_col, value=self.label, first_row=repeated[position]
+                )
+        return count
 
-    def above_max(self, number: int, key: str, value: Decimal, limit: Decimal, cells: list) -> None:
-        column = self.columns[key]
-        label = key if key != "total" else column.header
-        self.issues.error(
-            IssueCode.ABOVE_MAX,
-            self.issues.ref(number, column),
-            _("%(where)s: %(value)s is above the maximum of %(max)s points for %(group)s."),
-            _("Check the value against the portal: %(group)s is out of %(max)s points."),
-            value=_cell(cells, column),
-            max=_fmt(limit),
-            group=label,
-        )
 
-    def band(self, number: int, cells: list) -> str | None:
-        if self.band_col is None:
-            return None
-        text = _text(_at(cells, self.band_col.index))
-        if text is None:
-            return None
-        known = _BAND_KEYS.get(_fold(text))
-        if known:
-            return known
-        self.issues.warn(
-            IssueCode.UNKNOWN_BAND,
-            self.issues.ref(number, self.band_col),
-            _("%(where)s: “%(value)s” is not a known classification."),
-            _(
-                "Use Xuất sắc, Tốt, Khá, Trung bình or Yếu, or leave it blank; the "
-                "classification is recomputed from the total anyway."
-            ),
-            value=text,
+class _IndicatorChecks(_Checks):
+    def run(self, body: np.ndarray) -> int:
+        limits = self.limits
+        texts = self.mapped("indicator", lambda v: None if _blank(v) else _indicator_text(v))
+        has_indicator = texts.of(lambda t: t is not None)
+        has_values = self.filled("numerator") | self.filled("denominator")
+        has_values |= self.filled("portal_points") | has_indicator
+        rows, count = self.unit_rows(body, has_values[body])
+        self.fail(
+            "missing_indicator",
+            rows[~has_indicator[rows]],
+            "indicator",
+            value=None,
+            unit=self.label,
         )
-        return text
-
-    def duplicate(self, number: int, name: str | None, code: str | None) -> None:
-        first = None
-        if code:
-            key = code.casefold()
-            first = self.by_code.get(key)
-            self.by_code.setdefault(key, number)
-        if name:
-            folded = _fold_name(name)
-            previous = self.by_name.get(folded)
-            # Same name under two different codes is two units (e.g. "Phường 1" of two districts).
-            if first is None and previous and not (code and previous[1] and previous[1] != code):
-                first = previous[0]
-            self.by_name.setdefault(folded, (number, code))
-        if first is not None:
-            self.issues.error(
-                IssueCode.DUPLICATE_UNIT,
-                self.issues.ref(number, self.name_col or self.code_col),
-                _("%(where)s: “%(value)s” appears again (first in row %(first_row)s)."),
-                _("Keep one row per unit: delete or merge the duplicate.")
-                if code
-                else _(
-                    "Keep one row per unit: delete or merge the duplicate. If two units share "
-                    "this name, add the “Mã đơn vị” column with their codes."
-                ),
-                value=name or code,
+        rows = rows[has_indicator[rows]]
+        # An unknown id stays as written; the spellings of one id share its canonical form.
+        known = {_indicator_key(i): i for i in limits.indicators}
+        canonical = [known.get(_indicator_key(t)) if t else None for t in texts.values]
+        unknown = rows[np.asarray([c is None for c in canonical], dtype=bool)[texts.index[rows]]]
+        self.fail(
+            "unknown_indicator",
+            unknown,
+            "indicator",
+            value=texts.__getitem__,
+            known=", ".join(limits.indicators),
+        )
+        ids: dict[str, int] = {}
+        spelt = [c or t or "" for c, t in zip(canonical, texts.values, strict=True)]
+        id_of = np.asarray([ids.setdefault(s, len(ids)) for s in spelt], dtype=np.int64)
+        indicators = Coded(list(ids), id_of[texts.index])
+        numerators = self.read_numbers("numerator", rows, count=True)
+        denominators = self.read_numbers("denominator", rows, count=True)
+        portal = self.read_numbers("portal_points", rows, count=False)
+        # Portal points above the indicator's maximum (unchecked where the framework has none).
+        maxima = np.asarray(
+            [float(limits.indicator_max.get(i, math.inf)) for i in indicators.values]
+        )
+        above = rows[_floats(portal, rows) > maxima[indicators.index[rows]]]
+        maximum = lambda p: _fmt(limits.indicator_max[indicators[p]])  # noqa: E731
+        self.fail(
+            "above_max",
+            above,
+            "portal_points",
+            max=maximum,
+            group=lambda p: _indicator_label(indicators[p]),
+        )
+        n_blank = ~self.filled("numerator")[rows]
+        d_blank = ~self.filled("denominator")[rows]
+        self.fail("missing_numerator", rows[n_blank & ~d_blank], self.columns["numerator"].index)
+        self.fail(
+            "missing_denominator", rows[d_blank & ~n_blank], self.columns["denominator"].index
+        )
+        exceeds = rows[_floats(numerators, rows) > _floats(denominators, rows)]
+        self.fail(
+            "numerator_exceeds_denominator",
+            exceeds,
+            "numerator",
+            numerator=lambda p: _fmt(numerators[p]),
+            denominator=lambda p: _fmt(denominators[p]),
+        )
+        no_data = rows[n_blank & d_blank & ~self.filled("portal_points")[rows]]
+        self.fail("indicator_no_data", no_data, indicator=indicators.__getitem__, unit=self.label)
+        for position, first in self.duplicates(rows, indicators.index[rows]).items():
+            key = "duplicate_indicator.code" if self.codes[position] else "duplicate_indicator"
+            self.fail(
+                key,
+                [position],
+                "indicator",
+                value=indicators[position],
+                indicator=indicators[position],
+                unit=self.label,
                 first_row=first,
             )
-
-
-class _IndicatorParser(_RowParser):
-    value_keys = ("numerator", "denominator", "portal_points")
-
-    def __init__(
-        self,
-        table: ParsedTable,
-        issues: _Issues,
-        columns: dict[str, _Column],
-        indicators: tuple[str, ...],
-        indicator_max: dict[str, Decimal],
-    ) -> None:
-        super().__init__(table, issues, columns)
-        self.indicator_max = indicator_max
-        self.indicator_col = columns["indicator"]
-        self.numerator_col = columns["numerator"]
-        self.denominator_col = columns["denominator"]
-        self.portal_col = columns.get("portal_points")
-        self.known = indicator_keys(indicators)
-        self.known_list = ", ".join(indicators)
-        self.seen: dict[tuple[str, str], int] = {}
-
-    def run(self, rows: Iterator[tuple[int, list]]) -> None:
-        """Read rows, taking the common well-formed row through a short path.
-
-        A national file has ~70,000 rows, nearly all alike: a known unit text, a known
-        indicator id and whole-number counts. Such a row is read here with a few dictionary
-        look-ups (the unit, indicator and number texts repeat, so each is worked out once);
-        any row this path cannot take without a doubt (a blank, a note or summary, an
-        unknown id, an odd number, numerator > denominator, a duplicate …) goes to `row`,
-        the full path, which reports every issue exactly as before.
-        """
-        name_i, code_i = self.name_index, self.code_index
-        indicator_i = self.indicator_col.index
-        numerator_i, denominator_i = self.numerator_col.index, self.denominator_col.index
-        portal_i = self.portal_col.index if self.portal_col else -1
-        width = max(name_i, code_i, indicator_i, numerator_i, denominator_i, portal_i) + 1
-        # text → what the short path needs, or None when only the full path may read it
-        units: dict[tuple[str, str], tuple[str | None, str | None, str] | None] = {}
-        indicators: dict[str, str | None] = {}
-        counts: dict[str, Decimal | None] = {}
-        points: dict[str, Decimal | None] = {"": None}
-        seen = self.seen
-        append = self.table.rows.append
-        full = self.row
-        for number, cells in rows:
-            if len(cells) >= width:
-                raw_name = cells[name_i] if name_i >= 0 else ""
-                raw_code = cells[code_i] if code_i >= 0 else ""
-                raw_indicator = cells[indicator_i]
-                raw_numerator = cells[numerator_i]
-                raw_denominator = cells[denominator_i]
-                raw_portal = cells[portal_i] if portal_i >= 0 else ""
-                if (
-                    type(raw_name) is str
-                    and type(raw_code) is str
-                    and type(raw_indicator) is str
-                    and type(raw_numerator) is str
-                    and type(raw_denominator) is str
-                    and type(raw_portal) is str
-                ):
-                    unit = units.get((raw_name, raw_code), _UNSEEN)
-                    if unit is _UNSEEN:
-                        unit = units[raw_name, raw_code] = plain_unit(raw_name, raw_code)
-                    indicator = indicators.get(raw_indicator, _UNSEEN)
-                    if indicator is _UNSEEN:
-                        indicator = indicators[raw_indicator] = plain_indicator(
-                            raw_indicator, self.known
-                        )
-                    numerator = counts.get(raw_numerator, _UNSEEN)
-                    if numerator is _UNSEEN:
-                        numerator = counts[raw_numerator] = _fast_number(raw_numerator, True)
-                    denominator = counts.get(raw_denominator, _UNSEEN)
-                    if denominator is _UNSEEN:
-                        denominator = counts[raw_denominator] = _fast_number(raw_denominator, True)
-                    portal = points.get(raw_portal, _UNSEEN)
-                    if portal is _UNSEEN:
-                        portal = points[raw_portal] = _fast_number(raw_portal, False)
-                    if (
-                        unit is not None
-                        and indicator is not None
-                        and numerator is not None
-                        and denominator is not None
-                        and numerator <= denominator
-                        and (portal is not None or not raw_portal)
-                        and (portal is None or portal <= self.indicator_max.get(indicator, portal))
-                    ):
-                        key = (unit[2], indicator)
-                        if key not in seen:
-                            seen[key] = number
-                            self.unit_rows += 1
-                            append(
-                                _indicator_row(
-                                    number,
-                                    unit[1],
-                                    unit[0],
-                                    indicator,
-                                    numerator,
-                                    denominator,
-                                    portal,
-                                )
-                            )
-                            continue
-            if (cells and not _blank(cells[0])) or not _row_blank(cells):
-                full(number, cells)
-
-    def row(self, number: int, cells: list) -> None:
-        name, code = self.unit(cells)
-        raw_indicator = _at(cells, self.indicator_col.index)
-        indicator_text = None if _blank(raw_indicator) else _indicator_text(raw_indicator)
-        has_values = self.has_values(cells)
-        if (
-            not has_values
-            and indicator_text is None
-            and self.skip_without_values(number, cells, name, code)
-        ):
-            return
-        if not name and not code:
-            self.missing_unit(number)
-            return
-        if self.skip_summary(number, name, code):
-            return
-        self.unit_rows += 1
-        label = name or code
-        if indicator_text is None:
-            self.issues.error(
-                IssueCode.MISSING_INDICATOR,
-                self.issues.ref(number, self.indicator_col),
-                _("%(where)s: the row of “%(unit)s” has no indicator id."),
-                _("Fill in “Chỉ tiêu” with the indicator id (1.1 … 5.4), or delete the row."),
-                unit=label,
-            )
-            return
-        indicator = self.known.get(_indicator_key(indicator_text))
-        if indicator is None:
-            self.issues.error(
-                IssueCode.UNKNOWN_INDICATOR,
-                self.issues.ref(number, self.indicator_col),
-                _("%(where)s: “%(value)s” is not a known indicator id."),
-                _("Use one of: %(known)s."),
-                value=indicator_text,
-                known=self.known_list,
-            )
-        numerator, numerator_blank = self.number(number, cells, self.numerator_col, count=True)
-        denominator, denominator_blank = self.number(
-            number, cells, self.denominator_col, count=True
+        self.reader.table.indicator_columns = IndicatorColumns(
+            ref_rows=self.numbers[rows],
+            units=self.pairs(rows),
+            indicators=_subset(indicators, rows),
+            numerators=_subset(numerators, rows),
+            denominators=_subset(denominators, rows),
+            portal_points=_subset(portal, rows),
         )
-        portal, portal_blank = self.number(number, cells, self.portal_col, count=False)
-        limit = self.indicator_max.get(indicator) if indicator else None
-        if portal is not None and limit is not None and portal > limit:
-            self.issues.error(
-                IssueCode.ABOVE_MAX,
-                self.issues.ref(number, self.portal_col),
-                _("%(where)s: %(value)s is above the maximum of %(max)s points for %(group)s."),
-                _("Check the value against the portal: %(group)s is out of %(max)s points."),
-                value=_cell(cells, self.portal_col),
-                max=_fmt(limit),
-                group=_("indicator %(indicator)s") % {"indicator": indicator},
-            )
-        if numerator_blank and not denominator_blank:
-            self.issues.error(
-                IssueCode.MISSING_NUMERATOR,
-                self.issues.ref(number, self.columns["numerator"]),
-                _("%(where)s: the denominator is filled in but the numerator is blank."),
-                _("Fill in “Tử số”, or clear both counts if there is no data."),
-            )
-        elif denominator_blank and not numerator_blank:
-            self.issues.error(
-                IssueCode.MISSING_DENOMINATOR,
-                self.issues.ref(number, self.columns["denominator"]),
-                _("%(where)s: the numerator is filled in but the denominator is blank."),
-                _("Fill in “Mẫu số”, or clear both counts if there is no data."),
-            )
-        elif numerator is not None and denominator is not None and numerator > denominator:
-            self.issues.error(
-                IssueCode.NUMERATOR_EXCEEDS_DENOMINATOR,
-                self.issues.ref(number, self.columns["numerator"]),
-                _(
-                    "%(where)s: the numerator %(numerator)s is larger than the denominator "
-                    "%(denominator)s."
-                ),
-                _(
-                    "Check both counts against the portal: the numerator counts part of the "
-                    "denominator."
-                ),
-                value=_cell(cells, self.columns["numerator"]),
-                numerator=_fmt(numerator),
-                denominator=_fmt(denominator),
-            )
-        elif numerator_blank and denominator_blank and portal_blank:
-            self.issues.warn(
-                IssueCode.INDICATOR_NO_DATA,
-                self.issues.ref(number),
-                _(
-                    "%(where)s: indicator %(indicator)s of “%(unit)s” has no counts and no score; "
-                    "it is kept as “no data”."
-                ),
-                _(
-                    "Nothing to do if the portal shows no data; otherwise fill in “Tử số” and "
-                    "“Mẫu số”."
-                ),
-                indicator=indicator or indicator_text,
-                unit=label,
-            )
-        code_out = indicator or indicator_text
-        self.table.rows.append(
-            IndicatorRow(number, code, name, code_out, numerator, denominator, portal)
-        )
-        self.duplicate(number, name, code, code_out, label)
+        return count
 
-    def duplicate(
-        self, number: int, name: str | None, code: str | None, indicator: str, label: str
-    ) -> None:
-        unit_key = ("code:" + code.casefold()) if code else ("name:" + _fold_name(name or ""))
-        key = (unit_key, indicator)
-        first = self.seen.get(key)
-        if first is None:
-            self.seen[key] = number
-            return
-        self.issues.error(
-            IssueCode.DUPLICATE_INDICATOR,
-            self.issues.ref(number, self.indicator_col),
-            _(
-                "%(where)s: indicator %(indicator)s of “%(unit)s” appears again (first in row "
-                "%(first_row)s)."
-            ),
-            _("Keep one row per unit and indicator: delete or merge the duplicate.")
-            if code
-            else _(
-                "Keep one row per unit and indicator: delete or merge the duplicate. If two "
-                "units share this name (a national table often has such), add the “Mã đơn vị” "
-                "column with their codes."
-            ),
-            value=indicator,
-            indicator=indicator,
-            unit=label,
-            first_row=first,
-        )
+
+def _floats(coded: Coded, rows: np.ndarray) -> np.ndarray:
+    """A number column on `rows` as floats, NaN where blank or bad: for comparisons only,
+    which then hold for no NaN (the failing cells' messages use the exact Decimals)."""
+    values = np.asarray([math.nan if v is None else float(v) for v in coded.values])
+    return values[coded.index[rows]]
+
+
+def _subset(coded: Coded, rows: np.ndarray) -> Coded:
+    """The column on `rows` only, with only the distinct values these rows hold."""
+    used, index = np.unique(coded.index[rows], return_inverse=True)
+    return Coded([coded.values[u] for u in used.tolist()], index.reshape(-1).astype(np.int64))
+
+
+def _indicator_label(indicator: str) -> str:
+    from django.utils.translation import gettext as _
+
+    return _("indicator %(indicator)s") % {"indicator": indicator}
 
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while many small objects are built.
 
-    Reading a national file keeps ~140,000 new container objects (rows, keys), none in a
-    reference cycle; with the collector on, each batch of allocations makes it walk them
-    again, and its full passes walk every object of the process (a quarter of the parse
-    time). Reference counting still frees everything as usual. Only the thread that turned
-    the collector off turns it back on.
+    Reading a national file makes tens of thousands of short-lived objects, none in a
+    reference cycle; with the collector on, its full passes walk every object of the
+    process. Reference counting still frees everything as usual. Only the thread that
+    turned the collector off turns it back on.
     """
     if not gc.isenabled():
         yield
@@ -1579,86 +1226,6 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-_UNSEEN = object()
-
-
-def plain_unit(raw_name: str, raw_code: str) -> tuple[str | None, str | None, str] | None:
-    """(name, code, duplicate key) of a unit text that the full path takes without an issue.
-
-    None for a blank unit or a summary row ("Tổng cộng"): only the full path may read those.
-    """
-    name, code = _text(raw_name), _text(raw_code)
-    if not name and not code:
-        return None
-    if not code and name and len(name) <= 20 and _fold(name) in _SUMMARY_LABELS:
-        return None
-    return name, code, ("code:" + code.casefold()) if code else ("name:" + _fold_name(name))
-
-
-def plain_indicator(raw: str, known: dict[str, str]) -> str | None:
-    """The canonical id of a known indicator text, else None (`known`: key → id)."""
-    if _blank(raw):
-        return None
-    return known.get(_indicator_key(_indicator_text(raw)))
-
-
-def indicator_keys(indicators: Iterable[str]) -> dict[str, str]:
-    """The look-up `plain_indicator` takes: every accepted spelling's key → canonical id."""
-    return {_indicator_key(i): i for i in indicators}
-
-
-def plain_indicator_header(cells: list[str]) -> dict[str, int] | None:
-    """Column index of each key when `cells` is an indicator header that needs no message.
-
-    That is: the full path would take this row as the header of an indicator table, every
-    cell names a known column, none twice, and the required columns are there. Anything
-    else (title rows above it, an ignored or repeated column) is None.
-    """
-    found = _find_header([(1, cells)], None, 0)
-    if found is None:
-        return None
-    kind, _position, columns, ignored, duplicates = found
-    if kind != "indicator" or ignored or duplicates:
-        return None
-    if not ({"unit_name", "unit_code"} & columns.keys()) or not (
-        {"indicator", "numerator", "denominator"} <= columns.keys()
-    ):
-        return None
-    return {key: column.index for key, column in columns.items()}
-
-
-def _fast_number(text: str, count: bool) -> Decimal | None:
-    """A number cell the short path may take: not blank and not negative; else None."""
-    try:
-        value = _read_number(text, count=count)
-    except _BadNumber:
-        return None
-    return value if value is not None and value >= 0 else None
-
-
-def fast_constructor(cls):
-    """Build instances of a frozen slots dataclass without its generated __init__.
-
-    The generated __init__ of a frozen dataclass sets each field through
-    object.__setattr__; calling the slot descriptors directly costs half as much, which
-    counts at 70,000 rows. Only for trusted, already-checked values.
-    """
-    new = object.__new__
-    setters = tuple(getattr(cls, f.name).__set__ for f in fields(cls))
-    names = ", ".join(f"v{i}" for i in range(len(setters)))
-    body = "".join(f"    s{i}(o, v{i})\n" for i in range(len(setters)))
-    namespace = {"new": new, "cls": cls, **{f"s{i}": s for i, s in enumerate(setters)}}
-    exec(f"def make({names}):\n    o = new(cls)\n{body}    return o\n", namespace)  # noqa: S102
-    return namespace["make"]
-
-
-_indicator_row = fast_constructor(IndicatorRow)
-
-
-def _cell(cells: list, column: _Column) -> object:
-    return _at(cells, column.index)
 
 
 def _indicator_text(value: object) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import io
 import os
 import pickle
@@ -23,6 +24,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import python_calamine
 
 # Compound File Binary (OLE2): legacy .xls, and the wrapper Office puts around an encrypted
@@ -52,9 +56,19 @@ _MARKUP_PREFIXES = ("<!doctype", "<html", "<table", "<?xml", "<head", "<body", "
 # failure aborts the whole process. So workbooks are read in a child process with capped
 # memory and CPU: a bad upload kills the child, not the web or Celery worker.
 ISOLATE_WORKBOOKS = True
-WORKBOOK_MEMORY_LIMIT = 2 * 1024**3  # bytes of address space for the child
-WORKBOOK_CPU_SECONDS = 120
-MAX_UNCOMPRESSED = 512 * 1024**2  # declared size of all parts of an .xlsx/.ods
+WORKBOOK_MEMORY_LIMIT = 1024**3  # bytes of address space for the child
+WORKBOOK_CPU_SECONDS = 60
+
+# The bounds of what any upload may hold, whatever its format or interface (README "Limits").
+# The largest real table is a national indicator table: 3,321 communes × 21 indicators =
+# 69,741 rows of ~6 cells. The bounds leave about three times that, and stop anything larger
+# before it is materialised: a million-row sheet or a zip bomb is refused in seconds, and
+# reading never holds more than a few hundred MB.
+MAX_FILE_BYTES = 32 * 1024**2  # the bytes as uploaded (a national CSV is ~3.4 MB)
+MAX_ROWS = 200_000  # rows of the sheet or CSV records, blank ones included
+MAX_CELLS = 2_000_000  # rows × columns actually read
+MAX_UNCOMPRESSED = 256 * 1024**2  # declared size of all parts of an .xlsx/.ods
+MAX_RATIO = 100  # declared size / compressed size of one part (real sheets: 5–20)
 ROW_BATCH = 2000  # rows per message from the child
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,6 +118,8 @@ def open_table(data: bytes, *, filename: str, sheet: str | None = None) -> Sheet
     `filename` is only used for hints; the content decides the format.
     """
     del filename  # the content decides; the name is not trusted
+    if len(data) > MAX_FILE_BYTES:
+        raise ReadError("upload_too_large", limit=MAX_FILE_BYTES // 1024**2)
     head = data[:8]
     if head.startswith(OLE2_MAGIC):
         if ENCRYPTED_PACKAGE in data:
@@ -136,50 +152,128 @@ def open_table(data: bytes, *, filename: str, sheet: str | None = None) -> Sheet
     )
 
 
-@dataclass(frozen=True)
-class Utf8Csv:
-    """A UTF-8 CSV as `open_table` would read it, but left as bytes: for a reader of its own
-    (Arrow) that takes UTF-8 as it comes, without decoding 2 MB only to encode it again."""
+@dataclass
+class Column:
+    """One column of a table, dictionary-encoded: row i holds `values[index[i]]`.
 
-    body: memoryview  # the bytes after the BOM
-    head: str  # the decoded, NFC text of at least the first TEXT_SAMPLE characters
-    delimiter: str  # what sniff_delimiter picks, as open_table would
-
-
-def peek_utf8_csv(data: bytes) -> Utf8Csv | None:
-    """`data` as UTF-8 CSV text when `open_table` would decode it as such, without decoding it
-    all; None for anything else (a workbook, another encoding, a signature, markup, a "sep="
-    line) or when its start cannot tell, so that the caller uses `open_table`.
-
-    Only the start is decoded and checked; the caller's reader must refuse the rest if it is
-    not valid UTF-8 (Arrow checks every string column). Characters beyond the start are not
-    normalised to NFC: the caller normalises what it keeps.
+    Every check works on the distinct values (a national table repeats each unit name 21
+    times and has a few thousand distinct counts) and gathers the result per row with numpy.
     """
-    if data.startswith((OLE2_MAGIC, ZIP_MAGIC, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return None
-    if any(data.startswith(magic) for magic, _kind in _SIGNATURES):
-        return None
-    if _utf16_without_bom(data) is not None:
-        return None
-    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    # Enough bytes for TEXT_SAMPLE characters of up to four bytes, and a few to spare: the
-    # sample open_table checks and sniffs is then all in the decoded start.
-    end = start + 4 * TEXT_SAMPLE + 64
-    complete = end >= len(data)
+
+    values: list  # distinct cells: str, or what a workbook cell holds (float, int, date …), None
+    index: np.ndarray  # int64, one per row
+
+
+@dataclass
+class Grid:
+    """A decoded table: every row of the sheet or CSV (blank ones too) as columns."""
+
+    format: str
+    numbers: np.ndarray  # int64: each row's 1-based number as the spreadsheet shows it
+    columns: list[Column]
+    sheet: str | None = None
+    first_column: int = 0
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def row(self, position: int) -> list:
+        """The cells of one row (by position, not number), for the few rows that need them."""
+        return [c.values[c.index[position]] for c in self.columns]
+
+
+def read_grid(data: bytes, *, filename: str, sheet: str | None = None) -> Grid:
+    """Decode `data` once into a Grid; raise ReadError if it is no table or is out of bounds.
+
+    1. open_table sniffs the format and yields rows (a workbook from a sandboxed process).
+    2. Rows are taken up to MAX_ROWS and MAX_CELLS; one more is "too_many_rows"/"_cells".
+    3. Each column is dictionary-encoded.
+    """
+    source = open_table(data, filename=filename, sheet=sheet)
+    meta = {
+        "format": source.format,
+        "sheet": source.sheet,
+        "first_column": source.first_column,
+        "encoding": source.encoding,
+        "delimiter": source.delimiter,
+    }
+    if source.text is not None and _splits_by_lines(source.text):
+        numbers, columns = _split_lines(source.text, source.delimiter or ";")
+        return Grid(numbers=numbers, columns=columns, **meta)
     try:
-        head = codecs.getincrementaldecoder("utf-8")().decode(data[start:end], final=complete)
-    except UnicodeDecodeError:
-        return None
-    head = unicodedata.normalize("NFC", head)
-    if not complete and len(head) < TEXT_SAMPLE + 16:
-        return None
-    if not head.strip() or "\x00" in head or _looks_binary(head):
-        return None
-    if head.lstrip()[:16].lower().startswith(_MARKUP_PREFIXES):
-        return None
-    if head.partition("\n")[0][:4].lower() == "sep=":
-        return None
-    return Utf8Csv(body=memoryview(data)[start:], head=head, delimiter=sniff_delimiter(head))
+        numbers: list[int] = []
+        rows: list[list] = []
+        cells = 0
+        for number, row in source.rows:
+            cells += len(row)
+            if len(rows) >= MAX_ROWS:
+                raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=source.sheet)
+            if cells > MAX_CELLS:
+                raise ReadError("too_many_cells", limit=MAX_CELLS, sheet=source.sheet)
+            numbers.append(number)
+            rows.append(row)
+    finally:
+        source.close()
+    width = max(map(len, rows), default=0)
+    if any(len(row) != width for row in rows):
+        rows = [row if len(row) == width else [*row, *[None] * (width - len(row))] for row in rows]
+    columns = [_encode(column) for column in zip(*rows, strict=True)] if rows else []
+    return Grid(numbers=np.asarray(numbers, dtype=np.int64), columns=columns, **meta)
+
+
+def _splits_by_lines(text: str) -> bool:
+    """True when the CSV's records are its lines: no quote, no line break but CRLF or LF.
+    Excel quotes only cells that hold a delimiter, a quote or a line break, so nearly every
+    export is such; its cells are then exactly the line split at the delimiter."""
+    return '"' not in text and text.count("\r") == text.count("\r\n")
+
+
+def _split_lines(text: str, delimiter: str) -> tuple[np.ndarray, list[Column]]:
+    """Split a CSV whose records are lines into columns with Arrow's string kernels."""
+    lines = text.split("\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the line break that ends the last record starts no record
+    if len(lines) > MAX_ROWS:
+        raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=None)
+    array = pa.array(lines, pa.large_string())
+    if "\r" in text:
+        array = pc.replace_substring_regex(array, pattern="\r$", replacement="")
+    parts = pc.split_pattern(array, pattern=delimiter)
+    counts = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
+    if counts.sum() > MAX_CELLS:
+        raise ReadError("too_many_cells", limit=MAX_CELLS, sheet=None)
+    starts = parts.offsets.to_numpy()[:-1].astype(np.int64)
+    cells = pc.list_flatten(parts)
+    columns = []
+    for j in range(int(counts.max(initial=0))):
+        has = counts > j
+        encoded = cells.take(pa.array(starts[has] + j)).dictionary_encode()
+        values = encoded.dictionary.to_pylist()
+        index = np.full(len(lines), len(values), dtype=np.int64)  # past the row's end: None
+        index[has] = encoded.indices.to_numpy()
+        columns.append(Column(values=[*values, None], index=index))
+    return np.arange(1, len(lines) + 1, dtype=np.int64), columns
+
+
+def _encode(cells: tuple) -> Column:
+    if all(type(c) is str for c in cells):
+        positions: dict = {}
+        for cell in cells:
+            positions.setdefault(cell, len(positions))
+        index = np.fromiter(map(positions.__getitem__, cells), dtype=np.int64, count=len(cells))
+        return Column(values=list(positions), index=index)
+    # Workbook cells: 1, 1.0 and True are equal keys in a dict, but not the same cell.
+    keys = [c if type(c) is str else (type(c), c) for c in cells]
+    positions = {}
+    values = []
+    for key, cell in zip(keys, cells, strict=True):
+        if key not in positions:
+            positions[key] = len(values)
+            values.append(cell)
+    index = np.fromiter(map(positions.__getitem__, keys), dtype=np.int64, count=len(keys))
+    return Column(values=values, index=index)
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -290,24 +384,85 @@ def _open_workbook(data: bytes, *, sheet: str | None, default_format: str) -> Sh
 
 
 def _check_zip(data: bytes) -> str:
-    """Return "xlsx" or "ods" for a workbook ZIP; raise ReadError for any other ZIP."""
+    """Return "xlsx" or "ods" for a workbook ZIP within the bounds; raise ReadError otherwise.
+
+    The bounds are checked before anything is inflated in full: the declared sizes and
+    ratios of the parts, then each sheet's rows counted while it streams through (a part
+    that lies about its size inflates no further than it declared).
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
+            names = {part.filename for part in parts}
+            if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+                fmt = "xlsx"
+            elif "content.xml" in names and b"opendocument.spreadsheet" in data[:200]:
+                fmt = "ods"
+            else:
+                raise ReadError("not_spreadsheet", kind="zip")
+            if sum(part.file_size for part in parts) > MAX_UNCOMPRESSED:
+                raise ReadError("file_too_large", limit=MAX_UNCOMPRESSED // 1024**2)
+            for part in parts:
+                if part.file_size > 1024**2 and part.file_size > MAX_RATIO * part.compress_size:
+                    raise ReadError("zip_bomb", ratio=part.file_size // max(part.compress_size, 1))
+            sheets = _sheet_parts(archive, names) if fmt == "xlsx" else {"content.xml": None}
+            for part, sheet in sheets.items():
+                if part in names and _count_rows(archive, part, fmt) > MAX_ROWS:
+                    raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=sheet)
+    except ReadError:
+        raise
     except Exception as exc:  # zipfile raises several types on damaged archives
         if b"xl/workbook" in data or b"content.xml" in data:
             raise ReadError("corrupt_file", detail=_short(exc)) from exc
         raise ReadError("not_spreadsheet", kind="zip") from exc
-    names = {part.filename for part in parts}
-    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-        fmt = "xlsx"
-    elif "content.xml" in names and b"opendocument.spreadsheet" in data[:200]:
-        fmt = "ods"
-    else:
-        raise ReadError("not_spreadsheet", kind="zip")
-    if sum(part.file_size for part in parts) > MAX_UNCOMPRESSED:
-        raise ReadError("file_too_large", limit=MAX_UNCOMPRESSED // 1024**2)
     return fmt
+
+
+_ROW_TAGS = {
+    "xlsx": re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]"),
+    "ods": re.compile(rb"<table:table-row[\s>/]"),
+}
+
+
+def _count_rows(archive: zipfile.ZipFile, part: str, fmt: str) -> int:
+    """Count the row elements of a sheet part as it inflates; stop once past MAX_ROWS."""
+    pattern, rows, carry = _ROW_TAGS[fmt], 0, b""
+    with archive.open(part) as stream:
+        while rows <= MAX_ROWS:
+            chunk = stream.read(1 << 20)
+            buffer = carry + chunk
+            # A tag cut by the chunk's end is counted with the next chunk.
+            cut = len(buffer) if not chunk else max(len(buffer) - 64, 0)
+            rows += sum(1 for m in pattern.finditer(buffer) if m.start() < cut)
+            carry = buffer[cut:]
+            if not chunk:
+                break
+    return rows
+
+
+def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str | None]:
+    """Each worksheet part of an .xlsx and, where the workbook says it, its sheet's name."""
+    found: dict[str, str | None] = {
+        n: None for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")
+    }
+    try:
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return found
+    targets = {}
+    for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
+        rid = re.search(r'\bId="([^"]+)"', rel.group(0))
+        target = re.search(r'\bTarget="([^"]+)"', rel.group(0))
+        if rid and target:
+            path = target.group(1).lstrip("/")
+            targets[rid.group(1)] = path if path.startswith("xl/") else "xl/" + path
+    for sheet in re.finditer(r"<sheet\b[^>]*>", book):
+        name = re.search(r'\bname="([^"]*)"', sheet.group(0))
+        rid = re.search(r'\br:id="([^"]+)"', sheet.group(0))
+        if name and rid and targets.get(rid.group(1)) in found:
+            found[targets[rid.group(1)]] = html.unescape(name.group(1))
+    return found
 
 
 def _check_ole2(data: bytes) -> None:

@@ -1,33 +1,26 @@
-"""Validation that needs the database: units named in a parsed file, and the scope's coverage.
+"""The steps of the pipeline that need the database: the framework's limits, the units a
+table names, and the scope's coverage; then the inputs of `indicators.services`.
 
-The pure checks (numbers, maxima, columns, encodings) live in `ingest.parsers`; this module
-adds what only the registry can tell — which unit a row names, whether two rows name the same
-unit, and which units of the scope the file leaves out — and turns the rows into the inputs of
-`indicators.services`.
+`ingest.parsers` reads and checks the table (pure); this module resolves each distinct
+(code, name) once through `units.services`, checks that no unit is given twice and that the
+peer set is complete, and hands the values over as they are: scoring is
+`indicators.scoring`'s alone, behind the loaders of `indicators.services`.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import Counter
-from dataclasses import dataclass, field
-from types import SimpleNamespace
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 import numpy as np
-from django.utils.translation import gettext as _
 
 from indicators.models import Framework
+from indicators.scoring import ARRAY_COUNT_DIGITS, NO_POINTS
 from indicators.services import GroupInput, IndicatorCounts, IndicatorInput
-from ingest.columnar import PlainIndicatorTable, read_plain_indicator_table
-from ingest.parsers import (
-    CellRef,
-    Issue,
-    ParsedTable,
-    fast_constructor,
-    gc_paused,
-    parse_table,
-)
-from scoreboard.arrays import all_distinct, factorize
+from ingest.messages import MAX_ISSUES, CellRef, Failure, Issue, report
+from ingest.parsers import ParsedTable, TableLimits, parse_table
 from units.models import AdministrativeUnit
 from units.selectors import unit_descendants
 from units.services import (
@@ -39,6 +32,8 @@ from units.services import (
     unit_match_many,
 )
 
+_COUNT_LIMIT = 10**ARRAY_COUNT_DIGITS  # whole counts below it are scored as numpy columns
+
 
 @dataclass
 class ValidatedTable:
@@ -48,33 +43,26 @@ class ValidatedTable:
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     group_inputs: list[GroupInput] = field(default_factory=list)
-    indicator_inputs: list[IndicatorInput] = field(default_factory=list)
-    # Set instead of indicator_inputs when the file took the columnar short path.
+    # An indicator table: columns of whole counts, or (any blank, decimal or huge count)
+    # one input per row; both go to the loaders of indicators.services.
     indicator_counts: IndicatorCounts | None = None
+    indicator_inputs: list[IndicatorInput] = field(default_factory=list)
     unit_ids: set[int] = field(default_factory=set)
     row_count: int = 0
     level: str | None = None
     is_synthetic: bool = False
 
 
-_indicator_input = fast_constructor(IndicatorInput)
-
-
-def framework_limits(framework: Framework) -> dict:
-    """Return the parser arguments (group maxima, indicator ids) of a framework version."""
-    framework_groups = list(framework.groups.all())
-    groups = {g.code: g.max_points for g in framework_groups}
-    combined: dict[str, object] = {}
-    for g in framework_groups:
-        combined[g.five_group_code] = combined.get(g.five_group_code, 0) + g.max_points
-    for code, total in combined.items():
-        groups.setdefault(code, total)
-    indicator_max = dict(framework.indicators.values_list("code", "max_points"))
-    return {
-        "group_max": groups,
-        "known_indicators": list(indicator_max),
-        "indicator_max": indicator_max,
-    }
+def framework_limits(framework: Framework) -> TableLimits:
+    """The limits a table is checked against: the framework version's own rows."""
+    return TableLimits.build(
+        groups=[
+            (g.code, g.five_group_code, g.max_points, g.is_combined)
+            for g in framework.groups.order_by("position")
+        ],
+        indicators=framework.indicators.order_by("position").values_list("code", "max_points"),
+        bands=framework.bands.order_by("-min_total").values_list("name", flat=True),
+    )
 
 
 def validate_upload_bytes(
@@ -86,208 +74,14 @@ def validate_upload_bytes(
     as_of: datetime.date,
     framework: Framework | None,
 ) -> ValidatedTable:
-    """Parse and validate a file in one call (the CLI's dry run and the services use it)."""
-    limits = framework_limits(framework) if framework is not None else {}
-    if framework is not None:
-        plain = read_plain_indicator_table(
-            data,
-            filename=filename,
-            sheet=sheet,
-            known_indicators=limits["known_indicators"],
-            indicator_max=limits["indicator_max"],
-        )
-        if plain is not None:
-            validated = validate_plain_table(
-                plain, scope=scope, as_of=as_of, indicator_count=len(limits["known_indicators"])
-            )
-            if validated is not None:
-                return validated
-    table = parse_table(data, filename=filename, sheet=sheet, **limits)
+    """Read and validate a file: the one road of every upload, whatever its interface.
+
+    1. `parsers.parse_table` with the framework's limits: decoded, checked, worded.
+    2. `validate_table`: units resolved, duplicates and coverage checked, inputs built.
+    """
+    limits = framework_limits(framework) if framework is not None else None
+    table = parse_table(data, filename=filename, sheet=sheet, limits=limits)
     return validate_table(table, scope=scope, as_of=as_of, framework=framework)
-
-
-def validate_plain_table(
-    plain: PlainIndicatorTable,
-    *,
-    scope: AdministrativeUnit,
-    as_of: datetime.date,
-    indicator_count: int,
-) -> ValidatedTable | None:
-    """Validate a table read by the columnar short path, or None when it needs the full path.
-
-    The same checks as `validate_table` on distinct units rather than rows; it accepts the
-    file only where that function would find nothing to say — every unit known and given
-    once per indicator, every unit of the peer set present, every indicator given — so any
-    message comes from the full path.
-    """
-    found = _match_plain_units(plain.units, scope=scope, as_of=as_of)
-    if found is None:
-        return None
-    pair_units, level, expected, exact = found
-    unit_ids = pair_units[plain.unit_index]
-    distinct = set(pair_units.tolist())
-    # Two spellings of one unit, a unit short of an indicator, a unit of the peer set left
-    # out: validate_table words each of them.
-    if plain.row_count != len(distinct) * indicator_count:
-        return None
-    _distinct, unit_position = factorize(unit_ids)
-    if not all_distinct(unit_position * indicator_count + plain.indicator_index):
-        return None
-    if expected is None:
-        scope_units = unit_descendants(scope=scope, as_of=as_of, level=level)
-        expected = set(scope_units.order_by().values_list("pk", flat=True))
-    if expected != distinct:
-        return None
-    return ValidatedTable(
-        kind="indicator",
-        indicator_counts=IndicatorCounts(
-            unit_ids=unit_ids,
-            indicator_codes=plain.indicators,
-            indicator_index=plain.indicator_index,
-            numerators=plain.numerators,
-            denominators=plain.denominators,
-            portal_cents=plain.portal_cents,
-            unit_peers=exact.levels_and_peer_keys(distinct) if exact else None,
-        ),
-        unit_ids=distinct,
-        row_count=plain.row_count,
-        level=level,
-    )
-
-
-def _issue(
-    table: ParsedTable,
-    code: str,
-    row: int | None,
-    column: str | None,
-    message: str,
-    fix: str,
-    value: str | None,
-    severity: str = "error",
-) -> Issue:
-    return Issue(
-        code=code,
-        message=message,
-        ref=CellRef(file=table.file, sheet=table.sheet, row=row, column=column),
-        value=value,
-        fix=fix,
-        severity=severity,
-    )
-
-
-def _match_plain_units(
-    units: list[tuple[str, str]], *, scope: AdministrativeUnit, as_of: datetime.date
-) -> tuple[np.ndarray, str, set[int] | None, ExactMatches | None] | None:
-    """Unit id of each distinct (code, name), the level they share and, when known on the way,
-    the ids of the scope's units of that level and what the exact look-up found; None if a
-    unit fails.
-
-    A table whose units are settled by their codes, or (without a code) by their exact names,
-    as national exports are, is matched by `unit_ids_by_exact_text`; anything else by
-    `_match_rows`, as the full path. A code that settles its unit decides there too, whatever
-    the name beside it says.
-    """
-    settled = _settled_by_exact_texts(units, scope=scope, as_of=as_of) if units else None
-    if settled is not None:
-        ids, deciding, exact = settled
-        levels = Counter(exact.levels[exact.found[text]] for text in deciding)
-        level = levels.most_common(1)[0][0]
-        return np.asarray(ids, dtype=np.int64), level, exact.units_at(level), exact
-    pairs = [SimpleNamespace(unit_code=code, unit_name=name) for code, name in units]
-    matches, level = _match_rows(pairs, scope=scope, as_of=as_of)
-    if level is None or not all(m.ok for m in matches):
-        return None
-    return np.asarray([m.unit.pk for m in matches], dtype=np.int64), level, None, None
-
-
-def _settled_by_exact_texts(
-    units: list[tuple[str, str]], *, scope: AdministrativeUnit, as_of: datetime.date
-) -> tuple[list[int], set[str], ExactMatches] | None:
-    """Each pair's unit as `_match_rows` settles it, when codes and exact names settle them
-    all; else None. Also the texts that decided (a level is counted once per text there).
-
-    Per pair, as `_match_rows`: a code that settles a unit decides; a code that means several
-    units leaves the decision to the name; without a code, the name decides. Anything a
-    looser reading might settle (a folded name, a level narrowing an ambiguity) is its job.
-    """
-    codes = [code for code, _name in units if code.strip()]
-    exact = unit_ids_by_exact_text(
-        texts=list(dict.fromkeys([*codes, *(name for _code, name in units)])),
-        scope=scope,
-        as_of=as_of,
-    )
-    ids, deciding = [], set()
-    for code, name in units:
-        text = code if code.strip() and code not in exact.ambiguous_codes else name
-        if text not in exact.found:
-            return None
-        ids.append(exact.found[text])
-        deciding.add(text)
-    return ids, deciding, exact
-
-
-def _where(table: ParsedTable, row: int | None) -> str:
-    parts = [table.file]
-    if table.sheet:
-        parts.append(_("sheet “%(sheet)s”") % {"sheet": table.sheet})
-    if row:
-        parts.append(_("row %(row)s") % {"row": row})
-    return ", ".join(parts)
-
-
-def _match_texts(
-    texts: list[str], *, scope: AdministrativeUnit, as_of: datetime.date, level: str | None = None
-) -> dict[str, UnitMatch]:
-    # An indicator table names each unit 21 times: match each distinct text once. A blank
-    # text matches nothing; without this, a file without a code column would load every unit
-    # of the scope once more just to learn that "" is no code.
-    distinct = list(dict.fromkeys(texts))
-    blank = [t for t in distinct if not t.strip()]
-    filled = [t for t in distinct if t.strip()] if blank else distinct
-    matches = {t: UnitMatch(None, [], MatchReason.EMPTY, t) for t in blank}
-    if filled:
-        found = unit_match_many(texts=filled, scope=scope, as_of=as_of, level=level)
-        matches.update(zip(filled, found, strict=True))
-    return matches
-
-
-def _match_rows(
-    rows: list, *, scope: AdministrativeUnit, as_of: datetime.date
-) -> tuple[list[UnitMatch], str | None]:
-    """Match every row's unit: by code when given, else (or when the code fails) by name.
-
-    A name that is ambiguous across levels ("Dĩ An" the city and the ward) is settled by the
-    level that the file's unambiguous rows share, since a table holds one peer set.
-    An indicator table names each unit on 21 rows: each distinct (code, name) is worked out
-    once and the rows share its match.
-    """
-    keys = [(r.unit_code or "", r.unit_name or "") for r in rows]
-    pairs = list(dict.fromkeys(keys))
-    codes = [code for code, _name in pairs]
-    names = [name for _code, name in pairs]
-    by_code = _match_texts(codes, scope=scope, as_of=as_of)
-    by_name = _match_texts(names, scope=scope, as_of=as_of)
-    matches = []
-    for code, name in pairs:
-        c, n = by_code[code], by_name[name]
-        matches.append(c if c.ok else (n if n.ok or not code.strip() else c))
-    levels = Counter(m.unit.level for m in {id(m): m for m in matches if m.ok}.values())
-    level = levels.most_common(1)[0][0] if levels else None
-    if level and any(m.reason == MatchReason.AMBIGUOUS for m in matches):
-        texts = [
-            code if by_code[code].reason == MatchReason.AMBIGUOUS else name
-            for (code, name), m in zip(pairs, matches, strict=True)
-            if m.reason == MatchReason.AMBIGUOUS
-        ]
-        again = _match_texts(texts, scope=scope, as_of=as_of, level=level)
-        for i, m in enumerate(matches):
-            if m.reason == MatchReason.AMBIGUOUS:
-                code, name = pairs[i]
-                text = code if by_code[code].reason == MatchReason.AMBIGUOUS else name
-                if again[text].ok:
-                    matches[i] = again[text]
-    by_pair = dict(zip(pairs, matches, strict=True))
-    return [by_pair[key] for key in keys], level
 
 
 def validate_table(
@@ -298,190 +92,364 @@ def validate_table(
     framework: Framework | None,
 ) -> ValidatedTable:
     """Check a parsed table against the registry and the scope; build the snapshot inputs."""
-    # A national file becomes 70,000 inputs: see parsers.gc_paused.
-    with gc_paused():
-        return _validate_table(table, scope=scope, as_of=as_of, framework=framework)
+    result = ValidatedTable(
+        kind=table.kind,
+        errors=list(table.errors),
+        warnings=list(table.warnings),
+        row_count=table.row_count,
+    )
+    place = _Place(table)
+    if framework is None:
+        _add(result, place, [Failure("no_framework", None, None, str(as_of), (("date", as_of),))])
+        return result
+    if not table.row_count:
+        if not result.errors:
+            _add(result, place, [Failure("no_rows", None, None)])
+        return result
+    if table.indicator_columns is not None:
+        columns = table.indicator_columns
+        pairs, pair_index = columns.units.values, columns.units.index
+        numbers, extra = columns.ref_rows, columns.indicators.index
+    else:
+        rows = table.group_rows
+        distinct: dict[tuple, int] = {}
+        pair_index = np.asarray(
+            [distinct.setdefault((r.unit_code, r.unit_name), len(distinct)) for r in rows],
+            dtype=np.int64,
+        )
+        pairs = list(distinct)
+        numbers = np.asarray([r.ref_row for r in rows], dtype=np.int64)
+        extra = None
+    resolved = _resolve(pairs, scope=scope, as_of=as_of)
+    result.level = resolved.level
+    failures = _unit_failures(resolved, pairs, pair_index, numbers, scope=scope, as_of=as_of)
+    row_units = resolved.ids[pair_index]
+    failures += _repeated_units(table, resolved, row_units, numbers, extra)
+    _add(result, place, failures)
+    result.unit_ids = set(row_units[row_units > 0].tolist())
+    if result.errors:
+        return result
+    _add(result, place, _missing_units(resolved, result.unit_ids, scope=scope, as_of=as_of))
+    if result.errors:
+        return result
+    if table.indicator_columns is not None:
+        _indicator_inputs(result, table, row_units, resolved, framework=framework)
+    else:
+        result.group_inputs = [
+            GroupInput(unit_id=int(u), groups=r.groups, official_total=r.official_total)
+            for u, r in zip(row_units.tolist(), table.group_rows, strict=True)
+        ]
+    return result
 
 
-def _validate_table(
-    table: ParsedTable,
+class _Place:
+    """Where a registry failure is: the unit column of a row of the table."""
+
+    def __init__(self, table: ParsedTable) -> None:
+        self.table = table
+
+    def __call__(self, row: int | None, column: int | None) -> CellRef:
+        return CellRef(file=self.table.file, sheet=self.table.sheet, row=row, column=None)
+
+
+def _add(result: ValidatedTable, place: _Place, failures: list[Failure]) -> None:
+    """Word registry failures. Those about a row's unit point at the unit column (column 0
+    of a Failure here), which the message leaves out: the row names it."""
+    from django.utils.translation import gettext as _
+
+    errors, warnings = report(failures, ref=place, max_issues=MAX_ISSUES)
+    on_unit = {(f.row, f.key.partition(".")[0]) for f in failures if f.column == 0}
+    for issues, target in ((errors, result.errors), (warnings, result.warnings)):
+        for found in issues:
+            if found.ref and (found.ref.row, found.code) in on_unit:
+                found = replace(found, ref=replace(found.ref, column=_("Unit")))
+            target.append(found)
+
+
+# ---------------------------------------------------------------------------------------------
+# Units, once per distinct (code, name)
+
+
+@dataclass
+class _Resolved:
+    ids: np.ndarray  # per pair: the unit id, 0 when it failed
+    matches: list[UnitMatch | None]  # per pair, where worked out by unit_match_many
+    level: str | None
+    exact: ExactMatches | None  # set when codes and exact names settled every pair
+
+
+def _resolve(
+    pairs: list[tuple[str | None, str | None]], *, scope: AdministrativeUnit, as_of: datetime.date
+) -> _Resolved:
+    """Each pair's unit: by code when given, else (or when the code fails) by name.
+
+    Most tables, national ones above all, name their units by codes or exact names: two
+    queries settle them (`unit_ids_by_exact_text`). Any pair those leave open sends the
+    table to `unit_match_many`, which folds names, lists candidates and settles a name that
+    is ambiguous across levels ("Dĩ An" the city and the ward) by the level the table's
+    other units share, since a table holds one peer set.
+    """
+    settled = _settled_by_exact_texts(pairs, scope=scope, as_of=as_of)
+    if settled is not None:
+        ids, deciding, exact = settled
+        levels = Counter(exact.levels[exact.found[text]] for text in deciding)
+        level = levels.most_common(1)[0][0] if levels else None
+        return _Resolved(np.asarray(ids, dtype=np.int64), [None] * len(ids), level, exact)
+    matches, level = _match_pairs(pairs, scope=scope, as_of=as_of)
+    ids = np.asarray([m.unit.pk if m.ok else 0 for m in matches], dtype=np.int64)
+    return _Resolved(ids, list(matches), level, None)
+
+
+def _settled_by_exact_texts(
+    pairs: list[tuple[str | None, str | None]], *, scope: AdministrativeUnit, as_of: datetime.date
+) -> tuple[list[int], set[str], ExactMatches] | None:
+    """Each pair's unit as `_match_pairs` settles it, when codes and exact names settle them
+    all; else None. Also the texts that decided (a level is counted once per text there).
+
+    Per pair, as `_match_pairs`: a code that settles a unit decides; a code that means
+    several units leaves the decision to the name; without a code, the name decides.
+    """
+    if not pairs:
+        return None
+    codes = [code for code, _name in pairs if code]
+    names = [name for _code, name in pairs if name]
+    exact = unit_ids_by_exact_text(
+        texts=list(dict.fromkeys([*codes, *names])), scope=scope, as_of=as_of
+    )
+    ids, deciding = [], set()
+    for code, name in pairs:
+        text = code if code and code not in exact.ambiguous_codes else name
+        if not text or text not in exact.found:
+            return None
+        ids.append(exact.found[text])
+        deciding.add(text)
+    return ids, deciding, exact
+
+
+def _match_texts(
+    texts: list[str], *, scope: AdministrativeUnit, as_of: datetime.date, level: str | None = None
+) -> dict[str, UnitMatch]:
+    # A blank text matches nothing; without this, a file without a code column would load
+    # every unit of the scope once more just to learn that "" is no code.
+    distinct = list(dict.fromkeys(texts))
+    blank = [t for t in distinct if not t.strip()]
+    filled = [t for t in distinct if t.strip()]
+    matches = {t: UnitMatch(None, [], MatchReason.EMPTY, t) for t in blank}
+    if filled:
+        found = unit_match_many(texts=filled, scope=scope, as_of=as_of, level=level)
+        matches.update(zip(filled, found, strict=True))
+    return matches
+
+
+def _match_pairs(
+    pairs: list[tuple[str | None, str | None]], *, scope: AdministrativeUnit, as_of: datetime.date
+) -> tuple[list[UnitMatch], str | None]:
+    codes = [code or "" for code, _name in pairs]
+    names = [name or "" for _code, name in pairs]
+    by_code = _match_texts(codes, scope=scope, as_of=as_of)
+    by_name = _match_texts(names, scope=scope, as_of=as_of)
+    matches = []
+    for code, name in zip(codes, names, strict=True):
+        c, n = by_code[code], by_name[name]
+        matches.append(c if c.ok else (n if n.ok or not code.strip() else c))
+    levels = Counter(m.unit.level for m in {id(m): m for m in matches if m.ok}.values())
+    level = levels.most_common(1)[0][0] if levels else None
+    ambiguous = [i for i, m in enumerate(matches) if m.reason == MatchReason.AMBIGUOUS]
+    if level and ambiguous:
+
+        def deciding(i: int) -> str:
+            return codes[i] if by_code[codes[i]].reason == MatchReason.AMBIGUOUS else names[i]
+
+        again = _match_texts(
+            [deciding(i) for i in ambiguous], scope=scope, as_of=as_of, level=level
+        )
+        for i in ambiguous:
+            if again[deciding(i)].ok:
+                matches[i] = again[deciding(i)]
+    return matches, level
+
+
+def _unit_failures(
+    resolved: _Resolved,
+    pairs: list,
+    pair_index: np.ndarray,
+    numbers: np.ndarray,
     *,
     scope: AdministrativeUnit,
     as_of: datetime.date,
-    framework: Framework | None,
-) -> ValidatedTable:
-    result = ValidatedTable(
-        kind=table.kind, errors=list(table.errors), warnings=list(table.warnings)
-    )
-    result.row_count = len(table.rows)
-    if framework is None:
-        result.errors.append(
-            _issue(
-                table,
-                "no_framework",
-                None,
-                None,
-                _("%(where)s: no version of the 766 framework is valid on %(date)s.")
-                % {"where": table.file, "date": as_of},
-                _("Check the as-of date of the upload."),
-                str(as_of),
-            )
-        )
-        return result
-    if not table.rows:
-        if not result.errors:
-            result.errors.append(
-                _issue(
-                    table,
-                    "no_rows",
-                    None,
-                    None,
-                    _("%(where)s: the file has no data rows.") % {"where": _where(table, None)},
-                    _("Export the table again with its rows."),
-                    None,
-                )
-            )
-        return result
+) -> list[Failure]:
+    """An error on each row whose unit is unknown or ambiguous."""
+    failures = []
+    failed = resolved.ids[pair_index] == 0
+    for k in np.flatnonzero(failed).tolist():
+        p = int(pair_index[k])
+        match = resolved.matches[p]
+        code, name = pairs[p]
+        shown = name or code or ""
+        listed = "; ".join(unit_describe(c) for c in match.candidates) if match else ""
+        if match is not None and match.reason == MatchReason.AMBIGUOUS:
+            key = "ambiguous_unit"
+        else:
+            key = "unknown_unit.candidates" if listed else "unknown_unit"
+        params = {
+            "scope": scope.full_name,
+            "candidates": listed,
+            "date": as_of.strftime("%d/%m/%Y"),
+        }
+        failures.append(Failure(key, int(numbers[k]), 0, shown, tuple(params.items())))
+    return failures
 
-    matches, level = _match_rows(table.rows, scope=scope, as_of=as_of)
-    result.level = level
-    unit_column = _("Unit")
-    seen: dict[tuple, int] = {}
-    # The parser already reports rows whose folded names repeat; report each row once.
-    already_duplicate = {
+
+def _repeated_units(
+    table: ParsedTable,
+    resolved: _Resolved,
+    row_units: np.ndarray,
+    numbers: np.ndarray,
+    extra: np.ndarray | None,
+) -> list[Failure]:
+    """An error on each row that gives a unit (and indicator) again under another spelling;
+    the rows the parser already reported as repeated are not reported twice."""
+    known = np.flatnonzero(row_units > 0)
+    keys = (
+        row_units[known]
+        if extra is None
+        else row_units[known] * (int(extra.max()) + 1) + extra[known]
+    )
+    _unique, first, again = np.unique(keys, return_index=True, return_inverse=True)
+    again = again.reshape(-1)
+    repeated = np.flatnonzero(first[again] != np.arange(len(keys)))
+    if not len(repeated):
+        return []
+    reported = {
         e.ref.row
         for e in table.errors
         if e.code in ("duplicate_unit", "duplicate_indicator") and e.ref
     }
-    # Rows share their match objects: look each unit id up once, not 70,000 times.
-    unit_ids = {id(m): m.unit.pk for m in {id(m): m for m in matches}.values() if m.ok}
-    indicator_table = table.kind == "indicator"
-    add_indicator = result.indicator_inputs.append
-    for row, match in zip(table.rows, matches, strict=True):
-        unit_id = unit_ids.get(id(match))
-        if unit_id is None:
-            shown = row.unit_name or row.unit_code or ""
-            listed = "; ".join(unit_describe(c) for c in match.candidates)
-            if match.reason == MatchReason.AMBIGUOUS:
-                message = _(
-                    "%(where)s: “%(value)s” names several units of %(scope)s: %(candidates)s."
-                )
-                fix = _("Add the unit code (column “Mã đơn vị”) or write the name in full.")
-            else:
-                message = _("%(where)s: “%(value)s” is not a unit of %(scope)s on %(date)s.")
-                fix = (
-                    (_("Did you mean: %(candidates)s?") % {"candidates": listed})
-                    if listed
-                    else _("Check the spelling, the scope and the as-of date of the upload.")
-                )
-            result.errors.append(
-                _issue(
-                    table,
-                    "unknown_unit" if match.reason != MatchReason.AMBIGUOUS else "ambiguous_unit",
-                    row.ref_row,
-                    unit_column,
-                    message
-                    % {
-                        "where": _where(table, row.ref_row),
-                        "value": shown,
-                        "scope": scope.full_name,
-                        "candidates": listed,
-                        "date": as_of.strftime("%d/%m/%Y"),
-                    },
-                    fix,
-                    shown,
-                )
-            )
+    ids = {int(row_units[known[k]]) for k in repeated.tolist()}
+    units = {
+        u.pk: u for u in AdministrativeUnit.objects.filter(pk__in=ids).select_related("parent")
+    }
+    failures = []
+    for k in repeated.tolist():
+        row = int(numbers[known[k]])
+        if row in reported:
             continue
-        key = (unit_id, row.indicator_code) if indicator_table else (unit_id,)
-        first = seen.get(key)
-        if first is not None:
-            if row.ref_row in already_duplicate:
-                continue
-            shown = row.unit_name or row.unit_code or ""
-            result.errors.append(
-                _issue(
-                    table,
-                    "duplicate_unit",
-                    row.ref_row,
-                    unit_column,
-                    _("%(where)s: “%(value)s” is %(unit)s, already given in row %(first)s.")
-                    % {
-                        "where": _where(table, row.ref_row),
-                        "value": shown,
-                        "unit": unit_describe(match.unit),
-                        "first": first,
-                    },
-                    _("Keep one row per unit (and indicator); delete or correct the other."),
-                    shown,
-                )
+        first_row = int(numbers[known[first[again[k]]]])
+        shown = _row_label(table, known[k])
+        unit = unit_describe(units[int(row_units[known[k]])])
+        failures.append(
+            Failure(
+                "duplicate_unit.registry", row, 0, shown, (("unit", unit), ("first", first_row))
             )
-            continue
-        seen[key] = row.ref_row
-        if indicator_table:
-            add_indicator(
-                _indicator_input(
-                    unit_id, row.indicator_code, row.numerator, row.denominator, row.portal_points
-                )
-            )
-        else:
-            result.group_inputs.append(
-                GroupInput(unit_id=unit_id, groups=row.groups, official_total=row.official_total)
-            )
-    # Every matched row's unit is in the table: a repeated row names a unit already counted.
-    result.unit_ids = set(unit_ids.values())
+        )
+    return failures
 
-    if level and not result.errors:
-        expected = unit_descendants(scope=scope, as_of=as_of, level=level)
-        # Ids first (a national scope has 3,355 communes); units only for the message.
-        missing = [pk for pk in expected.values_list("pk", flat=True) if pk not in result.unit_ids]
-        if missing:
-            names = "; ".join(unit_describe(u) for u in expected.filter(pk__in=missing[:20]))
-            more = len(missing) - 20
-            result.errors.append(
-                _issue(
-                    table,
-                    "missing_units",
-                    None,
-                    unit_column,
-                    _(
-                        "%(where)s: %(count)s unit(s) of %(scope)s are missing from the file: %(names)s%(more)s."
-                    )
-                    % {
-                        "where": table.file,
-                        "count": len(missing),
-                        "scope": scope.full_name,
-                        "names": names,
-                        "more": (_(" and %(n)s more") % {"n": more}) if more > 0 else "",
-                    },
-                    _(
-                        "Every unit of the peer set must be in the file, or its rank out of n would be wrong: add the missing rows."
-                    ),
-                    None,
-                )
-            )
-    if table.kind == "indicator" and not result.errors:
-        expected_count = framework.indicators.count()
-        # Without errors every (unit, indicator) is known and given once, so a full count
-        # means no unit is short; only otherwise count per unit.
-        short = []
-        if len(result.indicator_inputs) < expected_count * len(result.unit_ids):
-            per_unit = Counter(i.unit_id for i in result.indicator_inputs)
-            short = [uid for uid, n in per_unit.items() if n < expected_count]
-        if short:
-            result.warnings.append(
-                _issue(
-                    table,
-                    "indicators_missing",
-                    None,
-                    None,
-                    _(
-                        "%(where)s: %(count)s unit(s) lack some of the %(total)s indicators; those indicators count as “no data”."
-                    )
-                    % {"where": table.file, "count": len(short), "total": expected_count},
-                    _("Add the missing indicator rows if the portal shows them."),
-                    None,
-                    severity="warning",
-                )
-            )
-    return result
+
+def _row_label(table: ParsedTable, position: int) -> str:
+    if table.indicator_columns is not None:
+        code, name = table.indicator_columns.units[position]
+    else:
+        code, name = table.group_rows[position].unit_code, table.group_rows[position].unit_name
+    return name or code or ""
+
+
+def _missing_units(
+    resolved: _Resolved, unit_ids: set[int], *, scope: AdministrativeUnit, as_of: datetime.date
+) -> list[Failure]:
+    """An error when units of the peer set are not in the file: their rank out of n and
+    everyone else's would be wrong."""
+    if not resolved.level:
+        return []
+    expected = unit_descendants(scope=scope, as_of=as_of, level=resolved.level)
+    if resolved.exact is not None:
+        expected_ids = resolved.exact.units_at(resolved.level)
+    else:
+        # Ids first (a national scope has 3,321 communes); units only for the message.
+        expected_ids = set(expected.values_list("pk", flat=True))
+    missing = sorted(expected_ids - unit_ids)
+    if not missing:
+        return []
+    from django.utils.translation import gettext as _
+
+    names = "; ".join(unit_describe(u) for u in expected.filter(pk__in=missing[:20]))
+    more = len(missing) - 20
+    params = {
+        "count": len(missing),
+        "scope": scope.full_name,
+        "names": names,
+        "more": (_(" and %(n)s more") % {"n": more}) if more > 0 else "",
+    }
+    return [Failure("missing_units", None, 0, None, tuple(params.items()))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+def _indicator_inputs(
+    result: ValidatedTable,
+    table: ParsedTable,
+    row_units: np.ndarray,
+    resolved: _Resolved,
+    *,
+    framework: Framework,
+) -> None:
+    """Hand the counts over as columns when they are whole numbers the array scoring takes,
+    else as one input per row; warn when units lack indicators."""
+    columns = table.indicator_columns
+    expected = framework.indicators.count()
+    per_unit = np.unique(row_units, return_counts=True)[1]
+    short = int((per_unit < expected).sum())
+    if short:
+        failure = Failure(
+            "indicators_missing", None, None, None, (("count", short), ("total", expected))
+        )
+        _add(result, _Place(table), [failure])
+    whole = [_whole(v) for v in columns.numerators.values]
+    whole_d = [_whole(v) for v in columns.denominators.values]
+    cents = [_cents(v) for v in columns.portal_points.values]
+    needs_rows = (
+        np.asarray([w is None for w in whole], dtype=bool)[columns.numerators.index].any()
+        or np.asarray([w is None for w in whole_d], dtype=bool)[columns.denominators.index].any()
+        or np.asarray([c is None for c in cents], dtype=bool)[columns.portal_points.index].any()
+    )
+    if not needs_rows:
+        # Distinct values no kept row uses (the header's cells) may be None: zeros then.
+        whole, whole_d = [w or 0 for w in whole], [w or 0 for w in whole_d]
+        cents = [NO_POINTS if c is None else c for c in cents]
+        has_portal = any(c != NO_POINTS for c in cents)
+        result.indicator_counts = IndicatorCounts(
+            unit_ids=row_units,
+            indicator_codes=columns.indicators.values,
+            indicator_index=columns.indicators.index,
+            numerators=np.asarray(whole, dtype=np.int64)[columns.numerators.index],
+            denominators=np.asarray(whole_d, dtype=np.int64)[columns.denominators.index],
+            portal_cents=(
+                np.asarray(cents, dtype=np.int64)[columns.portal_points.index]
+                if has_portal
+                else None
+            ),
+            unit_peers=(
+                resolved.exact.levels_and_peer_keys(result.unit_ids) if resolved.exact else None
+            ),
+        )
+        return
+    result.indicator_inputs = [
+        IndicatorInput(int(u), r.indicator_code, r.numerator, r.denominator, r.portal_points)
+        for u, r in zip(row_units.tolist(), columns.rows(), strict=True)
+    ]
+
+
+def _whole(value: Decimal | None) -> int | None:
+    """A count the array scoring takes (whole, below 10⁹), else None."""
+    if value is None or value != value.to_integral_value() or not 0 <= value < _COUNT_LIMIT:
+        return None
+    return int(value)
+
+
+def _cents(value: Decimal | None) -> int | None:
+    """Portal points in hundredths (NO_POINTS when blank); None when finer than that."""
+    if value is None:
+        return NO_POINTS
+    scaled = value.scaleb(2)
+    return int(scaled) if scaled == scaled.to_integral_value() else None

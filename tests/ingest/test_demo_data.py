@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from ingest.parsers import DEFAULT_INDICATORS, GROUP_CODES, parse_table
+from ingest.parsers import GROUP_CODES, builtin_limits, parse_table
+
+DEFAULT_INDICATORS = builtin_limits().indicators
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 MANIFEST = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))["files"]

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from ingest import parsers, readers
 from ingest.parsers import (
-    DEFAULT_INDICATORS,
     CellRef,
     GroupRow,
     IndicatorRow,
@@ -26,6 +25,8 @@ from ingest.parsers import (
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 D = Decimal
+# The framework's indicator ids, as its definition file gives them.
+DEFAULT_INDICATORS = parsers.builtin_limits().indicators
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +48,8 @@ def csv_bytes(*lines: str, encoding: str = "utf-8") -> bytes:
     return "\r\n".join(lines).encode(encoding)
 
 
-GROUP_HEADER = "STT;Đơn vị;CKMB;TDGQ;DVCTT;TTTT;SHHS;MDHL;Tổng điểm;Xếp loại"
+SIX = "CKMB;TDGQ;DVCTT;TTTT;SHHS;MDHL"
+GROUP_HEADER = f"STT;Đơn vị;{SIX};Tổng điểm;Xếp loại"
 
 
 def xlsx_bytes(rows: list[list], first_row: int = 0, first_col: int = 0, sheet="Sheet1") -> bytes:
@@ -223,6 +225,7 @@ DEFECTS = [
     ("bad-duplicate-unit.csv", {}, "duplicate_unit", "error", 6, "C", "Đơn vị"),
     ("bad-missing-unit-column.csv", {}, "missing_column", "error", 1, None, None),
     ("bad-no-group-columns.csv", {}, "missing_group_columns", "error", 1, None, None),
+    ("bad-missing-group-column.csv", {}, "missing_group_column", "error", 1, None, None),
     ("bad-mixed-groups.csv", {}, "mixed_group_columns", "error", 1, "H", "Cung cấp dịch vụ trực tuyến"),
     ("bad-duplicate-column.csv", {}, "duplicate_column", "error", 1, "L", "Công khai, minh bạch (18 điểm)"),
     ("bad-header-only.csv", {}, "no_data_rows", "error", 1, None, None),
@@ -514,8 +517,8 @@ def test_decomposed_utf8_is_normalised_to_nfc():
 def test_cp1258_with_combining_tones():
     # "Hòa" in Windows-1258: "o" followed by the combining grave accent (0xCC).
     # "vị" is "i" followed by the combining dot below (0xF2).
-    data = "STT;Đơn v".encode("cp1258") + b"i\xf2;CKMB\r\n1;"
-    data += "Đông H".encode("cp1258") + b"o\xcca;18\r\n"
+    data = "STT;Đơn v".encode("cp1258") + b"i\xf2;" + SIX.encode() + b"\r\n1;"
+    data += "Đông H".encode("cp1258") + b"o\xcca;18;19;9;9;20;17\r\n"
     table = parse_table(data, filename="w.csv")
     assert table.encoding == "cp1258"
     assert table.columns["unit_name"] == "Đơn vị"
@@ -525,8 +528,10 @@ def test_cp1258_with_combining_tones():
 @pytest.mark.parametrize("delimiter", [";", ",", "\t"])
 def test_delimiter_is_sniffed(delimiter):
     lines = [
-        delimiter.join(["STT", "Đơn vị", "CKMB", "TDGQ"]),
-        delimiter.join(["1", "Dĩ An", '"18,5"' if delimiter == "," else "18,5", "19"]),
+        delimiter.join(["STT", "Đơn vị", *SIX.split(";")]),
+        delimiter.join(
+            ["1", "Dĩ An", '"18,5"' if delimiter == "," else "18,5", *["19", "9", "9", "20", "17"]]
+        ),
     ]
     table = parse_table("\n".join(lines).encode(), filename="d.csv")
     assert table.delimiter == delimiter
@@ -534,7 +539,7 @@ def test_delimiter_is_sniffed(delimiter):
 
 
 def test_excel_sep_hint_line_sets_the_delimiter_and_is_not_a_row():
-    data = csv_bytes("sep=,", "Đơn vị,CKMB,TDGQ", 'Dĩ An,"18,5",19')
+    data = csv_bytes("sep=,", "Đơn vị," + SIX.replace(";", ","), 'Dĩ An,"18,5",19,9,9,20,17')
     table = parse_table(data, filename="s.csv")
     assert table.delimiter == ","
     assert table.header_row == 1
@@ -552,8 +557,8 @@ def test_xlsx_column_letters_follow_the_sheet():
     rows = [
         ["BẢNG XẾP HẠNG TUẦN 20/2025"],
         [],
-        ["STT", "Đơn vị", "CKMB", "TDGQ"],
-        [1, "Dĩ An", 18, "mười chín"],
+        ["STT", "Đơn vị", *SIX.split(";")],
+        [1, "Dĩ An", 18, "mười chín", 9, 9, 20, 17],
     ]
     table = parse_table(xlsx_bytes(rows, first_col=2), filename="x.xlsx")
     [issue] = table.errors
@@ -573,27 +578,29 @@ def test_invalid_kind_is_a_programming_error():
 
 
 def test_unrecognised_columns_are_ignored_with_a_warning():
-    data = csv_bytes("Đơn vị;CKMB;Ghi chú", "Dĩ An;18;ok")
+    data = csv_bytes(f"Đơn vị;{SIX};Ghi chú", "Dĩ An;18;19;9;9;20;17;ok")
     table = parse_table(data, filename="g.csv")
     assert table.ok
     assert IssueCode.COLUMN_IGNORED in codes(table.warnings)
     ignored = next(w for w in table.warnings if w.code == IssueCode.COLUMN_IGNORED)
-    assert ignored.ref.column == "Ghi chú" and ignored.ref.letter == "C"
+    assert ignored.ref.column == "Ghi chú" and ignored.ref.letter == "H"
 
 
-def test_missing_group_columns_warn_once():
+def test_a_group_table_short_of_a_group_column_is_rejected_at_its_header():
+    """A group left out would be "no data" for every unit and rank them on a wrong total."""
     table = parse_table(csv_bytes("Đơn vị;CKMB;TDGQ", "Dĩ An;18;19,2"), filename="g.csv")
-    assert table.ok
-    [warning] = [w for w in table.warnings if w.code == IssueCode.GROUP_COLUMN_MISSING]
-    assert "DVCTT, TTTT, SHHS, MDHL" in warning.message
-    assert table.rows[0].groups == {
-        "CKMB": D(18),
-        "TDGQ": D("19.2"),
-        "DVCTT": None,
-        "TTTT": None,
-        "SHHS": None,
-        "MDHL": None,
-    }
+    [error] = table.errors
+    assert error.code == IssueCode.MISSING_GROUP_COLUMN
+    assert error.ref == CellRef("g.csv", None, 1, None, None)
+    assert "DVCTT, TTTT, SHHS, MDHL" in error.message
+    assert "“Thanh toán trực tuyến”" in error.fix
+    assert table.rows == []
+
+
+def test_the_missing_group_column_fixture_names_its_column():
+    [error] = parse("bad-missing-group-column.csv").errors
+    assert error.code == "missing_group_column"
+    assert "TTTT" in error.message and "row 1" in error.message
 
 
 # ---------------------------------------------------------------------------------------------
@@ -639,7 +646,10 @@ def test_unit_with_a_total_but_no_group_values_is_an_error():
 
 def test_same_name_under_different_codes_is_not_a_duplicate():
     data = csv_bytes(
-        "Mã đơn vị;Đơn vị;CKMB", "H29.1;Phường 1;18", "H29.2;Phường 1;17", "H29.1;P. 1 (Q3);16"
+        f"Mã đơn vị;Đơn vị;{SIX}",
+        "H29.1;Phường 1;18;19;9;9;20;17",
+        "H29.2;Phường 1;17;19;9;9;20;17",
+        "H29.1;P. 1 (Q3);16;19;9;9;20;17",
     )
     table = parse_table(data, filename="p.csv")
     assert codes(table.errors) == ["duplicate_unit"]
@@ -667,7 +677,7 @@ def test_zero_over_zero_is_kept():
 
 
 def test_group_max_can_be_overridden_by_the_framework():
-    data = csv_bytes("Đơn vị;TDGQ", "Dĩ An;21")
+    data = csv_bytes(f"Đơn vị;{SIX}", "Dĩ An;18;21;9;9;20;17")
     assert codes(parse_table(data, filename="m.csv").errors) == ["above_max"]
     table = parse_table(data, filename="m.csv", group_max={"TDGQ": D(22)})
     assert table.ok
@@ -777,7 +787,7 @@ def national_indicator_csv(units: int = 3355) -> bytes:
             denominator = 1000 + (u * 7 + i * 13) % 9000
             numerator = denominator - (u + i) % 50
             lines.append(
-                f"H{u:05d};UBND xã Số {u};{indicator};{numerator:,};{denominator:,};{i % 7},{u % 100}"
+                f"H{u:05d};UBND xã Số {u};{indicator};{numerator:,};{denominator:,};{i % 2},{u % 100}"
             )
     return "\r\n".join(lines).encode("utf-8")
 

@@ -1,0 +1,484 @@
+"""The one catalogue of what an upload's checks tell the user, and where they say it.
+
+Every check of the pipeline (decoding, header, cells, units) reports a failure as a code,
+a place and the values its message needs; the words are here, once. A message starts with
+where the problem is (file, sheet, row, column), then says what is wrong; its fix says what
+to do. Both are translated (Vietnamese first) when the issue is built, so they are built
+only for the failures that are reported, never for the cells that pass.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Literal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+Severity = Literal["error", "warning"]
+MAX_ISSUES = 500  # per severity; more are summarised by one "too_many_issues"
+
+
+@dataclass(frozen=True, slots=True)
+class CellRef:
+    """Where a problem is, as the user sees it in Excel: 1-based row, header text, letter."""
+
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None  # the header text as found in the file
+    letter: str | None = None  # the spreadsheet column letter, "D"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem: a stable code, a translated message and fix, and where it is."""
+
+    code: str
+    message: str
+    ref: CellRef | None
+    value: str | None
+    fix: str
+    severity: Severity
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.fix}"
+
+
+L = gettext_lazy
+_E, _W = "error", "warning"
+_NUMBER_FIX = L("Type a number such as 19,2 or 19.2, without letters, units or “%%”.")
+_COUNT_FIX = L("Type a whole number such as 5105 (5.105 and 5,105 are both read as 5105).")
+_UNIT_COLUMN_FIX = L("Add a column headed “Đơn vị” (unit name) or “Mã đơn vị” (unit code).")
+_EMPTY = (
+    L("%(where)s: the file is empty."),
+    L("Export the table again and check it has a header row and one row per unit."),
+)
+_ABOVE_MAX = (
+    L("%(where)s: %(value)s is above the maximum of %(max)s points for %(group)s."),
+    L("Check the value against the portal: %(group)s is out of %(max)s points."),
+)
+
+# key → (severity, message, fix). A key "code.variant" is reported as "code": one code may be
+# worded for its case (a date cell, a count column, a file that names its kind).
+CATALOGUE: dict[str, tuple[Severity, object, object]] = {
+    # Decoding
+    "empty_file": (_E, *_EMPTY),
+    "password_protected": (
+        _E,
+        L("%(where)s: the file is password-protected, so it cannot be read."),
+        L(
+            "Remove the password in Excel: File → Info → Protect Workbook → Encrypt with "
+            "Password, clear the password, save, and upload the file again."
+        ),
+    ),
+    "sheet_not_found": (
+        _E,
+        L("%(where)s: there is no sheet named “%(sheet)s”; the workbook has %(sheets)s."),
+        L("Pick one of the sheets listed, or leave the sheet blank to read the first one."),
+    ),
+    "file_too_large": (
+        _E,
+        L("%(where)s: the workbook unpacks to more than %(limit)s MB."),
+        L("Keep only the sheet with the table (delete other sheets, images) and save again."),
+    ),
+    "file_too_large.upload": (
+        _E,
+        L("%(where)s: the file is larger than %(limit)s MB."),
+        L("Keep only the table (one sheet, no images) and save it again, or save it as CSV."),
+    ),
+    "file_too_large.zip_bomb": (
+        _E,
+        L("%(where)s: a part of the workbook unpacks to %(ratio)s times its packed size."),
+        L("Open the file in Excel, copy the table into a new workbook and upload that one."),
+    ),
+    "too_many_rows": (
+        _E,
+        L("%(where)s: the table has more than %(limit)s rows."),
+        L(
+            "A national table has about 70,000 rows (3,321 communes × 21 indicators): "
+            "remove the empty or repeated rows below the table, or split the file."
+        ),
+    ),
+    "too_many_rows.cells": (
+        _E,
+        L("%(where)s: the table has more than %(limit)s cells."),
+        L("Delete the columns and rows that are not part of the table, then save again."),
+    ),
+    "corrupt_file": (
+        _E,
+        L("%(where)s: the file is damaged or in a format that cannot be read (%(detail)s)."),
+        L("Open it in Excel or LibreOffice, save it again as .xlsx, and upload that file."),
+    ),
+    "not_spreadsheet": (
+        _E,
+        L("%(where)s: this is not a spreadsheet or a CSV text file."),
+        L(
+            "Upload the table as an Excel workbook (.xlsx, .xls), an OpenDocument "
+            "spreadsheet (.ods) or a CSV file; a table saved as a web page must be opened "
+            "in Excel and saved as .xlsx first."
+        ),
+    ),
+    "not_spreadsheet.kind": (
+        _E,
+        L("%(where)s: this is not a spreadsheet: it looks like %(kind)s."),
+        L(
+            "Upload the table as an Excel workbook (.xlsx, .xls), an OpenDocument "
+            "spreadsheet (.ods) or a CSV file; a table saved as a web page must be opened "
+            "in Excel and saved as .xlsx first."
+        ),
+    ),
+    "internal_error": (
+        _E,
+        L("%(where)s: the file could not be processed because of an internal error."),
+        L("Report this to the site administrators and attach the file."),
+    ),
+    "too_many_issues": (
+        _E,
+        L("%(where)s: %(count)s more problems are not listed."),
+        L("Fix the problems listed, then upload the file again."),
+    ),
+    # Header
+    "header_not_found": (
+        _E,
+        L("%(where)s: no header row found in the first %(count)s rows."),
+        L(
+            "Put a header row above the data: “Đơn vị” and the group columns (e.g. "
+            "“Công khai, minh bạch (18 điểm)” or CKMB, TDGQ, DVCTT, TTTT, SHHS, MDHL) for a "
+            "group table; “Đơn vị”, “Chỉ tiêu”, “Tử số”, “Mẫu số” for an indicator table."
+        ),
+    ),
+    "column_ignored": (
+        _W,
+        L("%(where)s: this column is not recognised and is ignored."),
+        L("Nothing to do if the column is not needed; otherwise rename it."),
+    ),
+    "duplicate_column": (
+        _E,
+        L("%(where)s: this column holds the same data as column %(first)s “%(header)s”."),
+        L("Delete or rename one of the two columns."),
+    ),
+    "missing_column": (
+        _E,
+        L("%(where)s: the required column “%(column)s” is missing."),
+        _UNIT_COLUMN_FIX,
+    ),
+    "missing_column.indicator": (
+        _E,
+        L("%(where)s: the required column “%(column)s” is missing."),
+        L("Add a column headed “Chỉ tiêu” with the indicator id (1.1 … 5.4)."),
+    ),
+    "missing_column.numerator": (
+        _E,
+        L("%(where)s: the required column “%(column)s” is missing."),
+        L("Add a column headed “Tử số” (numerator)."),
+    ),
+    "missing_column.denominator": (
+        _E,
+        L("%(where)s: the required column “%(column)s” is missing."),
+        L("Add a column headed “Mẫu số” (denominator)."),
+    ),
+    "missing_group_columns": (
+        _E,
+        L("%(where)s: no group columns found."),
+        L(
+            "Head the group columns with their names, e.g. “Công khai, minh bạch (18 điểm)”, "
+            "or with the codes CKMB, TDGQ, DVCTT (CLGQ), TTTT, SHHS (MDSH), MDHL."
+        ),
+    ),
+    "missing_group_column": (
+        _E,
+        L("%(where)s: the group table has no column for %(groups)s."),
+        L(
+            "Add the missing column(s) with the points the portal shows (%(names)s): a "
+            "group left out would rank every unit on a wrong total."
+        ),
+    ),
+    "mixed_group_columns": (
+        _E,
+        L("%(where)s: the five-group column is mixed with the six-group column(s) %(six)s."),
+        L(
+            "Use either “Cung cấp dịch vụ trực tuyến” (22 points) or the two columns "
+            "“Dịch vụ công trực tuyến” (12) and “Thanh toán trực tuyến” (10), not both."
+        ),
+    ),
+    "no_data_rows": (
+        _E,
+        L("%(where)s: the table has a header row but no unit rows."),
+        L("Add one row per unit below the header row."),
+    ),
+    # Rows and cells
+    "note_row_skipped": (
+        _W,
+        L("%(where)s: “%(value)s” has no numbers and was skipped as a note or heading."),
+        L("Nothing to do if it is a note or a heading; if it is a unit, enter its values."),
+    ),
+    "summary_row_skipped": (
+        _W,
+        L("%(where)s: “%(value)s” looks like a summary row, not a unit, and was skipped."),
+        L("Nothing to do; summaries are recomputed from the unit rows."),
+    ),
+    "missing_unit": (
+        _E,
+        L("%(where)s: the row has numbers but no unit name or code."),
+        L("Fill in “Đơn vị” or “Mã đơn vị”, or delete the row."),
+    ),
+    "no_values": (
+        _E,
+        L("%(where)s: “%(value)s” has no group values."),
+        L("Enter the group points from the portal, or delete the row."),
+    ),
+    "not_a_number": (_E, L("%(where)s: “%(value)s” is not a number."), _NUMBER_FIX),
+    "not_a_number.count": (_E, L("%(where)s: “%(value)s” is not a number."), _COUNT_FIX),
+    "not_a_number.date": (
+        _E,
+        L("%(where)s: “%(value)s” is a date, not a number."),
+        L(
+            "Excel turned the number into a date: format the column as Number (or Text) "
+            "and type the value again."
+        ),
+    ),
+    "negative_value": (
+        _E,
+        L("%(where)s: %(value)s is negative."),
+        L("Points and counts cannot be negative: correct the value."),
+    ),
+    "above_max": (_E, *_ABOVE_MAX),
+    "group_blank": (
+        _W,
+        L("%(where)s: no value for %(group)s of “%(unit)s”; it is kept as “no data”, not zero."),
+        L("Leave it blank if the portal shows no data; type 0 for a real zero."),
+    ),
+    "total_mismatch": (
+        _W,
+        L(
+            "%(where)s: the groups of “%(unit)s” add up to %(sum)s but the official "
+            "total is %(total)s (difference %(diff)s)."
+        ),
+        L(
+            "Both figures are kept side by side; check the total against the portal "
+            "if the difference is more than rounding."
+        ),
+    ),
+    "unknown_band": (
+        _W,
+        L("%(where)s: “%(value)s” is not a known classification."),
+        L(
+            "Use %(bands)s, or leave it blank; the classification is recomputed from the "
+            "total anyway."
+        ),
+    ),
+    "duplicate_unit": (
+        _E,
+        L("%(where)s: “%(value)s” appears again (first in row %(first_row)s)."),
+        L(
+            "Keep one row per unit: delete or merge the duplicate. If two units share "
+            "this name, add the “Mã đơn vị” column with their codes."
+        ),
+    ),
+    "duplicate_unit.code": (
+        _E,
+        L("%(where)s: “%(value)s” appears again (first in row %(first_row)s)."),
+        L("Keep one row per unit: delete or merge the duplicate."),
+    ),
+    "duplicate_indicator": (
+        _E,
+        L(
+            "%(where)s: indicator %(indicator)s of “%(unit)s” appears again (first in row "
+            "%(first_row)s)."
+        ),
+        L(
+            "Keep one row per unit and indicator: delete or merge the duplicate. If two "
+            "units share this name (a national table often has such), add the “Mã đơn vị” "
+            "column with their codes."
+        ),
+    ),
+    "duplicate_indicator.code": (
+        _E,
+        L(
+            "%(where)s: indicator %(indicator)s of “%(unit)s” appears again (first in row "
+            "%(first_row)s)."
+        ),
+        L("Keep one row per unit and indicator: delete or merge the duplicate."),
+    ),
+    "unknown_indicator": (
+        _E,
+        L("%(where)s: “%(value)s” is not a known indicator id."),
+        L("Use one of: %(known)s."),
+    ),
+    "missing_indicator": (
+        _E,
+        L("%(where)s: the row of “%(unit)s” has no indicator id."),
+        L("Fill in “Chỉ tiêu” with the indicator id (1.1 … 5.4), or delete the row."),
+    ),
+    "numerator_exceeds_denominator": (
+        _E,
+        L("%(where)s: the numerator %(numerator)s is larger than the denominator %(denominator)s."),
+        L("Check both counts against the portal: the numerator counts part of the denominator."),
+    ),
+    "missing_numerator": (
+        _E,
+        L("%(where)s: the denominator is filled in but the numerator is blank."),
+        L("Fill in “Tử số”, or clear both counts if there is no data."),
+    ),
+    "missing_denominator": (
+        _E,
+        L("%(where)s: the numerator is filled in but the denominator is blank."),
+        L("Fill in “Mẫu số”, or clear both counts if there is no data."),
+    ),
+    "indicator_no_data": (
+        _W,
+        L(
+            "%(where)s: indicator %(indicator)s of “%(unit)s” has no counts and no score; "
+            "it is kept as “no data”."
+        ),
+        L("Nothing to do if the portal shows no data; otherwise fill in “Tử số” and “Mẫu số”."),
+    ),
+    # The registry (ingest.validation)
+    "no_framework": (
+        _E,
+        L("%(where)s: no version of the 766 framework is valid on %(date)s."),
+        L("Check the as-of date of the upload."),
+    ),
+    "no_rows": (
+        _E,
+        L("%(where)s: the file has no data rows."),
+        L("Export the table again with its rows."),
+    ),
+    "unknown_unit": (
+        _E,
+        L("%(where)s: “%(value)s” is not a unit of %(scope)s on %(date)s."),
+        L("Check the spelling, the scope and the as-of date of the upload."),
+    ),
+    "unknown_unit.candidates": (
+        _E,
+        L("%(where)s: “%(value)s” is not a unit of %(scope)s on %(date)s."),
+        L("Did you mean: %(candidates)s?"),
+    ),
+    "ambiguous_unit": (
+        _E,
+        L("%(where)s: “%(value)s” names several units of %(scope)s: %(candidates)s."),
+        L("Add the unit code (column “Mã đơn vị”) or write the name in full."),
+    ),
+    "duplicate_unit.registry": (
+        _E,
+        L("%(where)s: “%(value)s” is %(unit)s, already given in row %(first)s."),
+        L("Keep one row per unit (and indicator); delete or correct the other."),
+    ),
+    "missing_units": (
+        _E,
+        L(
+            "%(where)s: %(count)s unit(s) of %(scope)s are missing from the file: "
+            "%(names)s%(more)s."
+        ),
+        L(
+            "Every unit of the peer set must be in the file, or its rank out of n would be "
+            "wrong: add the missing rows."
+        ),
+    ),
+    "indicators_missing": (
+        _W,
+        L(
+            "%(where)s: %(count)s unit(s) lack some of the %(total)s indicators; those "
+            "indicators count as “no data”."
+        ),
+        L("Add the missing indicator rows if the portal shows them."),
+    ),
+}
+
+
+# The stable codes of everything reported (tests and services match on these).
+IssueCode = StrEnum(
+    "IssueCode", {key.partition(".")[0].upper(): key.partition(".")[0] for key in CATALOGUE}
+)
+
+
+def where(ref: CellRef) -> str:
+    """The place of a problem, as a message starts: file, sheet, row, column."""
+    parts = [ref.file]
+    if ref.sheet:
+        parts.append(_("sheet “%(sheet)s”") % {"sheet": ref.sheet})
+    if ref.row:
+        parts.append(_("row %(row)s") % {"row": ref.row})
+    if ref.column is not None:
+        if ref.letter:
+            parts.append(
+                _("column %(letter)s “%(column)s”") % {"letter": ref.letter, "column": ref.column}
+            )
+        else:
+            parts.append(_("column “%(column)s”") % {"column": ref.column})
+    return ", ".join(parts)
+
+
+def display(value: object, limit: int = 80) -> str:
+    """A cell as the user would recognise it in a message."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        value = round(value, 4)
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, date | datetime | time):
+        return value.isoformat()
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def issue(key: str, ref: CellRef, value: object = None, **params: object) -> Issue:
+    """Build the issue of catalogue entry `key` at `ref`, in the active language."""
+    severity, message, fix = CATALOGUE[key]
+    shown = None if value is None else display(value)
+    params = {"where": where(ref), "value": shown, **params}
+    return Issue(
+        code=key.partition(".")[0],
+        message=str(message) % params,
+        ref=ref,
+        value=shown,
+        fix=str(fix) % params,
+        severity=severity,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A failed check, before it is worded: what the catalogue needs to build its issue."""
+
+    key: str
+    row: int | None  # None: the file or its header as a whole
+    column: int | None  # position of the column in the grid, for the reference
+    value: object = None
+    params: tuple[tuple[str, object], ...] = ()
+
+
+def report(
+    failures: list[Failure],
+    *,
+    ref,
+    max_issues: int = MAX_ISSUES,
+) -> tuple[list[Issue], list[Issue]]:
+    """Word the failures (errors, warnings) in the order of the file, at most `max_issues`
+    of each severity and one "too_many_issues" for the rest. `ref(row, column)` places one."""
+    ordered = sorted(failures, key=lambda f: (f.row or 0, -1 if f.column is None else f.column))
+    out: dict[str, list[Issue]] = {_E: [], _W: []}
+    dropped = {_E: 0, _W: 0}
+    for failure in ordered:
+        severity = CATALOGUE[failure.key][0]
+        if len(out[severity]) >= max_issues:
+            dropped[severity] += 1
+            continue
+        out[severity].append(
+            issue(
+                failure.key, ref(failure.row, failure.column), failure.value, **dict(failure.params)
+            )
+        )
+    for severity, count in dropped.items():
+        if count:
+            found = issue("too_many_issues", ref(None, None), count=count)
+            out[severity].append(
+                Issue(found.code, found.message, found.ref, None, found.fix, severity)
+            )
+    return out[_E], out[_W]
