@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -114,26 +114,6 @@ class TableLimits:
             indicator_max=indicator_max,
             bands=tuple(bands),
         )
-
-    def with_overrides(
-        self,
-        *,
-        group_max: Mapping[str, Decimal] | None = None,
-        known_indicators: Iterable[str] | None = None,
-        indicator_max: Mapping[str, Decimal] | None = None,
-    ) -> TableLimits:
-        """The same limits with some replaced (a test, a draft framework)."""
-        limits = self
-        if group_max:
-            merged = {**self.group_max, **group_max}
-            if "CCDVTT" not in group_max and {"DVCTT", "TTTT"} <= group_max.keys():
-                merged["CCDVTT"] = group_max["DVCTT"] + group_max["TTTT"]
-            limits = replace(limits, group_max=merged)
-        if known_indicators is not None:
-            limits = replace(limits, indicators=tuple(known_indicators))
-        if indicator_max is not None:
-            limits = replace(limits, indicator_max=dict(indicator_max))
-        return limits
 
 
 @cache
@@ -675,9 +655,6 @@ def parse_table(
     sheet: str | None = None,
     kind: Kind | None = None,
     limits: TableLimits | None = None,
-    group_max: dict[str, Decimal] | None = None,
-    known_indicators: Iterable[str] | None = None,
-    indicator_max: Mapping[str, Decimal] | None = None,
     max_issues: int = MAX_ISSUES,
 ) -> ParsedTable:
     """Read an uploaded group or indicator table; never raise for bad input.
@@ -688,14 +665,11 @@ def parse_table(
     3. Map columns to canonical keys; report missing, duplicate, mixed and ignored columns.
     4. Check every data cell column by column: blank, note and summary rows, numbers,
        maxima, duplicates; word the failures (ingest.messages).
-    `limits` are the framework's (default: the built-in definition's); `group_max`,
-    `known_indicators` and `indicator_max` override parts of them.
+    `limits` are the framework's (default: the built-in definition's).
     """
     if kind not in (None, "group", "indicator"):
         raise ValueError(f"kind must be 'group', 'indicator' or None, not {kind!r}")
-    limits = (limits or builtin_limits()).with_overrides(
-        group_max=group_max, known_indicators=known_indicators, indicator_max=indicator_max
-    )
+    limits = limits or builtin_limits()
     table = ParsedTable(kind=kind, file=_basename(filename), sheet=None)
     reader = _Reader(table, limits)
     try:

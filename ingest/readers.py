@@ -184,6 +184,9 @@ class Grid:
         return [c.values[c.index[position]] for c in self.columns]
 
 
+_GRID_META = ("format", "sheet", "first_column", "encoding", "delimiter")
+
+
 def read_grid(data: bytes, *, filename: str, sheet: str | None = None) -> Grid:
     """Decode `data` once into a Grid; raise ReadError if it is no table or is out of bounds.
 
@@ -192,13 +195,7 @@ def read_grid(data: bytes, *, filename: str, sheet: str | None = None) -> Grid:
     3. Each column is dictionary-encoded.
     """
     source = open_table(data, filename=filename, sheet=sheet)
-    meta = {
-        "format": source.format,
-        "sheet": source.sheet,
-        "first_column": source.first_column,
-        "encoding": source.encoding,
-        "delimiter": source.delimiter,
-    }
+    meta = {key: getattr(source, key) for key in _GRID_META}
     if source.text is not None and _splits_by_lines(source.text):
         numbers, columns = _split_lines(source.text, source.delimiter or ";")
         return Grid(numbers=numbers, columns=columns, **meta)
@@ -558,12 +555,7 @@ def _child_main() -> None:
     data, sheet, default_format = pickle.loads(sys.stdin.buffer.read())  # noqa: S301
     try:
         table = _open_workbook_here(data, sheet=sheet, default_format=default_format)
-        meta = {
-            "format": table.format,
-            "sheet": table.sheet,
-            "first_column": table.first_column,
-            "sheet_names": table.sheet_names,
-        }
+        meta = {key: getattr(table, key) for key in (*_GRID_META, "sheet_names")}
         pickle.dump(("meta", meta), out)
         batch: list[tuple[int, list]] = []
         for row in table.rows:
