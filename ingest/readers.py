@@ -19,7 +19,7 @@ import sys
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -200,24 +200,31 @@ def read_grid(data: bytes, *, filename: str, sheet: str | None = None) -> Grid:
         numbers, columns = _split_lines(source.text, source.delimiter or ";")
         return Grid(numbers=numbers, columns=columns, **meta)
     try:
-        numbers: list[int] = []
-        rows: list[list] = []
-        cells = 0
-        for number, row in source.rows:
-            cells += len(row)
-            if len(rows) >= MAX_ROWS:
-                raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=source.sheet)
-            if cells > MAX_CELLS:
-                raise ReadError("too_many_cells", limit=MAX_CELLS, sheet=source.sheet)
-            numbers.append(number)
-            rows.append(row)
+        return grid_from_rows(source.rows, **meta)
     finally:
         source.close()
-    width = max(map(len, rows), default=0)
-    if any(len(row) != width for row in rows):
-        rows = [row if len(row) == width else [*row, *[None] * (width - len(row))] for row in rows]
-    columns = [_encode(column) for column in zip(*rows, strict=True)] if rows else []
-    return Grid(numbers=np.asarray(numbers, dtype=np.int64), columns=columns, **meta)
+
+
+def grid_from_rows(rows: Iterable[tuple[int, list]], *, format: str, **meta) -> Grid:  # noqa: A002
+    """A Grid of numbered rows of cells, within the bounds: how a decoder of its own (a
+    workbook, a JSON response) hands its table to the pipeline."""
+    numbers: list[int] = []
+    kept: list[list] = []
+    cells = 0
+    sheet = meta.get("sheet")
+    for number, row in rows:
+        cells += len(row)
+        if len(kept) >= MAX_ROWS:
+            raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=sheet)
+        if cells > MAX_CELLS:
+            raise ReadError("too_many_cells", limit=MAX_CELLS, sheet=sheet)
+        numbers.append(number)
+        kept.append(row)
+    width = max(map(len, kept), default=0)
+    if any(len(row) != width for row in kept):
+        kept = [row if len(row) == width else [*row, *[None] * (width - len(row))] for row in kept]
+    columns = [_encode(column) for column in zip(*kept, strict=True)] if kept else []
+    return Grid(format=format, numbers=np.asarray(numbers, dtype=np.int64), columns=columns, **meta)
 
 
 def _splits_by_lines(text: str) -> bool:
