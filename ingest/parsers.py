@@ -84,26 +84,28 @@ class TableLimits:
     indicators: tuple[str, ...]
     indicator_max: Mapping[str, Decimal]
     bands: tuple[str, ...]
+    group_names: Mapping[str, str]  # as a message names a missing group column
     tolerance: Decimal = DISAGREEMENT_TOLERANCE
 
     @classmethod
     def build(
         cls,
         *,
-        groups: Iterable[tuple[str, str, Decimal, bool]],
+        groups: Iterable[tuple[str, str, str, Decimal, bool]],
         indicators: Iterable[tuple[str, Decimal]],
         bands: Iterable[str],
     ) -> TableLimits:
-        """From the framework's rows: groups as (code, five-group code, maximum, combined)."""
+        """From the framework's rows: groups as (code, name, five-group code, maximum,
+        combined)."""
         group_max: dict[str, Decimal] = {}
+        names: dict[str, str] = {}
         combined: dict[str, Decimal] = {}
-        for code, five, maximum, is_combined in groups:
-            if is_combined:
-                group_max[code] = D(maximum)
-                continue
+        for code, name, five, maximum, is_combined in groups:
+            names[code] = name
             group_max[code] = D(maximum)
-            combined[five] = combined.get(five, D(0)) + D(maximum)
-        for code, maximum in combined.items():
+            if not is_combined:
+                combined[five] = combined.get(five, D(0)) + D(maximum)
+        for code, maximum in combined.items():  # the five-group view, if no row states it
             group_max.setdefault(code, maximum)
         total = sum((group_max[c] for c in GROUP_CODES if c in group_max), D(0))
         indicator_max = {code: D(maximum) for code, maximum in indicators}
@@ -113,6 +115,7 @@ class TableLimits:
             indicators=tuple(indicator_max),
             indicator_max=indicator_max,
             bands=tuple(bands),
+            group_names=names,
         )
 
 
@@ -123,7 +126,7 @@ def builtin_limits(code: str = "766-2022") -> TableLimits:
     data = read_framework(code)
     return TableLimits.build(
         groups=[
-            (g["code"], g["five_group_code"], D(g["max_points"]), bool(g.get("is_combined")))
+            (g["code"], g["name"], g["five_group_code"], D(g["max_points"]), g.get("is_combined"))
             for g in data["groups"]
         ],
         indicators=[(i["code"], D(i["max_points"])) for i in data["indicators"]],
@@ -785,9 +788,6 @@ class _Reader:
 
     def read(self, grid: Grid) -> None:
         table = self.table
-        if not len(grid):
-            self.fail("empty_file", None)
-            return
         blank_rows = np.ones(len(grid), dtype=bool)
         for column in grid.columns:
             blank_rows &= Coded(column.values, column.index).of(_blank)
@@ -813,10 +813,8 @@ class _Reader:
         for column in (*columns.values(), *ignored, *(second for _first, second in duplicates)):
             self.headers.setdefault(column.index, (column.header, column.letter))
         for column in ignored:
-            self.headers[column.index] = (column.header, column.letter)
             self.fail("column_ignored", header_row, column.index)
         for first, second in duplicates:
-            self.headers[second.index] = (second.header, second.letter)
             self.fail(
                 "duplicate_column",
                 header_row,
@@ -862,7 +860,7 @@ class _Reader:
                 "missing_group_column",
                 header_row,
                 groups=", ".join(missing),
-                names=", ".join(f"“{_GROUP_HEADERS[c]}”" for c in missing),
+                names=", ".join(f"“{self.limits.group_names.get(c, c)}”" for c in missing),
             )
             return False
         return ok
@@ -891,17 +889,6 @@ class _Reader:
             self.fail("no_data_rows", header_row)
 
 
-_GROUP_HEADERS = {
-    "CKMB": "Công khai, minh bạch",
-    "TDGQ": "Tiến độ giải quyết",
-    "DVCTT": "Dịch vụ công trực tuyến",
-    "TTTT": "Thanh toán trực tuyến",
-    "SHHS": "Số hóa hồ sơ",
-    "MDHL": "Mức độ hài lòng",
-    "CCDVTT": "Cung cấp dịch vụ trực tuyến",
-}
-
-
 class _Checks:
     """What both table kinds share: unit cells, blank, note and summary rows, numbers.
 
@@ -912,6 +899,7 @@ class _Checks:
     def __init__(self, reader: _Reader, grid: Grid, columns: dict[str, _Column]) -> None:
         self.reader, self.grid, self.columns, self.limits = reader, grid, columns, reader.limits
         self.numbers = grid.numbers
+        self._filled: dict[str, np.ndarray] = {}
         self.stt_col = columns.get("stt")
         self.unit_col = (columns.get("unit_name") or columns.get("unit_code")).index
         self.names = self.mapped("unit_name", _text)
@@ -925,7 +913,10 @@ class _Checks:
         return Coded([convert(v) for v in column.values], column.index)
 
     def filled(self, key: str) -> np.ndarray:
-        return self.mapped(key, lambda v: not _blank(v)).of(bool)
+        """Per row: the cell of column `key` is not blank (worked out once per column)."""
+        if key not in self._filled:
+            self._filled[key] = self.mapped(key, lambda v: not _blank(v)).of(bool)
+        return self._filled[key]
 
     def cell(self, key: str, position: int) -> object:
         return self.grid.row(position)[self.columns[key].index]
@@ -980,9 +971,9 @@ class _Checks:
         no_unit = rows[~named[rows] & ~coded[rows]]
         self.fail("missing_unit", no_unit, self.unit_col)
         rows = rows[named[rows] | coded[rows]]
-        summary = rows[self.names.of(lambda n: _is_summary(n, None))[rows] & ~coded[rows]]
-        self.fail("summary_row_skipped", summary, value=self.names.__getitem__)
-        return np.setdiff1d(rows, summary), len(no_unit) + len(rows) - len(summary)
+        is_summary = self.names.of(lambda n: _is_summary(n, None))[rows] & ~coded[rows]
+        self.fail("summary_row_skipped", rows[is_summary], value=self.names.__getitem__)
+        return rows[~is_summary], len(no_unit) + int((~is_summary).sum())
 
     def read_numbers(self, key: str, rows: np.ndarray, *, count: bool) -> Coded:
         """A number column (None where blank or bad; all None without the column), with its
