@@ -403,13 +403,12 @@ def where(ref: CellRef) -> str:
         parts.append(_("sheet “%(sheet)s”") % {"sheet": ref.sheet})
     if ref.row:
         parts.append(_("row %(row)s") % {"row": ref.row})
-    if ref.column is not None:
-        if ref.letter:
-            parts.append(
-                _("column %(letter)s “%(column)s”") % {"letter": ref.letter, "column": ref.column}
-            )
-        else:
-            parts.append(_("column “%(column)s”") % {"column": ref.column})
+    # A column of the file has its letter; the registry's "Unit" is no column of the file,
+    # and the row already says where the unit is.
+    if ref.column is not None and ref.letter:
+        parts.append(
+            _("column %(letter)s “%(column)s”") % {"letter": ref.letter, "column": ref.column}
+        )
     return ", ".join(parts)
 
 

@@ -365,7 +365,6 @@ class _BadNumber(ValueError):
 
 
 _NUMBER_CHARS = re.compile(r"[0-9.,]+")
-_ONE_MARK = re.compile(r"([0-9]*)[.,]([0-9]+)")
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009\t'")
 _DATE_TYPES = (date, datetime, time, timedelta)
 
@@ -386,7 +385,7 @@ def _text(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return _display(value)
+    return display(value)
 
 
 @lru_cache(maxsize=32768)
@@ -400,9 +399,6 @@ def _clean_text(value: str) -> str | None:
     return text
 
 
-_display = display
-
-
 def _read_number(value: object, *, count: bool) -> Decimal | None:
     """Read a cell as a Decimal; None when blank; raise _BadNumber otherwise.
 
@@ -412,13 +408,6 @@ def _read_number(value: object, *, count: bool) -> Decimal | None:
         text = value.strip()
         if not text:
             return None
-        if text.isdigit() and text.isascii():
-            return Decimal(text)
-        if match := _ONE_MARK.fullmatch(text):  # the common "19,2" / "5.105" shapes, fast
-            whole, fraction = match.groups()
-            if count and len(fraction) == 3 and 1 <= len(whole) <= 3 and whole[0] != "0":
-                return Decimal(whole + fraction)
-            return Decimal(f"{whole or 0}.{fraction}")
         return _read_number_text(text, count=count)
     if value is None:
         return None
