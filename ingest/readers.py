@@ -236,11 +236,12 @@ def _splits_by_lines(text: str) -> bool:
 
 def _split_lines(text: str, delimiter: str) -> tuple[np.ndarray, list[Column]]:
     """Split a CSV whose records are lines into columns with Arrow's string kernels."""
+    # Counted before anything is split: the records are the lines.
+    if text.count("\n", 0, len(text) - 1) >= MAX_ROWS:
+        raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=None)
     lines = text.split("\n")
     if lines and not lines[-1]:
         lines.pop()  # the line break that ends the last record starts no record
-    if len(lines) > MAX_ROWS:
-        raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=None)
     array = pa.array(lines, pa.large_string())
     if "\r" in text:
         array = pc.replace_substring_regex(array, pattern="\r$", replacement="")
