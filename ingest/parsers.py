@@ -408,6 +408,8 @@ def _read_number(value: object, *, count: bool) -> Decimal | None:
         text = value.strip()
         if not text:
             return None
+        if text.isdigit() and text.isascii():  # most counts: no mark to read
+            return Decimal(text)
         return _read_number_text(text, count=count)
     if value is None:
         return None
@@ -1153,8 +1155,11 @@ def _floats(coded: Coded, rows: np.ndarray) -> np.ndarray:
 
 def _subset(coded: Coded, rows: np.ndarray) -> Coded:
     """The column on `rows` only, with only the distinct values these rows hold."""
-    used, index = np.unique(coded.index[rows], return_inverse=True)
-    return Coded([coded.values[u] for u in used.tolist()], index.reshape(-1).astype(np.int64))
+    index = coded.index[rows]
+    used = np.flatnonzero(np.bincount(index, minlength=len(coded.values)))
+    position = np.zeros(len(coded.values), dtype=np.int64)
+    position[used] = np.arange(len(used))
+    return Coded([coded.values[u] for u in used.tolist()], position[index])
 
 
 def _indicator_label(indicator: str) -> str:
