@@ -5,6 +5,12 @@ staff and data admins; a province's 2025 predecessors included, so HCMC staff re
 Dương's history), the units whose own breakdown they read (unit chairs), and the units they
 may upload for (data admins). Views never test roles themselves: they ask this module, and
 filter querysets with the Q objects it builds.
+
+National data: a country-scope snapshot is read in full only by national roles (a role
+bound to the country) and superusers. Any provincial role opens it, but reads only its
+provinces table and the peer tables of units in its own area (the communes or departments
+of its province); a chair reads its own peer table. Every page, API endpoint, download,
+comparison and search gets its rows through `readable_peer_keys`.
 """
 
 from __future__ import annotations
@@ -65,16 +71,40 @@ class Access:
         return self._in_subtree(unit, self.read_roots | self.chair_units)
 
     def can_read_scope(self, scope: AdministrativeUnit) -> bool:
-        """May the user read a whole leaderboard of this scope (every row of it)?"""
+        """May the user open this scope's leaderboard (its rows filtered by readable_peer_keys)?"""
         if self.is_superuser:
             return True
         if scope.level == UnitLevel.COUNTRY:
             return self.sees_national_ranking
         return self._in_subtree(scope, self.read_roots | self.chair_units)
 
-    def can_read_peer_set(self, scope: AdministrativeUnit, peer_unit_ids: set[int]) -> bool:
-        """May the user read a peer table: the whole scope, or a chair's own peer set."""
-        return self.can_read_scope(scope) or bool(self.chair_units & peer_unit_ids)
+    def reads_whole_scope(self, scope: AdministrativeUnit) -> bool:
+        """May the user read every row of a snapshot of this scope?
+
+        For the country: national roles and superusers only, never a provincial role.
+        """
+        if self.is_superuser:
+            return True
+        return self._in_subtree(scope, self.read_roots | self.chair_units)
+
+    def can_read_peer_set(
+        self,
+        scope: AdministrativeUnit,
+        peer_unit_ids: set[int],
+        *,
+        parent: AdministrativeUnit | None = None,
+        level: str = "",
+    ) -> bool:
+        """May the user read one peer table of a snapshot of scope?
+
+        The whole scope; a chair's own peer set; the provinces table for provincial roles;
+        or a table of units whose parent (loaded with its ancestors) is in the user's area.
+        """
+        if self.reads_whole_scope(scope) or self.chair_units & peer_unit_ids:
+            return True
+        if level == UnitLevel.PROVINCE:
+            return self.sees_national_ranking
+        return parent is not None and self._in_subtree(parent, self.read_roots | self.chair_units)
 
     def can_upload(self, scope: AdministrativeUnit) -> bool:
         if self.is_superuser:
@@ -107,17 +137,38 @@ class Access:
 
 
 def readable_peer_keys(access: Access, snapshot) -> set[str] | None:
-    """Return the peer sets of a snapshot the user may read; None means all of them (1 query)."""
+    """Return the peer sets of a snapshot the user may read; None means all of them (2 queries)."""
     from indicators.models import UnitScore
 
-    if access.can_read_scope(snapshot.scope):
+    if access.reads_whole_scope(snapshot.scope):
         return None
     members: dict[str, set[int]] = defaultdict(set)
     for key, unit_id in UnitScore.objects.filter(snapshot=snapshot).values_list(
         "peer_key", "unit_id"
     ):
         members[key].add(unit_id)
-    return {key for key, ids in members.items() if access.can_read_peer_set(snapshot.scope, ids)}
+    # A peer key is "{parent id}:{level}" (units.selectors.peer_key_of): the parents, with
+    # enough ancestors for _in_subtree, come in one query.
+    parsed = {key: _parse_peer_key(key) for key in members}
+    parent_ids = {parent_id for parent_id, _level in parsed.values() if parent_id is not None}
+    parents = AdministrativeUnit.objects.select_related("parent__parent__parent__parent").in_bulk(
+        parent_ids
+    )
+    return {
+        key
+        for key, ids in members.items()
+        if access.can_read_peer_set(
+            snapshot.scope,
+            ids,
+            parent=parents.get(parsed[key][0]),
+            level=parsed[key][1],
+        )
+    }
+
+
+def _parse_peer_key(key: str) -> tuple[int | None, str]:
+    parent, _sep, level = key.partition(":")
+    return (int(parent) if parent.isdigit() else None), level
 
 
 def visible_rows(access: Access, snapshot, rows: list) -> list:

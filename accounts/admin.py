@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from accounts.models import AuditEvent, Membership
-from accounts.services import membership_grant, membership_revoke, request_origin
+from accounts.models import ApiToken, AuditEvent, Membership
+from accounts.services import api_token_revoke, membership_grant, membership_revoke, request_origin
 
 
 @admin.register(Membership)
@@ -58,3 +58,35 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Tokens are issued by `manage.py create_api_token` (the clear token is shown once); the
+# admin lists and revokes them. knox registers its own model, unused here (KNOX_TOKEN_MODEL).
+def _unregister_knox_token() -> None:
+    from knox.models import AuthToken
+
+    if admin.site.is_registered(AuthToken):
+        admin.site.unregister(AuthToken)
+
+
+_unregister_knox_token()
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("user", "client", "token_key", "created", "expiry")
+    search_fields = ("user__username", "client", "token_key")
+    readonly_fields = ("user", "client", "token_key", "created", "expiry")
+    exclude = ("digest",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def delete_model(self, request, obj):
+        api_token_revoke(
+            user=obj.user, client=obj.client, actor=request.user, origin=request_origin(request)
+        )
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset:
+            self.delete_model(request, token)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 
 class Role(models.TextChoices):
@@ -57,6 +58,10 @@ class AuditAction(models.TextChoices):
     UPLOAD = "upload", _("Uploaded a file")
     PUBLISH = "publish", _("Published")
     DISCARD = "discard", _("Discarded")
+    RETRY = "retry", _("Retried")
+    TOKEN_CREATED = "token_created", _("API token created")
+    TOKEN_ROTATED = "token_rotated", _("API token rotated")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
     ROLE_GRANTED = "role_granted", _("Role granted")
     ROLE_REVOKED = "role_revoked", _("Role revoked")
 
@@ -106,3 +111,23 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("The audit log is append-only.")
+
+
+class ApiToken(AbstractAuthToken):
+    """One API client's token (django-rest-knox): only its SHA-512 digest is stored.
+
+    One token per client of a user (a script, an integration), each with an expiry, so one
+    client's token is rotated or revoked without cutting off the others.
+    """
+
+    client = models.CharField(_("client"), max_length=100, default="default")
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client"], name="apitoken_one_per_client")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.client} · {self.token_key}…"

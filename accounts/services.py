@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import HttpRequest
 
-from accounts.models import AuditAction, AuditEvent, Membership, Role
+from accounts.models import ApiToken, AuditAction, AuditEvent, Membership, Role
 from units.models import AdministrativeUnit
 
 
@@ -92,3 +92,70 @@ def user_get_or_create(*, username: str, email: str = "") -> tuple[object, bool]
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user, created
+
+
+# --- API tokens (hashed at rest by django-rest-knox; the clear token is shown once) -----------
+
+
+class ApiTokenError(Exception):
+    """A token request that cannot be done as asked (e.g. the client already has one)."""
+
+
+def _token_expiry_days(days: int | None) -> int:
+    return settings.API_TOKEN_DAYS if days is None else days
+
+
+@transaction.atomic
+def api_token_create(
+    *, user, client: str = "default", days: int | None = None, actor=None, origin=None
+) -> tuple[ApiToken, str]:
+    """Issue a token for one client of user; return (token row, the clear token, shown once)."""
+    if ApiToken.objects.filter(user=user, client=client).exists():
+        raise ApiTokenError(
+            f"{user.get_username()} already has a token for client {client!r}: rotate it."
+        )
+    return _issue(user=user, client=client, days=days, actor=actor, origin=origin, rotated=False)
+
+
+@transaction.atomic
+def api_token_rotate(
+    *, user, client: str = "default", days: int | None = None, actor=None, origin=None
+) -> tuple[ApiToken, str]:
+    """Replace one client's token (or issue it): the old one stops working at once."""
+    rotated = ApiToken.objects.filter(user=user, client=client).delete()[0] > 0
+    return _issue(user=user, client=client, days=days, actor=actor, origin=origin, rotated=rotated)
+
+
+@transaction.atomic
+def api_token_revoke(*, user, client: str = "default", actor=None, origin=None) -> bool:
+    """Delete one client's token; False if it had none."""
+    deleted = ApiToken.objects.filter(user=user, client=client).delete()[0] > 0
+    if deleted:
+        audit_record(
+            action=AuditAction.TOKEN_REVOKED,
+            actor=actor,
+            username="cli",
+            target=f"{user.get_username()} · {client}",
+            detail={"user": user.pk, "client": client},
+            origin=origin,
+        )
+    return deleted
+
+
+def _issue(*, user, client, days, actor, origin, rotated) -> tuple[ApiToken, str]:
+    from datetime import timedelta
+
+    days = _token_expiry_days(days)
+    row, token = ApiToken.objects.create(
+        user=user, client=client, expiry=timedelta(days=days) if days else None
+    )
+    audit_record(
+        action=AuditAction.TOKEN_ROTATED if rotated else AuditAction.TOKEN_CREATED,
+        actor=actor,
+        username="cli",
+        target=f"{user.get_username()} · {client}",
+        # The key prefix identifies the token in the log; the token itself is never logged.
+        detail={"user": user.pk, "client": client, "token_key": row.token_key, "days": days},
+        origin=origin,
+    )
+    return row, token

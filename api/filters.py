@@ -7,9 +7,19 @@ from django_filters import rest_framework as filters
 
 from api.base import MAX_ID
 from indicators.models import Snapshot, SnapshotPeriod, SnapshotStatus, UnitScore
+from ingest.forms import PeriodField
 from ingest.models import Upload, UploadStatus
 from units.models import AdministrativeUnit, UnitCode, UnitKind, UnitLevel
 from units.text import fold
+
+
+class PeriodFilter(filters.ChoiceFilter):
+    """A period by its one name; the old spelling "year" is accepted (ingest.forms.PeriodField)."""
+
+    field_class = PeriodField
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=SnapshotPeriod.choices, **kwargs)
 
 
 class IdFilter(filters.NumberFilter):
@@ -72,7 +82,7 @@ def _units_with_code(code: str):
 
 class SnapshotFilter(filters.FilterSet):
     scope = IdFilter(field_name="scope_id")
-    period = filters.ChoiceFilter(choices=SnapshotPeriod.choices)
+    period = PeriodFilter()
     period_year = IdFilter(field_name="period_year", max_value=32767)
     status = filters.ChoiceFilter(
         choices=[
@@ -91,7 +101,7 @@ class SnapshotFilter(filters.FilterSet):
 
 class UnitScoreFilter(filters.FilterSet):
     scope = IdFilter(field_name="snapshot__scope_id")
-    period = filters.ChoiceFilter(field_name="snapshot__period", choices=SnapshotPeriod.choices)
+    period = PeriodFilter(field_name="snapshot__period")
     as_of_after = filters.DateFilter(field_name="snapshot__as_of", lookup_expr="gte")
     as_of_before = filters.DateFilter(field_name="snapshot__as_of", lookup_expr="lte")
 

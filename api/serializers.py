@@ -24,6 +24,7 @@ from indicators.models import (
     Snapshot,
     SnapshotPeriod,
     UnitScore,
+    period_from_input,
 )
 from ingest.forms import MAX_UPLOAD_BYTES
 from ingest.models import Upload
@@ -44,6 +45,16 @@ def count_field(**kwargs) -> serializers.DecimalField:
 
 
 # --- Units --------------------------------------------------------------------------------------
+
+
+class PeriodField(serializers.ChoiceField):
+    """A period by its one name (SnapshotPeriod values); the old spelling "year" is accepted."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=SnapshotPeriod.choices, **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(period_from_input(data) if isinstance(data, str) else data)
 
 
 class UnitRefSerializer(serializers.Serializer):
@@ -315,7 +326,7 @@ class LeaderboardQuerySerializer(serializers.Serializer):
     scope = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     snapshot = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     as_of = serializers.DateField(required=False)
-    period = serializers.ChoiceField(choices=SnapshotPeriod.choices, required=False)
+    period = PeriodField(required=False)
     peer_set = serializers.CharField(required=False, max_length=64)
     level = serializers.CharField(required=False, max_length=16)
     band = serializers.CharField(required=False, max_length=16)
@@ -503,7 +514,7 @@ class WhatItTakesSerializer(serializers.Serializer):
 
 
 class HistoryQuerySerializer(serializers.Serializer):
-    period = serializers.ChoiceField(choices=SnapshotPeriod.choices, required=False)
+    period = PeriodField(required=False)
 
 
 class HistoryPointSerializer(serializers.Serializer):
@@ -555,6 +566,12 @@ class UploadSerializer(serializers.ModelSerializer):
     snapshot = serializers.IntegerField(source="snapshot_id", read_only=True, allow_null=True)
     errors = IssueSerializer(many=True, read_only=True)
     warnings = IssueSerializer(many=True, read_only=True)
+    waiting_for_worker = serializers.BooleanField(source="is_waiting_for_worker", read_only=True)
+    queue_unreachable = serializers.BooleanField(
+        source="is_unsent",
+        read_only=True,
+        help_text="Queued while the job queue was unreachable; processed once it is back.",
+    )
 
     class Meta:
         model = Upload
@@ -580,6 +597,10 @@ class UploadSerializer(serializers.ModelSerializer):
             "errors",
             "warnings",
             "failure_reason",
+            "waiting_for_worker",
+            "queue_unreachable",
+            "queued_at",
+            "attempts",
             "snapshot",
             "created_at",
             "uploaded_by",
@@ -599,7 +620,7 @@ class UploadCreateSerializer(serializers.Serializer):
     )
     scope_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     as_of = serializers.DateField()
-    period = serializers.ChoiceField(choices=SnapshotPeriod.choices, default=SnapshotPeriod.YTD)
+    period = PeriodField(default=SnapshotPeriod.YTD)
     sheet = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
 
     def validate_file(self, file):

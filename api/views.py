@@ -500,10 +500,24 @@ class UploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         upload.refresh_from_db()
         return Response(s.UploadSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(request=None, responses={202: s.UploadSerializer}, filters=False)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Run a failed upload again from its kept file (no second upload needed)."""
+        upload = self.get_object()
+        try:
+            upload_services.upload_retry(
+                upload_id=upload.pk, user=request.user, origin=request_origin(request)
+            )
+        except upload_services.UploadStateError as exc:
+            raise Conflict(str(exc)) from exc
+        upload.refresh_from_db()
+        return Response(s.UploadSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
+
     @extend_schema(request=None, responses=s.UploadSerializer, filters=False)
     @action(detail=True, methods=["post"])
     def discard(self, request, pk=None):
-        """Drop a previewed upload and its draft; the published ranking is unchanged."""
+        """Drop an upload that is not published, and its draft; the published ranking is unchanged."""
         upload = self.get_object()
         try:
             upload = upload_services.upload_discard(

@@ -82,6 +82,18 @@ class SnapshotPeriod(models.TextChoices):
     MONTH = "month", _("Month")
 
 
+# The one vocabulary of periods is SnapshotPeriod's values (form, CLI, API, schema, README).
+# "year" is the spelling the form and the CLI used before: still accepted as input so old
+# scripts keep working, never stored or shown.
+PERIOD_ALIASES = {"year": SnapshotPeriod.YTD.value}
+
+
+def period_from_input(text: str) -> str:
+    """Return the period named by text (a SnapshotPeriod value or an alias), as stored."""
+    text = str(text).strip().lower()
+    return PERIOD_ALIASES.get(text, text)
+
+
 # How many periods of each kind a year has; `period_number` counts from 1 (0 for ytd).
 PERIODS_PER_YEAR = {
     SnapshotPeriod.YTD: 1,

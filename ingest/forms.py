@@ -1,10 +1,22 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ingest.services import PERIOD_CHOICES
+from indicators.models import SnapshotPeriod, period_from_input
 from units.services import unit_resolve
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class PeriodField(forms.ChoiceField):
+    """A period by its one name (SnapshotPeriod), the old spelling "year" accepted too."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", SnapshotPeriod.choices)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return period_from_input(value) if value else value
 
 
 class UploadForm(forms.Form):
@@ -20,7 +32,7 @@ class UploadForm(forms.Form):
         ),
     )
     as_of = forms.DateField(label=_("Data as of"), widget=forms.DateInput(attrs={"type": "date"}))
-    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, initial="year")
+    period = PeriodField(label=_("Period"), initial=SnapshotPeriod.YTD)
     sheet = forms.CharField(
         label=_("Sheet"),
         max_length=100,

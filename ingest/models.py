@@ -20,6 +20,11 @@ class UploadStatus(models.TextChoices):
 FINAL_STATUSES = frozenset(
     {UploadStatus.REJECTED, UploadStatus.PUBLISHED, UploadStatus.FAILED, UploadStatus.DISCARDED}
 )
+# States that wait on a worker: each has an owner (lease_owner) and a deadline
+# (lease_expires_at), and the sweeper (services.upload_sweep) acts when the deadline passes.
+WORKER_STATUSES = frozenset(
+    {UploadStatus.RECEIVED, UploadStatus.VALIDATING, UploadStatus.PUBLISHING}
+)
 # States in which an identical re-upload is recognised as the same upload.
 LIVE_STATUSES = frozenset(
     {
@@ -97,10 +102,28 @@ class Upload(models.Model):
         related_name="+",
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    # The job's lease. Waiting (received, publishing): lease_owner is empty and
+    # lease_expires_at is when the sent message must have been picked up (None: not sent
+    # yet, the broker was down: the sweeper sends it). Held (validating, publishing): the
+    # task id of the worker, whose heartbeat pushes lease_expires_at forward; a deadline
+    # that passes means the worker died.
+    queued_at = models.DateTimeField(_("waiting for a worker since"), null=True, blank=True)
+    lease_owner = models.CharField(max_length=255, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # workers that took this step
+    failed_during = models.CharField(max_length=12, blank=True)  # the step a failure stopped
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["scope", "as_of", "period", "period_year", "sha256"])]
+        indexes = [
+            models.Index(fields=["scope", "as_of", "period", "period_year", "sha256"]),
+            # The sweeper's scan: uploads waiting on a worker, by deadline.
+            models.Index(
+                fields=["status", "lease_expires_at"],
+                name="ingest_upload_lease_idx",
+                condition=models.Q(status__in=["received", "validating", "publishing"]),
+            ),
+        ]
         verbose_name = _("upload")
         verbose_name_plural = _("uploads")
 
@@ -110,6 +133,16 @@ class Upload(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def is_waiting_for_worker(self) -> bool:
+        """Queued or taken back after a fault, and no worker holds it yet."""
+        return self.status in WORKER_STATUSES and not self.lease_owner
+
+    @property
+    def is_unsent(self) -> bool:
+        """Queued while the broker was unreachable: the sweeper sends it when it is back."""
+        return self.is_waiting_for_worker and self.lease_expires_at is None
 
 
 class WorkerProbe(models.Model):

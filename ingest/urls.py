@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/status.json", views.upload_status, name="upload_status"),
     path("<int:pk>/publish", views.upload_publish, name="upload_publish"),
     path("<int:pk>/discard", views.upload_discard, name="upload_discard"),
+    path("<int:pk>/retry", views.upload_retry, name="upload_retry"),
 ]

@@ -1,4 +1,4 @@
-"""Upload pages: form, history, status with progress, preview, publish and discard.
+"""Upload pages: form, history, status with progress, preview, publish, discard and retry.
 
 Only data admins (and superusers) reach these views, and each upload is visible only to the
 admins of its scope: another province's upload is a 404, as if it did not exist.
@@ -44,9 +44,24 @@ def upload_list(request: HttpRequest) -> HttpResponse:
                 request,
                 _("This file was already uploaded for the same scope and date; nothing changed."),
             )
+        _say_if_unsent(request, upload)
         return redirect("ingest:upload_detail", pk=upload.pk)
     uploads = _visible_uploads(request)[:HISTORY_LENGTH]
     return render(request, "ingest/upload_list.html", {"form": form, "uploads": uploads})
+
+
+def _say_if_unsent(request: HttpRequest, upload) -> None:
+    # The broker was down at the click: the job is saved and the sweeper sends it later.
+    upload.refresh_from_db(fields=["status", "lease_owner", "lease_expires_at"])
+    if upload.is_unsent:
+        messages.warning(
+            request,
+            _(
+                "The upload is saved and queued, but the job queue cannot be reached right "
+                "now: it will be processed as soon as the queue is back. Nothing needs to be "
+                "uploaded again."
+            ),
+        )
 
 
 @uploader_view
@@ -88,13 +103,31 @@ def upload_publish(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except services.UploadStateError as exc:
         messages.error(request, str(exc))
+    else:
+        _say_if_unsent(request, upload)
+    return redirect("ingest:upload_detail", pk=upload.pk)
+
+
+@uploader_view
+@require_POST
+def upload_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run a failed upload again from its kept file."""
+    upload = get_object_or_404(_visible_uploads(request), pk=pk)
+    try:
+        services.upload_retry(
+            upload_id=upload.pk, user=request.user, origin=request_origin(request)
+        )
+    except services.UploadStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        _say_if_unsent(request, upload)
     return redirect("ingest:upload_detail", pk=upload.pk)
 
 
 @uploader_view
 @require_POST
 def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    """Drop a previewed upload and its draft."""
+    """Drop an upload that is not published, and its draft."""
     upload = get_object_or_404(_visible_uploads(request), pk=pk)
     try:
         services.upload_discard(

@@ -1,4 +1,8 @@
-"""Celery application: configured from Django settings (CELERY_* names)."""
+"""Celery application: configured from Django settings (CELERY_* names).
+
+The beat schedule (CELERY_BEAT_SCHEDULE in settings) runs the upload sweeper; `make worker`
+starts a worker with beat embedded (-B), docker-compose runs beat as its own service.
+"""
 
 import os
 

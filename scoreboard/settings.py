@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -141,22 +141,65 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# A worker that dies mid-task leaves the message on the queue for another worker; our tasks
-# are idempotent so a redelivery is harmless.
+# A job can die at any instant and still finish (README, "Operations"):
+# - acks_late + reject_on_worker_lost: a message is acknowledged only when its task ends, so a
+#   worker that dies mid-task leaves it on the queue instead of losing it. Our tasks are
+#   idempotent (they claim the upload's lease first), so a redelivery is harmless.
+# - prefetch 1: one long national import does not hold back messages another worker could run.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
+# Longest back-off between two tries of a task after a transient error (ingest/tasks.py).
+SCOREBOARD_RETRY_BACKOFF_MAX = env.int("SCOREBOARD_RETRY_BACKOFF_MAX", default=120)
+# Redis redelivers an unacknowledged message after the visibility timeout. It must outlast
+# the longest a message may legitimately stay unacknowledged (the hard time limit, or a
+# retry's countdown) or a running task would be handed to a second worker; kombu's default
+# (an hour) left a killed worker's job waiting that long. The sweeper is what recovers jobs
+# quickly; this redelivery is the broker's own back-up.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + SCOREBOARD_RETRY_BACKOFF_MAX + 60,
+    # A web request that queues a job must not hang on a broker that is down.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# Publishing a message retries briefly, then the job is left to the sweeper (no 500).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+# Leases of the jobs (ingest/leases.py): a worker's heartbeat renews its lease every third of
+# SCOREBOARD_JOB_LEASE_SECONDS, so a worker that dies is noticed within that time; a sent job
+# no worker took within SCOREBOARD_JOB_PICKUP_SECONDS is sent again (a duplicate is a no-op);
+# after SCOREBOARD_JOB_MAX_ATTEMPTS workers died on (or gave up) a step, the upload fails.
+SCOREBOARD_JOB_LEASE_SECONDS = env.int("SCOREBOARD_JOB_LEASE_SECONDS", default=60)
+SCOREBOARD_JOB_PICKUP_SECONDS = env.int("SCOREBOARD_JOB_PICKUP_SECONDS", default=300)
+SCOREBOARD_JOB_MAX_ATTEMPTS = env.int("SCOREBOARD_JOB_MAX_ATTEMPTS", default=5)
+# The sweeper (Celery beat, `make worker`) looks for expired leases and unsent jobs this often.
+SCOREBOARD_SWEEP_SECONDS = env.float("SCOREBOARD_SWEEP_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE = {
+    "upload-sweep": {
+        "task": "ingest.tasks.upload_sweep_task",
+        "schedule": SCOREBOARD_SWEEP_SECONDS,
+        # A sweep that waited longer than its interval is superseded by the next one.
+        "options": {"expires": SCOREBOARD_SWEEP_SECONDS},
+    }
+}
 
 if CELERY_BROKER_URL.startswith("redis"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, but a cache that is down reads as empty instead of failing the request:
+            # no throttle, no cached value (scoreboard/cache.py).
+            "BACKEND": "scoreboard.cache.ForgivingRedisCache",
             "LOCATION": env.str("CACHE_URL", default=REDIS_URL or CELERY_BROKER_URL),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -266,9 +309,14 @@ CONTENT_SECURITY_POLICY = {
 # --- REST API ---------------------------------------------------------------------------------
 # Versioned under /api/v1/ (api/urls.py). Token first, so an anonymous call gets 401 with
 # "WWW-Authenticate: Token"; session auth serves the browsable API and the docs page.
+# Tokens are django-rest-knox's: only a digest is stored, one per client of a user
+# (accounts.ApiToken), each expiring after API_TOKEN_DAYS unless issued otherwise.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "TOKEN_PREFIX": "766_"}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -282,6 +330,8 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="600/minute"),
         "uploads": env.str("API_THROTTLE_UPLOADS", default="120/hour"),
+        # Failed token authentications per address (api/authentication.py).
+        "auth_failures": env.str("API_THROTTLE_AUTH_FAILURES", default="20/minute"),
     },
 }
 # OpenAPI schema at /api/schema/, Swagger UI at /api/docs/ with its assets served locally

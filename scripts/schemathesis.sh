@@ -37,9 +37,9 @@ User = get_user_model()
 if not User.objects.filter(username='schemathesis').exists():
     User.objects.create_superuser('schemathesis', 'schemathesis@localhost', None)
 " >/dev/null
-tokens=("$("$PY" manage.py create_api_token schemathesis 2>/dev/null)")
+tokens=("$("$PY" manage.py create_api_token schemathesis --rotate 2>/dev/null)")
 # A unit chair of the demo, when the demo has one: the scoped paths get fuzzed too.
-if chair=$("$PY" manage.py create_api_token chutich.tanbinh 2>/dev/null); then tokens+=("$chair"); fi
+if chair=$("$PY" manage.py create_api_token chutich.tanbinh --rotate 2>/dev/null); then tokens+=("$chair"); fi
 
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$PY" manage.py runserver --noreload --nothreading "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &

@@ -17,6 +17,7 @@ from accounts.models import Role
 from accounts.services import membership_grant
 from indicators import services as snapshot_services
 from ingest import services as ingest_services
+from ingest.models import Upload, UploadStatus
 from tests.units.factories import DistrictFactory, OldCommuneFactory
 from units.models import UnitKind
 
@@ -27,6 +28,7 @@ ROLES = [
     "anon",
     "nobody",
     "root",
+    "staff_vn",
     "staff_bd",
     "staff_dn",
     "chair_tanbinh",
@@ -80,6 +82,12 @@ def world(binh_duong):
     )
     snapshot_services.snapshot_recompute(snapshot_id=draft.pk)
     snapshot_services.snapshot_publish(snapshot_id=draft.pk)
+    # National snapshots: the provinces table, and a country-scope table of communes of both
+    # provinces (each province's communes are their own peer sets).
+    w.national_provinces = _publish_groups(w.vn, AS_OF, [w.province, w.other_province], groups)
+    w.national_communes = _publish_groups(
+        w.vn, NATIONAL_COMMUNES_AS_OF, [*w.wards.values(), w.dn_ward], groups
+    )
     w.upload_bd, _ = ingest_services.upload_receive(
         data=(ROOT / "tests/fixtures/db/good-binh-duong-correction.csv").read_bytes(),
         filename="bd.csv",
@@ -100,6 +108,16 @@ def world(binh_duong):
             enqueue=False,
         )
         w.pending[purpose] = ingest_services.upload_validate(upload_id=upload.pk).pk
+    failed, _ = ingest_services.upload_receive(
+        data=(ROOT / "tests/fixtures/db/good-binh-duong.csv").read_bytes() + b"failed",
+        filename="failed.csv",
+        scope=w.province,
+        as_of=AS_OF,
+        period="ytd",
+        enqueue=False,
+    )
+    Upload.objects.filter(pk=failed.pk).update(status=UploadStatus.FAILED)
+    w.failed_bd = failed.pk
     w.upload_dn, _ = ingest_services.upload_receive(
         data=b"garbage",
         filename="dn.csv",
@@ -111,6 +129,7 @@ def world(binh_duong):
     w.users = {"anon": None, "nobody": User.objects.create_user("nobody", password="x" * 20)}
     w.users["root"] = User.objects.create_superuser("root", "root@example.org", "x" * 20)
     for name, role, unit in [
+        ("staff_vn", Role.PROVINCIAL_STAFF, w.vn),
         ("staff_bd", Role.PROVINCIAL_STAFF, w.province),
         ("staff_dn", Role.PROVINCIAL_STAFF, w.other_province),
         ("chair_tanbinh", Role.UNIT_CHAIR, w.wards["Tân Bình"]),
@@ -123,18 +142,36 @@ def world(binh_duong):
     return w
 
 
+NATIONAL_COMMUNES_AS_OF = datetime.date(2025, 5, 19)
+
+
+def _publish_groups(scope, as_of, units, groups):
+    draft = snapshot_services.snapshot_create_draft(
+        scope=scope, as_of=as_of, period="ytd", period_year=as_of.year
+    )
+    snapshot_services.snapshot_load_group_rows(
+        snapshot=draft,
+        rows=[snapshot_services.GroupInput(unit_id=u.pk, groups=groups) for u in units],
+    )
+    snapshot_services.snapshot_recompute(snapshot_id=draft.pk)
+    return snapshot_services.snapshot_publish(snapshot_id=draft.pk)
+
+
 def expect(default, **by_role):
     return {role: by_role.get(role, default) for role in ROLES}
 
 
 # Who reads what. Provincial staff: their province; chairs: their unit (and below) and the
 # rows of their own peer set; data admins: read like staff, upload for their province.
-READERS_BD = expect(NOT_FOUND, anon=LOGIN, nobody=FORBIDDEN, root=OK, staff_bd=OK, admin_bd=OK)
+READERS_BD = expect(
+    NOT_FOUND, anon=LOGIN, nobody=FORBIDDEN, root=OK, staff_vn=OK, staff_bd=OK, admin_bd=OK
+)
 EVERYONE_WITH_A_ROLE = expect(OK, anon=LOGIN, nobody=FORBIDDEN)
 UPLOADERS_BD = expect(
     NOT_FOUND,
     anon=LOGIN,
     nobody=FORBIDDEN,
+    staff_vn=FORBIDDEN,
     staff_bd=FORBIDDEN,
     staff_dn=FORBIDDEN,
     chair_tanbinh=FORBIDDEN,
@@ -182,7 +219,15 @@ def cases(w):
                 "get",
                 f"/bang-xep-hang/{w.other_province.pk}/",
                 None,
-                expect(NOT_FOUND, anon=LOGIN, nobody=FORBIDDEN, root=OK, staff_dn=OK, admin_dn=OK),
+                expect(
+                    NOT_FOUND,
+                    anon=LOGIN,
+                    nobody=FORBIDDEN,
+                    root=OK,
+                    staff_vn=OK,
+                    staff_dn=OK,
+                    admin_dn=OK,
+                ),
             ),
             # The ranking of provinces: staff and admins, not chairs.
             (
@@ -207,7 +252,15 @@ def cases(w):
                 "get",
                 f"/don-vi/{w.bien_hoa.pk}/",
                 None,
-                expect(NOT_FOUND, anon=LOGIN, nobody=FORBIDDEN, root=OK, staff_dn=OK, admin_dn=OK),
+                expect(
+                    NOT_FOUND,
+                    anon=LOGIN,
+                    nobody=FORBIDDEN,
+                    root=OK,
+                    staff_vn=OK,
+                    staff_dn=OK,
+                    admin_dn=OK,
+                ),
             ),
         ],
         "dashboard:compare": [
@@ -225,6 +278,12 @@ def cases(w):
             ),
         ],
         "downloads:leaderboard": [
+            (
+                "get",
+                f"/bang-xep-hang/{w.vn.pk}/tai-ve.csv?snapshot={w.national_communes.pk}",
+                None,
+                expect(OK, anon=LOGIN, nobody=FORBIDDEN),
+            ),
             (
                 "get",
                 f"/bang-xep-hang/{w.province.pk}/tai-ve.csv",
@@ -284,6 +343,22 @@ def cases(w):
             ),
         ],
         "api:leaderboard": [
+            # A national table of communes: every role with a role opens it (and reads only
+            # its own rows: test_national_snapshots_show_each_role_only_its_rows).
+            (
+                "get",
+                "/api/v1/leaderboard/",
+                {"snapshot": w.national_communes.pk},
+                expect(OK, anon=401, nobody=NOT_FOUND),
+            ),
+            (
+                "get",
+                "/api/v1/leaderboard/",
+                {"snapshot": w.national_provinces.pk},
+                expect(
+                    OK, anon=401, nobody=NOT_FOUND, chair_tanbinh=NOT_FOUND, chair_dian=NOT_FOUND
+                ),
+            ),
             (
                 "get",
                 "/api/v1/leaderboard/",
@@ -358,6 +433,9 @@ def cases(w):
         "api:upload-publish": [
             ("post", f"/api/v1/uploads/{w.pending['api_publish']}/publish/", None, API_UPLOADERS_BD)
         ],
+        "api:upload-retry": [
+            ("post", f"/api/v1/uploads/{w.failed_bd}/retry/", None, API_UPLOADERS_BD)
+        ],
         "api:upload-discard": [
             ("post", f"/api/v1/uploads/{w.pending['api_discard']}/discard/", None, API_UPLOADERS_BD)
         ],
@@ -384,6 +462,7 @@ def cases(w):
             )
         ],
         "ingest:upload_discard": [("post", f"/uploads/{bd_upload}/discard", None, UPLOADERS_BD)],
+        "ingest:upload_retry": [("post", f"/uploads/{w.failed_bd}/retry", None, UPLOADERS_BD)],
     }
 
 
@@ -438,3 +517,73 @@ def test_admin_site_is_for_staff_only(world, client):
             client.force_login(world.users[role])
         status = client.get("/admin/").status_code
         assert status == (200 if role == "root" else 302), role
+
+
+def _api_units(client, snapshot) -> set[int] | int:
+    response = client.get("/api/v1/leaderboard/", {"snapshot": snapshot.pk, "page_size": 1000})
+    if response.status_code != 200:
+        return response.status_code
+    return {row["unit"]["id"] for row in response.json()["results"]}
+
+
+def _csv_names(client, scope, snapshot) -> set[str] | int:
+    response = client.get(
+        f"/bang-xep-hang/{scope.pk}/tai-ve.csv", {"snapshot": snapshot.pk, "peers": "all"}
+    )
+    if response.status_code != 200:
+        return response.status_code
+    return b"".join(response.streaming_content if response.streaming else [response.content])
+
+
+def _page_html(client, scope, snapshot) -> str | int:
+    response = client.get(f"/bang-xep-hang/{scope.pk}/", {"snapshot": snapshot.pk, "peers": "all"})
+    return response.content.decode() if response.status_code == 200 else response.status_code
+
+
+def test_national_snapshots_show_each_role_only_its_rows(world, client):
+    """A country-scope table: national roles read all of it, a province its own rows only."""
+    w = world
+    bd_wards = {u.pk for u in w.wards.values()}
+    everyone = bd_wards | {w.dn_ward.pk}
+    communes = {
+        "root": everyone,
+        "staff_vn": everyone,
+        "staff_bd": bd_wards,
+        "admin_bd": bd_wards,
+        "staff_dn": {w.dn_ward.pk},
+        "admin_dn": {w.dn_ward.pk},
+        "chair_dian": bd_wards,  # its own wards
+        "chair_tanbinh": bd_wards,  # its own peer table
+        "nobody": NOT_FOUND,
+    }
+    provinces = {w.province.pk, w.other_province.pk}
+    provinces_table = {role: provinces for role in communes} | {
+        "chair_dian": NOT_FOUND,
+        "chair_tanbinh": NOT_FOUND,
+        "nobody": NOT_FOUND,
+    }
+    leaks = []
+    for role, expected in communes.items():
+        client.force_login(w.users[role])
+        got = _api_units(client, w.national_communes)
+        if got != expected:
+            leaks.append(f"API communes as {role}: expected {expected}, got {got}")
+        got = _api_units(client, w.national_provinces)
+        if got != provinces_table[role]:
+            leaks.append(f"API provinces as {role}: expected {provinces_table[role]}, got {got}")
+        if role == "nobody":
+            continue
+        csv = _csv_names(client, w.vn, w.national_communes)
+        html = _page_html(client, w.vn, w.national_communes)
+        for label, body in (("CSV", csv), ("page", html)):
+            text = body.decode() if isinstance(body, bytes) else body
+            if isinstance(text, int):
+                leaks.append(f"{label} communes as {role}: {text}")
+                continue
+            shows_dn = "Tân Phong" in text
+            shows_bd = "Tân Đông Hiệp" in text
+            if shows_dn != (w.dn_ward.pk in expected) or shows_bd != bool(bd_wards & expected):
+                leaks.append(
+                    f"{label} communes as {role}: Đồng Nai {shows_dn}, Bình Dương {shows_bd}"
+                )
+    assert not leaks, "\n".join(leaks)

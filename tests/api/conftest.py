@@ -2,13 +2,13 @@
 indicator counts) and one user per role, with API clients for them."""
 
 import datetime
+import uuid
 from types import SimpleNamespace
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import Role
+from accounts.models import ApiToken, Role
 from accounts.services import membership_grant
 from indicators.services import snapshot_publish
 from tests.indicators.factories import full_marks, load_groups, load_indicators, make_snapshot
@@ -101,8 +101,9 @@ def people(world):
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    # A client of its own each time: a user may have several clients, one token each.
+    _row, token = ApiToken.objects.create(user=user, client=f"test-{uuid.uuid4().hex[:8]}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken, AuditAction, AuditEvent
 from tests.api.conftest import token_client
 
 ENDPOINTS = [
@@ -71,16 +71,62 @@ def test_an_inactive_users_token_stops_working(people):
 
 
 def test_create_api_token_command(people, capsys):
-    call_command("create_api_token", "staff")
+    call_command("create_api_token", "staff", "--client", "sync-script")
     key = capsys.readouterr().out.strip().splitlines()[-1]
-    assert Token.objects.get(user=people.staff).key == key
-    call_command("create_api_token", "staff")
-    assert capsys.readouterr().out.strip().splitlines()[-1] == key  # idempotent
-    call_command("create_api_token", "staff", "--rotate")
+    stored = ApiToken.objects.get(user=people.staff, client="sync-script")
+    # Hashed at rest: the table holds a digest and an 8-character prefix, never the token.
+    assert key not in (stored.digest, stored.token_key) and key.startswith(stored.token_key)
+    assert stored.expiry is not None
+    assert _me(key).status_code == 200
+    with pytest.raises(CommandError, match="rotate"):
+        call_command("create_api_token", "staff", "--client", "sync-script")
+    call_command("create_api_token", "staff", "--client", "sync-script", "--rotate")
     rotated = capsys.readouterr().out.strip().splitlines()[-1]
-    assert rotated != key and Token.objects.get(user=people.staff).key == rotated
+    assert rotated != key
+    assert _me(key).status_code == 401 and _me(rotated).status_code == 200
+    call_command("create_api_token", "staff", "--client", "other-script")
+    other = capsys.readouterr().out.strip().splitlines()[-1]
+    call_command("create_api_token", "staff", "--client", "sync-script", "--revoke")
+    # One token per client: revoking one client leaves the other working.
+    assert _me(rotated).status_code == 401 and _me(other).status_code == 200
+    actions = list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
+    assert [a for a in actions if a.startswith("token")] == [
+        AuditAction.TOKEN_CREATED,
+        AuditAction.TOKEN_ROTATED,
+        AuditAction.TOKEN_CREATED,
+        AuditAction.TOKEN_REVOKED,
+    ]
+    assert all(key not in str(e.detail) for e in AuditEvent.objects.all())
     with pytest.raises(CommandError):
         call_command("create_api_token", "no-such-user")
+
+
+def _me(token):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client.get("/api/v1/me/")
+
+
+def test_an_expired_token_stops_working(people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    row, token = ApiToken.objects.create(user=people.staff, expiry=timedelta(days=1))
+    assert _me(token).status_code == 200
+    ApiToken.objects.filter(pk=row.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    assert _me(token).status_code == 401
+
+
+def test_failed_token_authentication_is_throttled(people, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth_failures": "3/minute"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    _row, good = ApiToken.objects.create(user=people.staff)
+    assert [_me("766_wrong-token").status_code for _ in range(3)] == [401, 401, 401]
+    # The fourth failure from this address is refused before the token is even looked at,
+    # and so is a good token from it until the window ends.
+    assert _me("766_wrong-token").status_code == 429
+    assert _me(good).status_code == 429
 
 
 def test_unknown_api_path_is_a_json_404(api):

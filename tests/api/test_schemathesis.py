@@ -20,9 +20,8 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Role
+from accounts.models import ApiToken, Role
 from indicators.services import snapshot_publish
 from tests.api.conftest import district_groups, user_with
 from tests.indicators.factories import load_groups, make_snapshot
@@ -78,7 +77,7 @@ def fuzz_tokens(binh_duong, framework):
         get_user_model().objects.create_superuser("root", "root@example.org", None),
         user_with("chair", Role.UNIT_CHAIR, t.wards["Tân Bình"]),
     ]
-    return [Token.objects.create(user=user).key for user in users]
+    return [ApiToken.objects.create(user=user)[1] for user in users]
 
 
 @schema.parametrize()

@@ -154,7 +154,12 @@ def test_failed_publish_leaves_the_previous_snapshot(binh_duong, published_week,
     monkeypatch.setattr(services.snapshot_services, "snapshot_publish", explode)
     failed = publish(draft)
     assert failed.status == UploadStatus.FAILED
-    assert "disk full" in failed.failure_reason
+    # A sentence for the admin, never the exception's own text (that goes to the log).
+    assert "disk full" not in failed.failure_reason
+    assert (
+        "ranking is unchanged" in failed.failure_reason or "không thay đổi" in failed.failure_reason
+    )
+    assert failed.failed_during == UploadStatus.PUBLISHING
     assert db_state()["published"] == before
 
 

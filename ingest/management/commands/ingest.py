@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from indicators.models import PERIOD_ALIASES, SnapshotPeriod
 from ingest import services
 from ingest.models import UploadStatus
 from ingest.selectors import upload_preview
@@ -25,7 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--scope", required=True, help="unit code (GSO, portal) or name")
         parser.add_argument("--as-of", required=True, type=datetime.date.fromisoformat)
         parser.add_argument(
-            "--period", required=True, choices=[code for code, _label in services.PERIOD_CHOICES]
+            "--period",
+            required=True,
+            choices=[*SnapshotPeriod.values, *PERIOD_ALIASES],
+            help='ytd, half, quarter or month ("year" is accepted for ytd)',
         )
         parser.add_argument("--sheet", default="", help="sheet name (default: the first sheet)")
         parser.add_argument(
