@@ -76,7 +76,7 @@ class IndicatorInput:
 @dataclass(frozen=True)
 class IndicatorCounts:
     """An indicator table as columns: row i gives unit_ids[i]'s whole-number counts for
-    indicator_codes[indicator_index[i]] (what `ingest.columnar` reads from a plain file)."""
+    indicator_codes[indicator_index[i]] (what ingest hands over when every count is whole)."""
 
     unit_ids: np.ndarray  # int64
     indicator_codes: Sequence[str]

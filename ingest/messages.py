@@ -53,6 +53,17 @@ _E, _W = "error", "warning"
 _NUMBER_FIX = L("Type a number such as 19,2 or 19.2, without letters, units or “%%”.")
 _COUNT_FIX = L("Type a whole number such as 5105 (5.105 and 5,105 are both read as 5105).")
 _UNIT_COLUMN_FIX = L("Add a column headed “Đơn vị” (unit name) or “Mã đơn vị” (unit code).")
+_MISSING = L("%(where)s: the required column “%(column)s” is missing.")
+_NOT_A_NUMBER = L("%(where)s: “%(value)s” is not a number.")
+_NOT_A_UNIT = L("%(where)s: “%(value)s” is not a unit of %(scope)s on %(date)s.")
+_AGAIN = L("%(where)s: “%(value)s” appears again (first in row %(first_row)s).")
+_INDICATOR_AGAIN = L(
+    "%(where)s: indicator %(indicator)s of “%(unit)s” appears again (first in row %(first_row)s)."
+)
+_UPLOAD_AS = L(
+    "Upload the table as an Excel workbook (.xlsx, .xls), an OpenDocument spreadsheet (.ods) or "
+    "a CSV file; a table saved as a web page must be opened in Excel and saved as .xlsx first."
+)
 _EMPTY = (
     L("%(where)s: the file is empty."),
     L("Export the table again and check it has a header row and one row per unit."),
@@ -116,20 +127,12 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     "not_spreadsheet": (
         _E,
         L("%(where)s: this is not a spreadsheet or a CSV text file."),
-        L(
-            "Upload the table as an Excel workbook (.xlsx, .xls), an OpenDocument "
-            "spreadsheet (.ods) or a CSV file; a table saved as a web page must be opened "
-            "in Excel and saved as .xlsx first."
-        ),
+        _UPLOAD_AS,
     ),
     "not_spreadsheet.kind": (
         _E,
         L("%(where)s: this is not a spreadsheet: it looks like %(kind)s."),
-        L(
-            "Upload the table as an Excel workbook (.xlsx, .xls), an OpenDocument "
-            "spreadsheet (.ods) or a CSV file; a table saved as a web page must be opened "
-            "in Excel and saved as .xlsx first."
-        ),
+        _UPLOAD_AS,
     ),
     "internal_error": (
         _E,
@@ -161,26 +164,14 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
         L("%(where)s: this column holds the same data as column %(first)s “%(header)s”."),
         L("Delete or rename one of the two columns."),
     ),
-    "missing_column": (
-        _E,
-        L("%(where)s: the required column “%(column)s” is missing."),
-        _UNIT_COLUMN_FIX,
-    ),
+    "missing_column": (_E, _MISSING, _UNIT_COLUMN_FIX),
     "missing_column.indicator": (
         _E,
-        L("%(where)s: the required column “%(column)s” is missing."),
+        _MISSING,
         L("Add a column headed “Chỉ tiêu” with the indicator id (1.1 … 5.4)."),
     ),
-    "missing_column.numerator": (
-        _E,
-        L("%(where)s: the required column “%(column)s” is missing."),
-        L("Add a column headed “Tử số” (numerator)."),
-    ),
-    "missing_column.denominator": (
-        _E,
-        L("%(where)s: the required column “%(column)s” is missing."),
-        L("Add a column headed “Mẫu số” (denominator)."),
-    ),
+    "missing_column.numerator": (_E, _MISSING, L("Add a column headed “Tử số” (numerator).")),
+    "missing_column.denominator": (_E, _MISSING, L("Add a column headed “Mẫu số” (denominator).")),
     "missing_group_columns": (
         _E,
         L("%(where)s: no group columns found."),
@@ -231,8 +222,8 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
         L("%(where)s: “%(value)s” has no group values."),
         L("Enter the group points from the portal, or delete the row."),
     ),
-    "not_a_number": (_E, L("%(where)s: “%(value)s” is not a number."), _NUMBER_FIX),
-    "not_a_number.count": (_E, L("%(where)s: “%(value)s” is not a number."), _COUNT_FIX),
+    "not_a_number": (_E, _NOT_A_NUMBER, _NUMBER_FIX),
+    "not_a_number.count": (_E, _NOT_A_NUMBER, _COUNT_FIX),
     "not_a_number.date": (
         _E,
         L("%(where)s: “%(value)s” is a date, not a number."),
@@ -273,23 +264,16 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     ),
     "duplicate_unit": (
         _E,
-        L("%(where)s: “%(value)s” appears again (first in row %(first_row)s)."),
+        _AGAIN,
         L(
             "Keep one row per unit: delete or merge the duplicate. If two units share "
             "this name, add the “Mã đơn vị” column with their codes."
         ),
     ),
-    "duplicate_unit.code": (
-        _E,
-        L("%(where)s: “%(value)s” appears again (first in row %(first_row)s)."),
-        L("Keep one row per unit: delete or merge the duplicate."),
-    ),
+    "duplicate_unit.code": (_E, _AGAIN, L("Keep one row per unit: delete or merge the duplicate.")),
     "duplicate_indicator": (
         _E,
-        L(
-            "%(where)s: indicator %(indicator)s of “%(unit)s” appears again (first in row "
-            "%(first_row)s)."
-        ),
+        _INDICATOR_AGAIN,
         L(
             "Keep one row per unit and indicator: delete or merge the duplicate. If two "
             "units share this name (a national table often has such), add the “Mã đơn vị” "
@@ -298,10 +282,7 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     ),
     "duplicate_indicator.code": (
         _E,
-        L(
-            "%(where)s: indicator %(indicator)s of “%(unit)s” appears again (first in row "
-            "%(first_row)s)."
-        ),
+        _INDICATOR_AGAIN,
         L("Keep one row per unit and indicator: delete or merge the duplicate."),
     ),
     "unknown_indicator": (
@@ -350,14 +331,10 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     ),
     "unknown_unit": (
         _E,
-        L("%(where)s: “%(value)s” is not a unit of %(scope)s on %(date)s."),
+        _NOT_A_UNIT,
         L("Check the spelling, the scope and the as-of date of the upload."),
     ),
-    "unknown_unit.candidates": (
-        _E,
-        L("%(where)s: “%(value)s” is not a unit of %(scope)s on %(date)s."),
-        L("Did you mean: %(candidates)s?"),
-    ),
+    "unknown_unit.candidates": (_E, _NOT_A_UNIT, L("Did you mean: %(candidates)s?")),
     "ambiguous_unit": (
         _E,
         L("%(where)s: “%(value)s” names several units of %(scope)s: %(candidates)s."),
@@ -403,13 +380,12 @@ def where(ref: CellRef) -> str:
         parts.append(_("sheet “%(sheet)s”") % {"sheet": ref.sheet})
     if ref.row:
         parts.append(_("row %(row)s") % {"row": ref.row})
-    if ref.column is not None:
-        if ref.letter:
-            parts.append(
-                _("column %(letter)s “%(column)s”") % {"letter": ref.letter, "column": ref.column}
-            )
-        else:
-            parts.append(_("column “%(column)s”") % {"column": ref.column})
+    # A column of the file has its letter; the registry's "Unit" is no column of the file,
+    # and the row already says where the unit is.
+    if ref.column is not None and ref.letter:
+        parts.append(
+            _("column %(letter)s “%(column)s”") % {"letter": ref.letter, "column": ref.column}
+        )
     return ", ".join(parts)
 
 

@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -84,26 +84,28 @@ class TableLimits:
     indicators: tuple[str, ...]
     indicator_max: Mapping[str, Decimal]
     bands: tuple[str, ...]
+    group_names: Mapping[str, str]  # as a message names a missing group column
     tolerance: Decimal = DISAGREEMENT_TOLERANCE
 
     @classmethod
     def build(
         cls,
         *,
-        groups: Iterable[tuple[str, str, Decimal, bool]],
+        groups: Iterable[tuple[str, str, str, Decimal, bool]],
         indicators: Iterable[tuple[str, Decimal]],
         bands: Iterable[str],
     ) -> TableLimits:
-        """From the framework's rows: groups as (code, five-group code, maximum, combined)."""
+        """From the framework's rows: groups as (code, name, five-group code, maximum,
+        combined)."""
         group_max: dict[str, Decimal] = {}
+        names: dict[str, str] = {}
         combined: dict[str, Decimal] = {}
-        for code, five, maximum, is_combined in groups:
-            if is_combined:
-                group_max[code] = D(maximum)
-                continue
+        for code, name, five, maximum, is_combined in groups:
+            names[code] = name
             group_max[code] = D(maximum)
-            combined[five] = combined.get(five, D(0)) + D(maximum)
-        for code, maximum in combined.items():
+            if not is_combined:
+                combined[five] = combined.get(five, D(0)) + D(maximum)
+        for code, maximum in combined.items():  # the five-group view, if no row states it
             group_max.setdefault(code, maximum)
         total = sum((group_max[c] for c in GROUP_CODES if c in group_max), D(0))
         indicator_max = {code: D(maximum) for code, maximum in indicators}
@@ -113,27 +115,8 @@ class TableLimits:
             indicators=tuple(indicator_max),
             indicator_max=indicator_max,
             bands=tuple(bands),
+            group_names=names,
         )
-
-    def with_overrides(
-        self,
-        *,
-        group_max: Mapping[str, Decimal] | None = None,
-        known_indicators: Iterable[str] | None = None,
-        indicator_max: Mapping[str, Decimal] | None = None,
-    ) -> TableLimits:
-        """The same limits with some replaced (a test, a draft framework)."""
-        limits = self
-        if group_max:
-            merged = {**self.group_max, **group_max}
-            if "CCDVTT" not in group_max and {"DVCTT", "TTTT"} <= group_max.keys():
-                merged["CCDVTT"] = group_max["DVCTT"] + group_max["TTTT"]
-            limits = replace(limits, group_max=merged)
-        if known_indicators is not None:
-            limits = replace(limits, indicators=tuple(known_indicators))
-        if indicator_max is not None:
-            limits = replace(limits, indicator_max=dict(indicator_max))
-        return limits
 
 
 @cache
@@ -143,7 +126,7 @@ def builtin_limits(code: str = "766-2022") -> TableLimits:
     data = read_framework(code)
     return TableLimits.build(
         groups=[
-            (g["code"], g["five_group_code"], D(g["max_points"]), bool(g.get("is_combined")))
+            (g["code"], g["name"], g["five_group_code"], D(g["max_points"]), g.get("is_combined"))
             for g in data["groups"]
         ],
         indicators=[(i["code"], D(i["max_points"])) for i in data["indicators"]],
@@ -382,7 +365,6 @@ class _BadNumber(ValueError):
 
 
 _NUMBER_CHARS = re.compile(r"[0-9.,]+")
-_ONE_MARK = re.compile(r"([0-9]*)[.,]([0-9]+)")
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009\t'")
 _DATE_TYPES = (date, datetime, time, timedelta)
 
@@ -403,7 +385,7 @@ def _text(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return _display(value)
+    return display(value)
 
 
 @lru_cache(maxsize=32768)
@@ -417,9 +399,6 @@ def _clean_text(value: str) -> str | None:
     return text
 
 
-_display = display
-
-
 def _read_number(value: object, *, count: bool) -> Decimal | None:
     """Read a cell as a Decimal; None when blank; raise _BadNumber otherwise.
 
@@ -429,13 +408,8 @@ def _read_number(value: object, *, count: bool) -> Decimal | None:
         text = value.strip()
         if not text:
             return None
-        if text.isdigit() and text.isascii():
+        if text.isdigit() and text.isascii():  # most counts: no mark to read
             return Decimal(text)
-        if match := _ONE_MARK.fullmatch(text):  # the common "19,2" / "5.105" shapes, fast
-            whole, fraction = match.groups()
-            if count and len(fraction) == 3 and 1 <= len(whole) <= 3 and whole[0] != "0":
-                return Decimal(whole + fraction)
-            return Decimal(f"{whole or 0}.{fraction}")
         return _read_number_text(text, count=count)
     if value is None:
         return None
@@ -675,9 +649,6 @@ def parse_table(
     sheet: str | None = None,
     kind: Kind | None = None,
     limits: TableLimits | None = None,
-    group_max: dict[str, Decimal] | None = None,
-    known_indicators: Iterable[str] | None = None,
-    indicator_max: Mapping[str, Decimal] | None = None,
     max_issues: int = MAX_ISSUES,
 ) -> ParsedTable:
     """Read an uploaded group or indicator table; never raise for bad input.
@@ -688,14 +659,11 @@ def parse_table(
     3. Map columns to canonical keys; report missing, duplicate, mixed and ignored columns.
     4. Check every data cell column by column: blank, note and summary rows, numbers,
        maxima, duplicates; word the failures (ingest.messages).
-    `limits` are the framework's (default: the built-in definition's); `group_max`,
-    `known_indicators` and `indicator_max` override parts of them.
+    `limits` are the framework's (default: the built-in definition's).
     """
     if kind not in (None, "group", "indicator"):
         raise ValueError(f"kind must be 'group', 'indicator' or None, not {kind!r}")
-    limits = (limits or builtin_limits()).with_overrides(
-        group_max=group_max, known_indicators=known_indicators, indicator_max=indicator_max
-    )
+    limits = limits or builtin_limits()
     table = ParsedTable(kind=kind, file=_basename(filename), sheet=None)
     reader = _Reader(table, limits)
     try:
@@ -811,9 +779,6 @@ class _Reader:
 
     def read(self, grid: Grid) -> None:
         table = self.table
-        if not len(grid):
-            self.fail("empty_file", None)
-            return
         blank_rows = np.ones(len(grid), dtype=bool)
         for column in grid.columns:
             blank_rows &= Coded(column.values, column.index).of(_blank)
@@ -839,10 +804,8 @@ class _Reader:
         for column in (*columns.values(), *ignored, *(second for _first, second in duplicates)):
             self.headers.setdefault(column.index, (column.header, column.letter))
         for column in ignored:
-            self.headers[column.index] = (column.header, column.letter)
             self.fail("column_ignored", header_row, column.index)
         for first, second in duplicates:
-            self.headers[second.index] = (second.header, second.letter)
             self.fail(
                 "duplicate_column",
                 header_row,
@@ -888,7 +851,7 @@ class _Reader:
                 "missing_group_column",
                 header_row,
                 groups=", ".join(missing),
-                names=", ".join(f"“{_GROUP_HEADERS[c]}”" for c in missing),
+                names=", ".join(f"“{self.limits.group_names.get(c, c)}”" for c in missing),
             )
             return False
         return ok
@@ -917,17 +880,6 @@ class _Reader:
             self.fail("no_data_rows", header_row)
 
 
-_GROUP_HEADERS = {
-    "CKMB": "Công khai, minh bạch",
-    "TDGQ": "Tiến độ giải quyết",
-    "DVCTT": "Dịch vụ công trực tuyến",
-    "TTTT": "Thanh toán trực tuyến",
-    "SHHS": "Số hóa hồ sơ",
-    "MDHL": "Mức độ hài lòng",
-    "CCDVTT": "Cung cấp dịch vụ trực tuyến",
-}
-
-
 class _Checks:
     """What both table kinds share: unit cells, blank, note and summary rows, numbers.
 
@@ -938,6 +890,7 @@ class _Checks:
     def __init__(self, reader: _Reader, grid: Grid, columns: dict[str, _Column]) -> None:
         self.reader, self.grid, self.columns, self.limits = reader, grid, columns, reader.limits
         self.numbers = grid.numbers
+        self._filled: dict[str, np.ndarray] = {}
         self.stt_col = columns.get("stt")
         self.unit_col = (columns.get("unit_name") or columns.get("unit_code")).index
         self.names = self.mapped("unit_name", _text)
@@ -951,7 +904,10 @@ class _Checks:
         return Coded([convert(v) for v in column.values], column.index)
 
     def filled(self, key: str) -> np.ndarray:
-        return self.mapped(key, lambda v: not _blank(v)).of(bool)
+        """Per row: the cell of column `key` is not blank (worked out once per column)."""
+        if key not in self._filled:
+            self._filled[key] = self.mapped(key, lambda v: not _blank(v)).of(bool)
+        return self._filled[key]
 
     def cell(self, key: str, position: int) -> object:
         return self.grid.row(position)[self.columns[key].index]
@@ -1006,9 +962,9 @@ class _Checks:
         no_unit = rows[~named[rows] & ~coded[rows]]
         self.fail("missing_unit", no_unit, self.unit_col)
         rows = rows[named[rows] | coded[rows]]
-        summary = rows[self.names.of(lambda n: _is_summary(n, None))[rows] & ~coded[rows]]
-        self.fail("summary_row_skipped", summary, value=self.names.__getitem__)
-        return np.setdiff1d(rows, summary), len(no_unit) + len(rows) - len(summary)
+        is_summary = self.names.of(lambda n: _is_summary(n, None))[rows] & ~coded[rows]
+        self.fail("summary_row_skipped", rows[is_summary], value=self.names.__getitem__)
+        return rows[~is_summary], len(no_unit) + int((~is_summary).sum())
 
     def read_numbers(self, key: str, rows: np.ndarray, *, count: bool) -> Coded:
         """A number column (None where blank or bad; all None without the column), with its
@@ -1199,8 +1155,11 @@ def _floats(coded: Coded, rows: np.ndarray) -> np.ndarray:
 
 def _subset(coded: Coded, rows: np.ndarray) -> Coded:
     """The column on `rows` only, with only the distinct values these rows hold."""
-    used, index = np.unique(coded.index[rows], return_inverse=True)
-    return Coded([coded.values[u] for u in used.tolist()], index.reshape(-1).astype(np.int64))
+    index = coded.index[rows]
+    used = np.flatnonzero(np.bincount(index, minlength=len(coded.values)))
+    position = np.zeros(len(coded.values), dtype=np.int64)
+    position[used] = np.arange(len(used))
+    return Coded([coded.values[u] for u in used.tolist()], position[index])
 
 
 def _indicator_label(indicator: str) -> str:

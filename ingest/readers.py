@@ -19,7 +19,7 @@ import sys
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -184,6 +184,9 @@ class Grid:
         return [c.values[c.index[position]] for c in self.columns]
 
 
+_GRID_META = ("format", "sheet", "first_column", "encoding", "delimiter")
+
+
 def read_grid(data: bytes, *, filename: str, sheet: str | None = None) -> Grid:
     """Decode `data` once into a Grid; raise ReadError if it is no table or is out of bounds.
 
@@ -192,35 +195,36 @@ def read_grid(data: bytes, *, filename: str, sheet: str | None = None) -> Grid:
     3. Each column is dictionary-encoded.
     """
     source = open_table(data, filename=filename, sheet=sheet)
-    meta = {
-        "format": source.format,
-        "sheet": source.sheet,
-        "first_column": source.first_column,
-        "encoding": source.encoding,
-        "delimiter": source.delimiter,
-    }
+    meta = {key: getattr(source, key) for key in _GRID_META}
     if source.text is not None and _splits_by_lines(source.text):
         numbers, columns = _split_lines(source.text, source.delimiter or ";")
         return Grid(numbers=numbers, columns=columns, **meta)
     try:
-        numbers: list[int] = []
-        rows: list[list] = []
-        cells = 0
-        for number, row in source.rows:
-            cells += len(row)
-            if len(rows) >= MAX_ROWS:
-                raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=source.sheet)
-            if cells > MAX_CELLS:
-                raise ReadError("too_many_cells", limit=MAX_CELLS, sheet=source.sheet)
-            numbers.append(number)
-            rows.append(row)
+        return grid_from_rows(source.rows, **meta)
     finally:
         source.close()
-    width = max(map(len, rows), default=0)
-    if any(len(row) != width for row in rows):
-        rows = [row if len(row) == width else [*row, *[None] * (width - len(row))] for row in rows]
-    columns = [_encode(column) for column in zip(*rows, strict=True)] if rows else []
-    return Grid(numbers=np.asarray(numbers, dtype=np.int64), columns=columns, **meta)
+
+
+def grid_from_rows(rows: Iterable[tuple[int, list]], *, format: str, **meta) -> Grid:  # noqa: A002
+    """A Grid of numbered rows of cells, within the bounds: how a decoder of its own (a
+    workbook, a JSON response) hands its table to the pipeline."""
+    numbers: list[int] = []
+    kept: list[list] = []
+    cells = 0
+    sheet = meta.get("sheet")
+    for number, row in rows:
+        cells += len(row)
+        if len(kept) >= MAX_ROWS:
+            raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=sheet)
+        if cells > MAX_CELLS:
+            raise ReadError("too_many_cells", limit=MAX_CELLS, sheet=sheet)
+        numbers.append(number)
+        kept.append(row)
+    width = max(map(len, kept), default=0)
+    if any(len(row) != width for row in kept):
+        kept = [row if len(row) == width else [*row, *[None] * (width - len(row))] for row in kept]
+    columns = [_encode(column) for column in zip(*kept, strict=True)] if kept else []
+    return Grid(format=format, numbers=np.asarray(numbers, dtype=np.int64), columns=columns, **meta)
 
 
 def _splits_by_lines(text: str) -> bool:
@@ -232,11 +236,12 @@ def _splits_by_lines(text: str) -> bool:
 
 def _split_lines(text: str, delimiter: str) -> tuple[np.ndarray, list[Column]]:
     """Split a CSV whose records are lines into columns with Arrow's string kernels."""
+    # Counted before anything is split: the records are the lines.
+    if text.count("\n", 0, len(text) - 1) >= MAX_ROWS:
+        raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=None)
     lines = text.split("\n")
     if lines and not lines[-1]:
         lines.pop()  # the line break that ends the last record starts no record
-    if len(lines) > MAX_ROWS:
-        raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=None)
     array = pa.array(lines, pa.large_string())
     if "\r" in text:
         array = pc.replace_substring_regex(array, pattern="\r$", replacement="")
@@ -558,12 +563,7 @@ def _child_main() -> None:
     data, sheet, default_format = pickle.loads(sys.stdin.buffer.read())  # noqa: S301
     try:
         table = _open_workbook_here(data, sheet=sheet, default_format=default_format)
-        meta = {
-            "format": table.format,
-            "sheet": table.sheet,
-            "first_column": table.first_column,
-            "sheet_names": table.sheet_names,
-        }
+        meta = {key: getattr(table, key) for key in (*_GRID_META, "sheet_names")}
         pickle.dump(("meta", meta), out)
         batch: list[tuple[int, list]] = []
         for row in table.rows:

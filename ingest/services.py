@@ -227,7 +227,9 @@ def upload_validate(
         progress(40, _("Checking units and values"))
         framework = Framework.objects.valid_on(upload.as_of)
         # Tens of thousands of short-lived objects, none in a cycle: see parsers.gc_paused.
-        with gc_paused():
+        # A savepoint: should a query fail mid-validation, the caller's transaction (the
+        # command's, the test's) stays usable for marking the upload failed below.
+        with transaction.atomic(), gc_paused():
             validated = validate_upload_bytes(
                 data,
                 filename=upload.original_filename,

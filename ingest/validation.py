@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -57,7 +57,7 @@ def framework_limits(framework: Framework) -> TableLimits:
     """The limits a table is checked against: the framework version's own rows."""
     return TableLimits.build(
         groups=[
-            (g.code, g.five_group_code, g.max_points, g.is_combined)
+            (g.code, g.name, g.five_group_code, g.max_points, g.is_combined)
             for g in framework.groups.order_by("position")
         ],
         indicators=framework.indicators.order_by("position").values_list("code", "max_points"),
@@ -143,27 +143,22 @@ def validate_table(
 
 
 class _Place:
-    """Where a registry failure is: the unit column of a row of the table."""
+    """Where a registry failure is: a row's unit (column 0 of its Failure), or the file."""
 
     def __init__(self, table: ParsedTable) -> None:
         self.table = table
 
     def __call__(self, row: int | None, column: int | None) -> CellRef:
-        return CellRef(file=self.table.file, sheet=self.table.sheet, row=row, column=None)
+        from django.utils.translation import gettext as _
+
+        header = _("Unit") if column is not None else None
+        return CellRef(file=self.table.file, sheet=self.table.sheet, row=row, column=header)
 
 
 def _add(result: ValidatedTable, place: _Place, failures: list[Failure]) -> None:
-    """Word registry failures. Those about a row's unit point at the unit column (column 0
-    of a Failure here), which the message leaves out: the row names it."""
-    from django.utils.translation import gettext as _
-
     errors, warnings = report(failures, ref=place, max_issues=MAX_ISSUES)
-    on_unit = {(f.row, f.key.partition(".")[0]) for f in failures if f.column == 0}
-    for issues, target in ((errors, result.errors), (warnings, result.warnings)):
-        for found in issues:
-            if found.ref and (found.ref.row, found.code) in on_unit:
-                found = replace(found, ref=replace(found.ref, column=_("Unit")))
-            target.append(found)
+    result.errors += errors
+    result.warnings += warnings
 
 
 # ---------------------------------------------------------------------------------------------

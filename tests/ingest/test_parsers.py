@@ -2,6 +2,7 @@
 
 import io
 import time
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -212,7 +213,7 @@ DEFECTS = [
     # (file, parse kwargs, code, severity, row, column letter, column header)
     ("bad-not-a-number.csv", {}, "not_a_number", "error", 3, "E", "Tiến độ giải quyết (20 điểm)"),
     ("bad-count-not-a-number.csv", {}, "not_a_number", "error", 4, "D", "Tử số"),
-    ("bad-portal-above-max.csv", {"indicator_max": {"2.1": D(20)}}, "above_max", "error", 2, "F", "Điểm cổng"),
+    ("bad-portal-above-max.csv", {}, "above_max", "error", 2, "F", "Điểm cổng"),
     ("bad-date-cell.xlsx", {}, "not_a_number", "error", 3, "E", "Tiến độ giải quyết (20 điểm)"),
     ("bad-negative.csv", {}, "negative_value", "error", 4, "H", "Số hóa hồ sơ (22 điểm)"),
     ("bad-above-max.csv", {}, "above_max", "error", 2, "E", "Tiến độ giải quyết (20 điểm)"),
@@ -679,14 +680,17 @@ def test_zero_over_zero_is_kept():
 def test_group_max_can_be_overridden_by_the_framework():
     data = csv_bytes(f"Đơn vị;{SIX}", "Dĩ An;18;21;9;9;20;17")
     assert codes(parse_table(data, filename="m.csv").errors) == ["above_max"]
-    table = parse_table(data, filename="m.csv", group_max={"TDGQ": D(22)})
+    limits = parsers.builtin_limits()
+    wider = replace(limits, group_max={**limits.group_max, "TDGQ": D(22)})
+    table = parse_table(data, filename="m.csv", limits=wider)
     assert table.ok
 
 
 def test_known_indicators_can_be_overridden():
     data = csv_bytes("Đơn vị;Chỉ tiêu;Tử số;Mẫu số", "Dĩ An;6.1;1;2")
     assert codes(parse_table(data, filename="k.csv").errors) == ["unknown_indicator"]
-    table = parse_table(data, filename="k.csv", known_indicators=["6.1"])
+    limits = replace(parsers.builtin_limits(), indicators=("6.1",))
+    table = parse_table(data, filename="k.csv", limits=limits)
     assert table.ok
 
 
