@@ -405,7 +405,8 @@ def _changes(snapshot: Snapshot, bands: list[Band], visible_rows: RowFilter) -> 
             snapshot=snapshot, ranking_total__isnull=False, previous_total__isnull=False
         )
         .annotate(delta=F("ranking_total") - F("previous_total"))
-        .select_related("unit", "band")
+        # Ancestors loaded: whether a unit's name is a link walks them (dashboard.links).
+        .select_related("unit__parent__parent__parent", "band")
     )
     rises = visible_rows(snapshot, list(moved.filter(delta__gt=0).order_by("-delta")[:CHANGES]))
     falls = visible_rows(snapshot, list(moved.filter(delta__lt=0).order_by("delta")[:CHANGES]))

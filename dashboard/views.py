@@ -14,10 +14,11 @@ from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.access import access_for, readable_peer_keys, require, visible_rows
+from accounts.access import access_for, require, visible_rows
 from accounts.decorators import reader_view
 from accounts.selectors import home_scope_for
 from dashboard import pages
+from dashboard.links import can_open_board, links_for
 from indicators.models import Snapshot
 from indicators.selectors import snapshot_latest_published
 from units.models import AdministrativeUnit
@@ -73,10 +74,7 @@ def _visible_leaderboard_rows(request: HttpRequest, snapshot: Snapshot, rows: li
 
 def _require_readable_board(request: HttpRequest, scope: AdministrativeUnit, snapshot) -> None:
     """404 unless the user may read the scope or at least one of its peer tables."""
-    access = access_for(request)
-    if access.can_read_scope(scope):
-        return
-    require(snapshot is not None and bool(readable_peer_keys(access, snapshot)))
+    require(can_open_board(access_for(request), scope, snapshot))
 
 
 def _home_scope(request: HttpRequest) -> AdministrativeUnit | None:
@@ -159,7 +157,14 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     as_of = page.snapshot.as_of if page.snapshot else None
     children_snapshot = _visible_snapshot(request, None, unit, as_of=as_of)
     children = pages.children_boards(unit=unit, snapshot=children_snapshot, visible_rows=rows_hook)
-    context = {"page": page, "children": children, "children_snapshot": children_snapshot}
+    # Only the neighbours the viewer may open: the comparison refuses the whole set otherwise.
+    compare_ids = links_for(request).openable_ids(page.compare_ids, page.snapshot)
+    context = {
+        "page": page,
+        "children": children,
+        "children_snapshot": children_snapshot,
+        "compare_ids": compare_ids if len(compare_ids) > 1 else [],
+    }
     return render(request, "dashboard/unit_detail.html", context)
 
 
