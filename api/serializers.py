@@ -454,6 +454,54 @@ class BreakdownQuerySerializer(serializers.Serializer):
     snapshot = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
+class StepSerializer(serializers.Serializer):
+    dossiers = serializers.IntegerField(read_only=True)
+    points_before = points_field()
+    points_after = points_field()
+    gain = points_field()
+
+
+class OpportunitySerializer(serializers.Serializer):
+    indicator = serializers.CharField(source="state.code", read_only=True)
+    group = serializers.CharField(source="state.group_code", read_only=True)
+    improved_by = serializers.CharField(source="state.improved_by", read_only=True)
+    numerator = serializers.IntegerField(source="state.numerator", read_only=True)
+    denominator = serializers.IntegerField(source="state.denominator", read_only=True)
+    points = points_field(source="state.points")
+    max_points = points_field(source="state.max_points")
+    next_points = StepSerializer(source="first", read_only=True, allow_null=True)
+    full_marks = StepSerializer(source="to_full", read_only=True, allow_null=True)
+    small_denominator = serializers.BooleanField(read_only=True)
+
+
+class PlanSerializer(serializers.Serializer):
+    dossiers = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+    total_dossiers = serializers.IntegerField(read_only=True)
+    gain = points_field()
+    reachable = serializers.BooleanField(read_only=True)
+
+
+class GoalSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["next_band", "pass_above", "group_median"], read_only=True
+    )
+    target = serializers.CharField(read_only=True)
+    group = serializers.CharField(source="group_code", read_only=True, allow_null=True)
+    needed = points_field()
+    plan = PlanSerializer(read_only=True)
+
+
+class WhatItTakesSerializer(serializers.Serializer):
+    snapshot = SnapshotSerializer(read_only=True)
+    unit = serializers.IntegerField(source="row.unit_id", read_only=True)
+    total = points_field(source="row.ranking_total")
+    rank = serializers.IntegerField(source="row.rank", read_only=True, allow_null=True)
+    peer_count = serializers.IntegerField(source="row.peer_count", read_only=True, allow_null=True)
+    remaining_dossiers = serializers.IntegerField(read_only=True, allow_null=True)
+    opportunities = OpportunitySerializer(many=True, read_only=True)
+    goals = GoalSerializer(many=True, read_only=True)
+
+
 class HistoryQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=SnapshotPeriod.choices, required=False)
 

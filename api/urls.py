@@ -45,6 +45,11 @@ v1 = [
     path("units/<int:unit_id>/scores/", views.UnitScoreList.as_view(), name="unit-scores"),
     path("units/<int:unit_id>/breakdown/", views.UnitBreakdown.as_view(), name="unit-breakdown"),
     path("units/<int:unit_id>/history/", views.UnitHistory.as_view(), name="unit-history"),
+    path(
+        "units/<int:unit_id>/what-it-takes/",
+        views.UnitWhatItTakes.as_view(),
+        name="unit-what-it-takes",
+    ),
     path("leaderboard/", views.Leaderboard.as_view(), name="leaderboard"),
     *router.urls,
 ]

@@ -51,6 +51,7 @@ from indicators.selectors import (
     snapshot_latest_published,
     unit_breakdown,
     unit_history,
+    unit_what_it_takes,
 )
 from ingest import selectors as upload_selectors
 from ingest import services as upload_services
@@ -208,31 +209,50 @@ class UnitBreakdown(ApiView):
     @extend_schema(parameters=[s.BreakdownQuerySerializer], responses=s.BreakdownSerializer)
     def get(self, request, unit_id: int):
         unit = readable_unit(request, unit_id)
-        query = s.BreakdownQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        scores = UnitScoreModel.objects.filter(unit=unit).select_related(
-            "snapshot__scope", "snapshot__framework", "band"
-        )
-        if query.validated_data.get("snapshot"):
-            scores = scores.filter(
-                snapshot_id=query.validated_data["snapshot"],
-                snapshot__status__in=READABLE_STATUSES,
-            )
-        else:
-            # As the unit page picks it: latest date, year-to-date first, last published.
-            ytd_first = Case(
-                When(snapshot__period=SnapshotPeriod.YTD, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-            scores = scores.filter(snapshot__status=SnapshotStatus.PUBLISHED).order_by(
-                "-snapshot__as_of", ytd_first, "-snapshot__published_at", "-snapshot_id"
-            )
-        score = scores.first()
-        if score is None:
-            raise NotFound(_("No published score for this unit."))
+        score = _unit_score(request, unit)
         breakdown = unit_breakdown(snapshot=score.snapshot, unit=unit)
         return Response(s.BreakdownSerializer(breakdown).data)
+
+
+def _unit_score(request, unit) -> UnitScoreModel:
+    """The unit's score in `?snapshot=`, or in the snapshot its page shows by default; or 404."""
+    query = s.BreakdownQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    scores = UnitScoreModel.objects.filter(unit=unit).select_related(
+        "snapshot__scope", "snapshot__framework", "band"
+    )
+    if query.validated_data.get("snapshot"):
+        scores = scores.filter(
+            snapshot_id=query.validated_data["snapshot"],
+            snapshot__status__in=READABLE_STATUSES,
+        )
+    else:
+        # As the unit page picks it: latest date, year-to-date first, last published.
+        ytd_first = Case(
+            When(snapshot__period=SnapshotPeriod.YTD, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        scores = scores.filter(snapshot__status=SnapshotStatus.PUBLISHED).order_by(
+            "-snapshot__as_of", ytd_first, "-snapshot__published_at", "-snapshot_id"
+        )
+    score = scores.first()
+    if score is None:
+        raise NotFound(_("No published score for this unit."))
+    return score
+
+
+class UnitWhatItTakes(ApiView):
+    """The cheapest points a unit can still earn, in dossiers, and what its goals take."""
+
+    @extend_schema(parameters=[s.BreakdownQuerySerializer], responses=s.WhatItTakesSerializer)
+    def get(self, request, unit_id: int):
+        unit = readable_unit(request, unit_id)
+        score = _unit_score(request, unit)
+        advice = unit_what_it_takes(snapshot=score.snapshot, unit_id=unit.pk)
+        if advice is None:
+            raise NotFound(_("This unit has no indicator values in that snapshot."))
+        return Response(s.WhatItTakesSerializer(advice).data)
 
 
 class UnitHistory(ApiView):

@@ -42,6 +42,15 @@ class ZeroDenominatorPolicy(models.TextChoices):
     NOT_APPLICABLE = scoring.ZeroDenominatorPolicy.NOT_APPLICABLE.value, _("Not applicable")
 
 
+class ImprovedBy(models.TextChoices):
+    """What one more good dossier means for an indicator (indicators/what_it_takes.py)."""
+
+    # One already counted turns good: a procedure published on time, a dossier digitised.
+    EXISTING = "existing", _("one already counted is brought up to standard")
+    # A new good one is added: a dossier processed on time, paid online, a satisfied answer.
+    NEW = "new", _("a new one is handled well")
+
+
 class ValueStatus(models.TextChoices):
     OK = scoring.ValueStatus.OK.value, _("Scored")
     NO_DATA = scoring.ValueStatus.NO_DATA.value, _("No data")
@@ -197,6 +206,13 @@ class Indicator(models.Model):
     levels = models.JSONField(
         _("levels"), default=list, help_text=_("Unit levels the indicator applies to")
     )
+    improved_by = models.CharField(
+        _("improved by"),
+        max_length=8,
+        choices=ImprovedBy.choices,
+        default=ImprovedBy.NEW,
+        help_text=_("What one more good dossier changes: the numerator, or both counts"),
+    )
     is_confirmed = models.BooleanField(_("confirmed"), default=True)
     levels_confirmed = models.BooleanField(_("levels confirmed"), default=False)
     note = models.TextField(_("note"), blank=True)
@@ -215,6 +231,10 @@ class Indicator(models.Model):
             models.CheckConstraint(
                 condition=Q(zero_denominator_policy__in=ZeroDenominatorPolicy.values),
                 name="indicator_zero_denominator_policy_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(improved_by__in=ImprovedBy.values),
+                name="indicator_improved_by_valid",
             ),
         ]
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from indicators import what_it_takes
 from indicators.models import (
     Band,
     GroupScore,
@@ -31,6 +32,7 @@ from indicators.models import (
     group_figures_of,
 )
 from indicators.scoring import ValueStatus as Status
+from indicators.scoring import quantize_points
 from scoreboard.db import id_list
 from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel, valid_on_q
 from units.text import fold, fold_name
@@ -570,3 +572,118 @@ def leaderboard_search_words(query: str) -> list[str]:
     """Fold a search box's text into words; a lone prefix ("phường") is kept as a word."""
     query = (query or "").strip()[:100]
     return fold(query).split() if query else []
+
+
+# --- What it takes (indicators/what_it_takes.py) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One target of a unit in its peer table, and the cheapest dossiers that reach it."""
+
+    kind: str  # "next_band" | "pass_above" | "group_median"
+    target: str  # the band's name, the unit above's short label, or the group's code
+    needed: Decimal  # points to add
+    plan: what_it_takes.Plan
+    group_code: str | None = None
+
+
+@dataclass(frozen=True)
+class WhatItTakes:
+    """What a unit can do next, in dossiers: the cheapest points first, then its goals."""
+
+    snapshot: Snapshot
+    row: LeaderboardRow
+    opportunities: list[what_it_takes.Opportunity]
+    goals: list[Goal]
+    indicators: dict[str, Indicator]
+    remaining_dossiers: int | None  # the period's expected new dossiers, at today's pace
+
+
+def _median(values: list[Decimal]) -> Decimal:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def unit_what_it_takes(*, snapshot: Snapshot, unit_id: int) -> WhatItTakes | None:
+    """Return what it takes for a unit with indicator values in a snapshot, else None (9 queries).
+
+    Goals assume the total and group points the table ranks on move with the indicator points
+    (a unit whose official total differs from its groups keeps that difference).
+    """
+    own = leaderboard(snapshot=snapshot, unit_ids=[unit_id])
+    values = indicator_values(snapshot=snapshot, unit_ids=[unit_id])
+    if not own or not values:
+        return None
+    row = own[0]
+    peers = leaderboard(snapshot=snapshot, peer_key=row.peer_key)
+    received = max((int(v.denominator) for v in values if v.denominator is not None), default=0)
+    remaining = what_it_takes.remaining_dossiers(
+        received,
+        period_start=snapshot.period_start,
+        as_of=snapshot.as_of,
+        period_end=snapshot.period_end - datetime.timedelta(days=1),
+    )
+    states = [
+        what_it_takes.IndicatorState(
+            code=v.indicator.code,
+            group_code=v.indicator.group.code,
+            max_points=v.indicator.max_points,
+            threshold=v.indicator.threshold,
+            zero_denominator_policy=v.indicator.zero_denominator_policy,
+            improved_by=v.indicator.improved_by,
+            numerator=int(v.numerator),
+            denominator=int(v.denominator),
+            limit=remaining if v.indicator.improved_by == what_it_takes.NEW else None,
+        )
+        for v in values
+        if what_it_takes.is_scored(v.status) and v.numerator is not None
+    ]
+    goals = []
+    total = row.ranking_total
+    if total is not None:
+        bands = Band.objects.filter(framework_id=snapshot.framework_id).order_by("min_total")
+        above_band = next((b for b in bands if b.min_total > total), None)
+        if above_band is not None:
+            needed = above_band.min_total - total
+            goals.append(
+                Goal("next_band", above_band.name, needed, what_it_takes.plan_for(states, needed))
+            )
+        better = [p for p in peers if p.ranking_total is not None and p.ranking_total > total]
+        if better:
+            above = min(better, key=lambda p: p.ranking_total)
+            needed = above.ranking_total - total + Decimal("0.01")
+            goals.append(
+                Goal(
+                    "pass_above",
+                    above.unit_short_label,
+                    needed,
+                    what_it_takes.plan_for(states, needed),
+                )
+            )
+    for code, cell in row.groups.items():
+        if cell.is_combined or cell.ranking_points is None:
+            continue
+        figures = [
+            p.groups[code].ranking_points
+            for p in peers
+            if code in p.groups and p.groups[code].ranking_points is not None
+        ]
+        median = quantize_points(_median(figures)) if figures else None
+        if median is not None and cell.ranking_points < median:
+            needed = median - cell.ranking_points
+            in_group = [s for s in states if s.group_code == code]
+            goals.append(
+                Goal("group_median", code, needed, what_it_takes.plan_for(in_group, needed), code)
+            )
+    return WhatItTakes(
+        snapshot=snapshot,
+        row=row,
+        opportunities=what_it_takes.opportunities(states),
+        goals=goals,
+        indicators={v.indicator.code: v.indicator for v in values},
+        remaining_dossiers=remaining,
+    )

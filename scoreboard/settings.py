@@ -69,6 +69,8 @@ MIDDLEWARE = [
     # and the reader pages, which apply accounts.access themselves).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Reads of published data from a replica, when DATABASE_REPLICA_URL names one.
+    "scoreboard.replicas.ReplicaReadsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: it turns a lockout into the lockout response.
@@ -106,6 +108,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 else:
     # SQLite: wait for the writer instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# Streaming replicas (one URL or several, comma-separated) serve the reads of published data;
+# scoreboard/replicas.py says which reads and why. In tests each mirrors the primary.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URL", default=[]), start=1):
+    _alias = "replica" if _number == 1 else f"replica_{_number}"
+    DATABASES[_alias] = {
+        **env.db_url_config(_url),
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["scoreboard.replicas.ReplicaRouter"]
+# After a write, the writer's own reads stay on the primary this long: longer than the
+# replication lag of a healthy replica (usually well under a second) with a wide margin.
+REPLICA_READ_YOUR_WRITES_SECONDS = env.int("REPLICA_READ_YOUR_WRITES_SECONDS", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Celery, broker and cache -----------------------------------------------------------------

@@ -82,7 +82,12 @@ def load_framework(data: dict[str, Any], *, Framework, IndicatorGroup, Indicator
                 "note": group.get("note", ""),
             },
         )
+    # Migrations before 0010 pass a historical Indicator without `improved_by`.
+    has_improved_by = any(f.name == "improved_by" for f in Indicator._meta.get_fields())
     for position, indicator in enumerate(data["indicators"], start=1):
+        improved_by = (
+            {"improved_by": indicator.get("improved_by", "new")} if has_improved_by else {}
+        )
         notes = [indicator.get("note", "")]
         notes.append(indicator.get("zero_denominator_note") or data.get("default_note", ""))
         Indicator.objects.update_or_create(
@@ -102,6 +107,7 @@ def load_framework(data: dict[str, Any], *, Framework, IndicatorGroup, Indicator
                 "is_confirmed": indicator.get("is_confirmed", True),
                 "levels_confirmed": indicator.get("levels_confirmed", False),
                 "note": " ".join(n for n in notes if n),
+                **improved_by,
             },
         )
     for band in data["bands"]:

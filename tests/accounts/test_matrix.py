@@ -62,7 +62,8 @@ def world(binh_duong):
     w.snapshot_bd = publish_file(
         ROOT / "demo" / "binh-duong-cap-huyen-2025-05-20.csv", w.province
     ).snapshot
-    publish_file(ROOT / "demo" / "di-an-phuong-2025-05-20.csv", w.di_an)
+    # The wards by indicator counts, so what-it-takes has values to work on.
+    publish_file(ROOT / "demo" / "di-an-phuong-chi-tieu-2025-05-20.csv", w.di_an)
     draft = snapshot_services.snapshot_create_draft(
         scope=w.other_province, as_of=AS_OF, period="ytd", period_year=2025
     )
@@ -311,6 +312,20 @@ def cases(w):
                 f"/api/v1/units/{an_binh}/breakdown/",
                 None,
                 {**API_READERS_BD, "chair_dian": OK},
+            ),
+        ],
+        "api:unit-what-it-takes": [
+            (
+                "get",
+                f"/api/v1/units/{an_binh}/what-it-takes/",
+                None,
+                {**API_READERS_BD, "chair_dian": OK},
+            ),
+            (
+                "get",
+                f"/api/v1/units/{tan_binh}/what-it-takes/",
+                None,
+                {**API_READERS_BD, "chair_tanbinh": OK, "chair_dian": OK},
             ),
         ],
         "api:unit-history": [

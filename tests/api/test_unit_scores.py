@@ -86,7 +86,7 @@ def test_history_is_the_selectors(api, world):
     assert body[-1]["is_synthetic"] is True
 
 
-@pytest.mark.parametrize("what", ["scores", "breakdown", "history"])
+@pytest.mark.parametrize("what", ["scores", "breakdown", "history", "what-it-takes"])
 def test_chair_reads_their_unit_and_gets_404_for_a_sibling(api, world, what):
     own, sibling = world.wards["Tân Bình"], world.wards["An Bình"]
     assert api.chair.get(f"/api/v1/units/{own.pk}/{what}/").status_code == 200
