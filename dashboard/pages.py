@@ -826,7 +826,7 @@ def compare_page(
     units: list[AdministrativeUnit],
     query: str = "",
     dropped: int = 0,
-    can_read: Callable[[AdministrativeUnit], bool] = lambda unit: True,
+    readable: Q | None = None,
 ) -> ComparePage:
     """Build the comparison of up to four units over time in 2 queries (3 with a search)."""
     page = ComparePage(query=(query or "").strip()[:100], dropped=dropped)
@@ -885,7 +885,8 @@ def compare_page(
             language=get_language() or "vi",
         )
     if page.query and len(page.columns) < COMPARE_MAX:
-        page.candidates = [
-            u for u in unit_search(page.query, limit=15) if u.pk not in ids and can_read(u)
-        ]
+        # Searched among the units the viewer may open (readable: `Access.units_q()`), so the
+        # 15 shown are the best of those, not what is left of the country's first 15.
+        within = ~Q(pk__in=ids) if readable is None else readable & ~Q(pk__in=ids)
+        page.candidates = unit_search(page.query, limit=15, within=within)
     return page

@@ -133,6 +133,6 @@ def compare(request: HttpRequest) -> HttpResponse:
         units=units,
         query=request.GET.get("q", ""),
         dropped=len(ids) - len(kept),
-        can_read=access_for(request).can_read_unit,
+        readable=access_for(request).units_q(),
     )
     return render(request, "dashboard/compare.html", {"page": page})
