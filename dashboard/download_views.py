@@ -56,8 +56,10 @@ def _attachment(content: bytes, fmt: str, filename: str) -> HttpResponse:
     return response
 
 
-def _write(tables: list[Table], fmt: str) -> bytes:
-    return exports.csv_bytes(tables[0]) if fmt == "csv" else exports.xlsx_bytes(tables)
+def _write(request: HttpRequest, tables: list[Table], fmt: str) -> bytes:
+    if fmt == "csv":
+        return exports.csv_bytes(tables[0], lookups.csv_dialect(request))
+    return exports.xlsx_bytes(tables)
 
 
 # --- Tables ---------------------------------------------------------------------------------
@@ -299,7 +301,7 @@ def leaderboard_download(request: HttpRequest, scope_id: int, fmt: str) -> HttpR
     rows = list(page.page.paginator.object_list) if page.page else []
     table = leaderboard_table(page, rows)
     name = _file_name(_("leaderboard"), scope.full_name, snapshot.as_of.isoformat(), ext=fmt)
-    return _attachment(_write([table], fmt), fmt, name)
+    return _attachment(_write(request, [table], fmt), fmt, name)
 
 
 def _unit_page(request: HttpRequest, pk: int) -> pages.UnitPage:
@@ -326,7 +328,7 @@ def unit_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     else:
         tables = [breakdown_table(page), history_table(page.unit)]
         name = _file_name(page.unit.full_name, as_of, ext=fmt)
-    return _attachment(_write(tables, fmt), fmt, name)
+    return _attachment(_write(request, tables, fmt), fmt, name)
 
 
 def _report_context(request: HttpRequest, pk: int) -> dict:

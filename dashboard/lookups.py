@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from accounts.access import access_for, require
+from dashboard.exports import CSV_DIALECTS, EXCEL_VI, CsvDialect
 from dashboard.pages import VISIBLE_STATUSES
 from indicators.models import Snapshot
 from indicators.selectors import snapshot_latest_published
@@ -36,6 +37,17 @@ def int_param(request: HttpRequest, name: str) -> int | None:
             % {"name": name, "value": value[:40]}
         )
     return int(value)
+
+
+def csv_dialect(request: HttpRequest) -> CsvDialect:
+    """Read ?dialect= (excel, the default, or plain); 400 with a sentence otherwise."""
+    code = request.GET.get("dialect", "").strip() or EXCEL_VI.code
+    if code not in CSV_DIALECTS:
+        raise BadRequest(
+            _("The parameter “dialect” must be “excel” or “plain”, not “%(value)s”.")
+            % {"value": code[:40]}
+        )
+    return CSV_DIALECTS[code]
 
 
 def readable_unit(request: HttpRequest, pk: int) -> AdministrativeUnit:
