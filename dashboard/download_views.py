@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.access import access_for, readable_peer_keys, visible_rows
 from accounts.decorators import reader_view
@@ -105,7 +106,7 @@ def leaderboard_table(page: pages.LeaderboardPage, rows: list) -> Table:
         *[Column(f"{g.name} ({g.max_points.normalize():f})", POINTS, 11) for g in page.groups],
         Column(_("Total"), POINTS, 9),
         Column(_("Band"), BAND, 12),
-        Column(_("Change"), DELTA, 9),
+        Column(pgettext("score movement", "Change"), DELTA, 9),
         Column(_("Previous rank"), INTEGER, 9),
         Column(_("Official total"), POINTS, 10),
         Column(_("Recomputed total"), POINTS, 11),

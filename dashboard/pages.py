@@ -221,6 +221,8 @@ class LeaderboardPage:
     rows: list[BoardRow] = field(default_factory=list)  # the current page of the table
     page: Page | None = None
     row_count: int = 0  # rows of the chosen peer set(s) before search and band filter
+    hidden_count: int = 0  # rows of the chosen peer set(s) outside what the viewer may read
+    revisions: list[Snapshot] = field(default_factory=list)  # of the snapshot's key, newest first
     match_count: int = 0
     leaders: list[BoardRow] = field(default_factory=list)
     query: str = ""
@@ -258,6 +260,24 @@ def snapshot_choices(*, scope: AdministrativeUnit) -> list[Snapshot]:
     )
 
 
+def snapshot_revisions(*, snapshot: Snapshot) -> list[Snapshot]:
+    """Return every readable revision of snapshot's key (itself included), newest first (1 query).
+
+    A corrected file for the same date is a new revision; the older ones stay readable and
+    the leaderboard lists them ("superseded", with a link), so nobody has to type ?snapshot=.
+    """
+    return list(
+        Snapshot.objects.filter(
+            scope_id=snapshot.scope_id,
+            as_of=snapshot.as_of,
+            period=snapshot.period,
+            period_year=snapshot.period_year,
+            period_number=snapshot.period_number,
+            status__in=VISIBLE_STATUSES,
+        ).order_by("-revision")
+    )
+
+
 def leaderboard_page(
     *,
     scope: AdministrativeUnit,
@@ -280,6 +300,7 @@ def leaderboard_page(
     page.snapshots = snapshot_choices(scope=scope)
     if snapshot is None:
         return page
+    page.revisions = snapshot_revisions(snapshot=snapshot)
     page.peer_sets = _sorted_peer_sets(peer_sets(snapshot=snapshot))
     by_key = {p.key: p for p in page.peer_sets}
     words = leaderboard_search_words(page.query)
@@ -288,7 +309,9 @@ def leaderboard_page(
     elif peers != "all" and not words and page.peer_sets:
         page.peer_set = page.peer_sets[0]
     rows = leaderboard(snapshot=snapshot, peer_key=page.peer_set.key if page.peer_set else None)
-    rows = visible_rows(snapshot, rows)
+    shown = visible_rows(snapshot, rows)
+    page.hidden_count = len(rows) - len(shown)  # said on the page: an empty table needs a why
+    rows = shown
     if page.peer_set is None:
         # Every peer set at once: broadest table first, as the tabs are ordered.
         order = {p.key: i for i, p in enumerate(page.peer_sets)}
@@ -547,6 +570,7 @@ class UnitPage:
     lineage: UnitLineage | None = None
     trend_figure: dict | None = None
     groups_figure: dict | None = None
+    latest_score: UnitScore | None = None  # when the snapshot asked has no row for the unit
 
     # "Points lost" has one definition: the sum of what each group of the breakdown misses,
     # maximum minus its shown points, i.e. 100 minus the sum of the groups. The card and the
@@ -670,6 +694,9 @@ def unit_page(
     page.score = _pick_score(scores, snapshot)
     page.snapshot = page.score.snapshot if page.score else snapshot
     if page.score is None:
+        # Why there is nothing to show: the snapshot asked has no row for the unit while
+        # others do, or the unit has never been scored (a province ranking its districts).
+        page.latest_score = _pick_score(scores, None)
         return page
     chosen = page.score.snapshot
     page.standings = [
