@@ -62,7 +62,9 @@ def test_every_role_meets_no_dead_link_and_no_page_wider_than_a_phone(
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
             for username, cookie in demo_sessions.items():
-                context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+                context = browser.new_context(
+                    locale="vi-VN", viewport={"width": 1280, "height": 900}
+                )
                 context.add_cookies([cookie])
                 desktop, phone = context.new_page(), context.new_page()
                 phone.set_viewport_size(PHONE)
