@@ -13,26 +13,24 @@ import re
 from functools import lru_cache, partial
 
 from django.contrib.staticfiles import finders
-from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from accounts.access import access_for, require
+from accounts.access import access_for, readable_peer_keys, visible_rows
 from accounts.decorators import reader_view
-from api.scoping import READABLE_STATUSES, readable_peer_keys, visible_rows
-from dashboard import exports, pages
+from dashboard import exports, lookups, pages
 from dashboard.exports import BAND, COUNT, DATE, DELTA, INTEGER, POINTS, BandValue, Column, Table
 from indicators.models import BandCode, Snapshot
-from indicators.selectors import snapshot_latest_published, unit_history
+from indicators.selectors import unit_history
 from units.models import AdministrativeUnit
 from units.text import fold_name
 
-UNIT_PARENTS = "parent__parent__parent__parent"
 STYLESHEET_LINK = re.compile(r"<link[^>]+rel=\"stylesheet\"[^>]*>")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -42,42 +40,6 @@ CONTENT_TYPES = {
 
 
 # --- Input and access -----------------------------------------------------------------------
-
-
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return None
-    if not (value.isascii() and value.isdigit()) or len(value) > 18:
-        raise BadRequest(f"{name} must be a number")
-    return int(value)
-
-
-def _unit(pk: int) -> AdministrativeUnit:
-    return get_object_or_404(AdministrativeUnit.objects.select_related(UNIT_PARENTS), pk=pk)
-
-
-def _snapshot(request: HttpRequest, scope: AdministrativeUnit | None) -> Snapshot | None:
-    """?snapshot= (published or superseded, of scope if given), else scope's latest published."""
-    pk = _int_param(request, "snapshot")
-    snapshots = Snapshot.objects.select_related(
-        "framework", "scope__parent__parent__parent__parent"
-    )
-    if pk is not None:
-        snapshots = snapshots.filter(status__in=READABLE_STATUSES)
-        if scope is not None:
-            snapshots = snapshots.filter(scope=scope)
-        return get_object_or_404(snapshots, pk=pk)
-    if scope is None:
-        return None
-    latest = snapshot_latest_published(scope=scope)
-    return snapshots.get(pk=latest.pk) if latest is not None else None
-
-
-def _readable_unit(request: HttpRequest, pk: int) -> AdministrativeUnit:
-    unit = _unit(pk)
-    require(access_for(request).can_read_unit(unit))
-    return unit
 
 
 # --- Responses ------------------------------------------------------------------------------
@@ -95,8 +57,10 @@ def _attachment(content: bytes, fmt: str, filename: str) -> HttpResponse:
     return response
 
 
-def _write(tables: list[Table], fmt: str) -> bytes:
-    return exports.csv_bytes(tables[0]) if fmt == "csv" else exports.xlsx_bytes(tables)
+def _write(request: HttpRequest, tables: list[Table], fmt: str) -> bytes:
+    if fmt == "csv":
+        return exports.csv_bytes(tables[0], lookups.csv_dialect(request))
+    return exports.xlsx_bytes(tables)
 
 
 # --- Tables ---------------------------------------------------------------------------------
@@ -142,7 +106,7 @@ def leaderboard_table(page: pages.LeaderboardPage, rows: list) -> Table:
         *[Column(f"{g.name} ({g.max_points.normalize():f})", POINTS, 11) for g in page.groups],
         Column(_("Total"), POINTS, 9),
         Column(_("Band"), BAND, 12),
-        Column(_("Change"), DELTA, 9),
+        Column(pgettext("score movement", "Change"), DELTA, 9),
         Column(_("Previous rank"), INTEGER, 9),
         Column(_("Official total"), POINTS, 10),
         Column(_("Recomputed total"), POINTS, 11),
@@ -312,8 +276,8 @@ def _period_label(period: str, number: int, year: int) -> str:
 def leaderboard_download(request: HttpRequest, scope_id: int, fmt: str) -> HttpResponse:
     """Download a leaderboard page's rows (all of them, with its filters and sort)."""
     access = access_for(request)
-    scope = _unit(scope_id)
-    snapshot = _snapshot(request, scope)
+    scope = lookups.scope_unit(scope_id)
+    snapshot = lookups.requested_snapshot(request, scope)
     if snapshot is None:
         raise Http404
     keys = readable_peer_keys(access, snapshot)
@@ -338,14 +302,16 @@ def leaderboard_download(request: HttpRequest, scope_id: int, fmt: str) -> HttpR
     rows = list(page.page.paginator.object_list) if page.page else []
     table = leaderboard_table(page, rows)
     name = _file_name(_("leaderboard"), scope.full_name, snapshot.as_of.isoformat(), ext=fmt)
-    return _attachment(_write([table], fmt), fmt, name)
+    return _attachment(_write(request, [table], fmt), fmt, name)
 
 
 def _unit_page(request: HttpRequest, pk: int) -> pages.UnitPage:
     access = access_for(request)
-    unit = _readable_unit(request, pk)
+    unit = lookups.readable_unit(request, pk)
     page = pages.unit_page(
-        unit=unit, snapshot=_snapshot(request, None), visible_rows=partial(visible_rows, access)
+        unit=unit,
+        snapshot=lookups.requested_snapshot(request, None),
+        visible_rows=partial(visible_rows, access),
     )
     if page.score is None:
         raise Http404
@@ -363,7 +329,7 @@ def unit_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     else:
         tables = [breakdown_table(page), history_table(page.unit)]
         name = _file_name(page.unit.full_name, as_of, ext=fmt)
-    return _attachment(_write(tables, fmt), fmt, name)
+    return _attachment(_write(request, tables, fmt), fmt, name)
 
 
 def _report_context(request: HttpRequest, pk: int) -> dict:

@@ -1,13 +1,15 @@
 """Pure writers of the downloads: a `Table` of plain values → CSV bytes or XLSX bytes.
 
-No ORM and no request here; `indicators.download_views` builds the tables from the same
+No ORM and no request here; `dashboard.download_views` builds the tables from the same
 read models the pages render.
 
-CSV is for programs: comma-separated, decimal point ("92.05", "-0.50"), ISO dates, CRLF,
-UTF-8 *with* a BOM so that Excel detects the encoding and shows Vietnamese correctly.
-(A Vietnamese-locale Excel expects ";" and decimal commas when double-clicking a CSV: people
-who want a spreadsheet take the XLSX, which every locale opens alike.) No title lines: the
-first line is the header, so every CSV reader takes the file as is.
+CSV comes in two dialects (`CsvDialect`). By default it is written as a Vietnamese
+office's Excel reads a double-clicked file: ";" between fields and a decimal comma
+("92,05", "-0,50"), dates dd/mm/yyyy (Windows' vi-VN list separator and number format), and
+UTF-8 *with* a BOM so Excel detects the encoding and shows Vietnamese correctly. No "sep="
+line: Excel then ignores the BOM. `?dialect=plain` gives the file for programs: ",", decimal
+point, ISO dates, same BOM. Both end lines with CRLF and have no title lines: the first
+line is the header, so every CSV reader takes the file as is.
 
 XLSX is for people: a title and notes above a bold, frozen header, band cells coloured
 like the pages (static/css/app.css --band-*) and always carrying their text, A4 landscape
@@ -49,6 +51,19 @@ BAND_COLOURS = {
     "yeu": "#A11D2C",
 }
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class CsvDialect:
+    code: str
+    delimiter: str
+    decimal: str
+    iso_dates: bool
+
+
+EXCEL_VI = CsvDialect("excel", ";", ",", iso_dates=False)
+PLAIN = CsvDialect("plain", ",", ".", iso_dates=True)
+CSV_DIALECTS = {d.code: d for d in (EXCEL_VI, PLAIN)}
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 A4 = 9  # XlsxWriter's paper code
 
@@ -97,29 +112,32 @@ def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def csv_cell(value, kind: str) -> str:
-    """Return one CSV field: numbers in C locale, dates ISO, text neutralised."""
+def csv_cell(value, kind: str, dialect: CsvDialect = EXCEL_VI) -> str:
+    """Return one CSV field: numbers and dates as the dialect writes them, text neutralised."""
     if value is None or value == "":
         return ""
     if kind in (POINTS, DELTA):
-        return f"{_decimal(value):.2f}"
+        return f"{_decimal(value):.2f}".replace(".", dialect.decimal)
     if kind == INTEGER:
         return str(int(value))
     if kind == COUNT:
         number = _decimal(value)
-        return f"{number:f}" if number != number.to_integral_value() else str(int(number))
+        text = f"{number:f}" if number != number.to_integral_value() else str(int(number))
+        return text.replace(".", dialect.decimal)
     if kind == DATE and isinstance(value, datetime.date):
-        return value.isoformat()
+        return value.isoformat() if dialect.iso_dates else value.strftime("%d/%m/%Y")
     return neutralise(str(value))
 
 
-def csv_bytes(table: Table) -> bytes:
+def csv_bytes(table: Table, dialect: CsvDialect = EXCEL_VI) -> bytes:
     """Write the table as UTF-8 CSV with a BOM: the header line, then one line per row."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
     writer.writerow([neutralise(c.header) for c in table.columns])
     for row in table.rows:
-        writer.writerow([csv_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
+        writer.writerow(
+            [csv_cell(v, c.kind, dialect) for v, c in zip(row, table.columns, strict=True)]
+        )
     return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, F, IntegerField, Max, Q, Value, When
+from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.utils.translation import get_language
 
 from dashboard import charts
@@ -221,6 +221,8 @@ class LeaderboardPage:
     rows: list[BoardRow] = field(default_factory=list)  # the current page of the table
     page: Page | None = None
     row_count: int = 0  # rows of the chosen peer set(s) before search and band filter
+    hidden_count: int = 0  # rows of the chosen peer set(s) outside what the viewer may read
+    revisions: list[Snapshot] = field(default_factory=list)  # of the snapshot's key, newest first
     match_count: int = 0
     leaders: list[BoardRow] = field(default_factory=list)
     query: str = ""
@@ -258,6 +260,24 @@ def snapshot_choices(*, scope: AdministrativeUnit) -> list[Snapshot]:
     )
 
 
+def snapshot_revisions(*, snapshot: Snapshot) -> list[Snapshot]:
+    """Return every readable revision of snapshot's key (itself included), newest first (1 query).
+
+    A corrected file for the same date is a new revision; the older ones stay readable and
+    the leaderboard lists them ("superseded", with a link), so nobody has to type ?snapshot=.
+    """
+    return list(
+        Snapshot.objects.filter(
+            scope_id=snapshot.scope_id,
+            as_of=snapshot.as_of,
+            period=snapshot.period,
+            period_year=snapshot.period_year,
+            period_number=snapshot.period_number,
+            status__in=VISIBLE_STATUSES,
+        ).order_by("-revision")
+    )
+
+
 def leaderboard_page(
     *,
     scope: AdministrativeUnit,
@@ -280,6 +300,7 @@ def leaderboard_page(
     page.snapshots = snapshot_choices(scope=scope)
     if snapshot is None:
         return page
+    page.revisions = snapshot_revisions(snapshot=snapshot)
     page.peer_sets = _sorted_peer_sets(peer_sets(snapshot=snapshot))
     by_key = {p.key: p for p in page.peer_sets}
     words = leaderboard_search_words(page.query)
@@ -288,7 +309,9 @@ def leaderboard_page(
     elif peers != "all" and not words and page.peer_sets:
         page.peer_set = page.peer_sets[0]
     rows = leaderboard(snapshot=snapshot, peer_key=page.peer_set.key if page.peer_set else None)
-    rows = visible_rows(snapshot, rows)
+    shown = visible_rows(snapshot, rows)
+    page.hidden_count = len(rows) - len(shown)  # said on the page: an empty table needs a why
+    rows = shown
     if page.peer_set is None:
         # Every peer set at once: broadest table first, as the tabs are ordered.
         order = {p.key: i for i, p in enumerate(page.peer_sets)}
@@ -398,46 +421,74 @@ class HomePage:
         return bool(self.board and self.board.row_count > len(self.board.rows))
 
 
+@dataclass(frozen=True, slots=True)
+class _Moved:
+    """The figures of one unit's movement, enough to pick and order the changes."""
+
+    pk: int
+    unit_id: int
+    peer_key: str
+    sort_key: str
+    total: Decimal
+    delta: Decimal
+    previous_band_code: str | None
+    band_code: str | None
+
+
+def _top(moves: list[_Moved], count: int = CHANGES) -> list[_Moved]:
+    """The first count moves of a sorted list, and every move tied with the last of them."""
+    if len(moves) <= count:
+        return moves
+    last = moves[count - 1].delta
+    return [m for i, m in enumerate(moves) if i < count or m.delta == last]
+
+
 def _changes(snapshot: Snapshot, bands: list[Band], visible_rows: RowFilter) -> dict:
-    """Biggest rises and falls and band changes of a whole snapshot, in 3 small queries."""
-    moved = (
-        UnitScore.objects.filter(
-            snapshot=snapshot, ranking_total__isnull=False, previous_total__isnull=False
-        )
-        .annotate(delta=F("ranking_total") - F("previous_total"))
-        .select_related("unit", "band")
-    )
-    rises = visible_rows(snapshot, list(moved.filter(delta__gt=0).order_by("-delta")[:CHANGES]))
-    falls = visible_rows(snapshot, list(moved.filter(delta__lt=0).order_by("delta")[:CHANGES]))
-    # The previous band, from the previous total with the same bounds, as one CASE: the
-    # first bound not above it, highest first (scoring.band_for's rule).
-    highest_first = sorted(bands, key=lambda b: b.min_total, reverse=True)
-    previous_band = Case(
-        *[When(previous_total__gte=b.min_total, then=Value(b.pk)) for b in highest_first],
-        default=Value(None),
-        output_field=IntegerField(),
-    )
-    changed = (
-        moved.annotate(previous_band=previous_band)
-        .exclude(previous_band=F("band_id"))
-        .order_by("-ranking_total", "unit__sort_key")[:20]
-    )
-    by_pk = {b.pk: b for b in bands}
-    band_changes = []
-    for score in visible_rows(snapshot, list(changed)):
-        before = by_pk.get(score.previous_band)
-        band_changes.append(
-            Change(
-                score,
-                score.delta,
-                before.code if before else None,
-                str(before.label) if before else "",
+    """Biggest rises and falls and band changes of a whole snapshot, in 2 queries.
+
+    Movement is subtracted in Python on the stored Decimals, never in SQL: SQLite does
+    decimal arithmetic in floating point (92,05 − 91,62 = 0,4299…), which misstated and
+    misordered the changes. Ties are listed in the Vietnamese order of the names.
+    """
+    moved = []
+    for pk, unit_id, peer_key, sort_key, total, previous, band_code in UnitScore.objects.filter(
+        snapshot=snapshot, ranking_total__isnull=False, previous_total__isnull=False
+    ).values_list(
+        "pk", "unit_id", "peer_key", "unit__sort_key", "ranking_total", "previous_total",
+        "band__code",
+    ):  # fmt: skip
+        previous_band = scoring.band_for(previous, bands)
+        moved.append(
+            _Moved(
+                pk, unit_id, peer_key, sort_key, total, total - previous, previous_band, band_code
             )
         )
+    moved = visible_rows(snapshot, moved)
+    rises = sorted((m for m in moved if m.delta > 0), key=lambda m: (-m.delta, m.sort_key))
+    falls = sorted((m for m in moved if m.delta < 0), key=lambda m: (m.delta, m.sort_key))
+    changed = sorted(
+        (m for m in moved if m.previous_band_code != m.band_code),
+        key=lambda m: (-m.total, m.sort_key),
+    )
+    # Units tied with the last one shown are shown too: a cut inside a tie would drop one
+    # of two equal movers on the order of their names alone.
+    rises, falls, changed = _top(rises), _top(falls), changed[:20]
+    wanted = sorted({m.pk for m in (*rises, *falls, *changed)})
+    # Ancestors loaded: whether a unit's name is a link walks them (dashboard.links).
+    scores = UnitScore.objects.filter(pk__in=wanted).select_related(
+        "unit__parent__parent__parent", "band"
+    )
+    by_pk = {score.pk: score for score in scores}
+    labels = {b.code: str(b.label) for b in bands}
+
+    def change(m: _Moved) -> Change:
+        code = m.previous_band_code
+        return Change(by_pk[m.pk], m.delta, code, labels.get(code, "") if code else "")
+
     return {
-        "rises": [Change(s, s.delta) for s in rises],
-        "falls": [Change(s, s.delta) for s in falls],
-        "band_changes": band_changes,
+        "rises": [change(m) for m in rises],
+        "falls": [change(m) for m in falls],
+        "band_changes": [change(m) for m in changed],
     }
 
 
@@ -519,12 +570,46 @@ class UnitPage:
     lineage: UnitLineage | None = None
     trend_figure: dict | None = None
     groups_figure: dict | None = None
+    latest_score: UnitScore | None = None  # when the snapshot asked has no row for the unit
+
+    # "Points lost" has one definition: the sum of what each group of the breakdown misses,
+    # maximum minus its shown points, i.e. 100 minus the sum of the groups. The card and the
+    # table add up to it. When the official total differs from the groups (Dĩ An: 92 against
+    # 91,4), the card says which total it refers to and by how much the official one differs;
+    # only when a group is unknown does it fall back to 100 minus the total that ranks.
+
+    @property
+    def groups_total(self) -> Decimal | None:
+        """The sum of the shown groups' points, or None when one is unknown."""
+        shown = [line.shown_points for line in self.groups]
+        if not shown or any(p is None for p in shown):
+            return None
+        return sum(shown, Decimal(0))
+
+    @property
+    def groups_max(self) -> Decimal:
+        return sum((line.group.max_points for line in self.groups), Decimal(0))
 
     @property
     def points_lost(self) -> Decimal | None:
+        if self.groups_total is not None:
+            return self.groups_max - self.groups_total
         if self.score is None or self.score.ranking_total is None:
             return None
         return scoring.HUNDRED - self.score.ranking_total
+
+    @property
+    def points_lost_of_groups(self) -> bool:
+        """Whether points_lost is counted from the groups (else from the ranking total)."""
+        return self.groups_total is not None
+
+    @property
+    def official_total_differs(self) -> Decimal | None:
+        """The official total minus the sum of the groups, when they differ (else None)."""
+        if self.groups_total is None or self.score is None or self.score.ranking_total is None:
+            return None
+        difference = self.score.ranking_total - self.groups_total
+        return difference or None
 
     @property
     def compare_ids(self) -> list[int]:
@@ -609,6 +694,9 @@ def unit_page(
     page.score = _pick_score(scores, snapshot)
     page.snapshot = page.score.snapshot if page.score else snapshot
     if page.score is None:
+        # Why there is nothing to show: the snapshot asked has no row for the unit while
+        # others do, or the unit has never been scored (a province ranking its districts).
+        page.latest_score = _pick_score(scores, None)
         return page
     chosen = page.score.snapshot
     page.standings = [
@@ -765,7 +853,7 @@ def compare_page(
     units: list[AdministrativeUnit],
     query: str = "",
     dropped: int = 0,
-    can_read: Callable[[AdministrativeUnit], bool] = lambda unit: True,
+    readable: Q | None = None,
 ) -> ComparePage:
     """Build the comparison of up to four units over time in 2 queries (3 with a search)."""
     page = ComparePage(query=(query or "").strip()[:100], dropped=dropped)
@@ -824,7 +912,8 @@ def compare_page(
             language=get_language() or "vi",
         )
     if page.query and len(page.columns) < COMPARE_MAX:
-        page.candidates = [
-            u for u in unit_search(page.query, limit=15) if u.pk not in ids and can_read(u)
-        ]
+        # Searched among the units the viewer may open (readable: `Access.units_q()`), so the
+        # 15 shown are the best of those, not what is left of the country's first 15.
+        within = ~Q(pk__in=ids) if readable is None else readable & ~Q(pk__in=ids)
+        page.candidates = unit_search(page.query, limit=15, within=within)
     return page

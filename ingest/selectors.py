@@ -75,6 +75,15 @@ class Preview:
         return [r for r in self.rows if r.is_new] if self.previous else []
 
     @property
+    def changed_total_count(self) -> int:
+        """Units already published whose total this file changes (for the confirmation)."""
+        return sum(1 for r in self.rows if r.delta)
+
+    @property
+    def changed_rank_count(self) -> int:
+        return sum(1 for r in self.rows if r.old_rank is not None and r.old_rank != r.new_rank)
+
+    @property
     def band_changes(self) -> list[PreviewRow]:
         return [r for r in self.rows if r.band_changed]
 
@@ -138,3 +147,24 @@ def upload_preview(*, upload: Upload) -> Preview | None:
     rows.sort(key=lambda r: (r.new_rank is None, r.new_rank or 0, r.unit_label))
     missing = [s.unit.short_label for uid, s in old_scores.items() if uid not in new_scores]
     return Preview(draft=draft, previous=previous, rows=rows, missing_units=sorted(missing))
+
+
+def issues_in_row_order(issues: list[dict]) -> list[dict]:
+    """Sort stored issues as the file reads: file-wide ones first, then sheet, row, column.
+
+    Validation reports by check (all unknown units, then all bad numbers…); a person fixing
+    the file goes down it row by row. Letters compare by length first, so Z comes before AA.
+    """
+
+    def key(issue: dict):
+        ref = issue.get("ref") or {}
+        letter = ref.get("letter") or ""
+        return (
+            ref.get("row") is not None,
+            ref.get("sheet") or "",
+            ref.get("row") or 0,
+            (len(letter), letter),
+            ref.get("column") or "",
+        )
+
+    return sorted(issues or [], key=key)

@@ -7,6 +7,7 @@ admins of its scope: another province's upload is a 404, as if it did not exist.
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,7 @@ from accounts.access import access_for
 from accounts.decorators import uploader_view
 from accounts.services import request_origin
 from ingest import selectors, services
-from ingest.forms import UploadForm
+from ingest.forms import PERIOD_CHOICES, UploadForm
 from ingest.models import UploadStatus
 
 HISTORY_LENGTH = 50
@@ -74,7 +75,25 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         UploadStatus.PUBLISHED,
     )
     preview = selectors.upload_preview(upload=upload) if shows_preview else None
-    return render(request, "ingest/upload_detail.html", {"upload": upload, "preview": preview})
+    context = {
+        "upload": upload,
+        "preview": preview,
+        "errors": selectors.issues_in_row_order(upload.errors),
+        "warnings": selectors.issues_in_row_order(upload.warnings),
+        "period_label": _period_label(upload),
+        # The confirmation step before publishing: what will change, then one more click.
+        "confirming": request.GET.get("confirm") == "publish"
+        and upload.status == UploadStatus.PREVIEWED,
+    }
+    return render(request, "ingest/upload_detail.html", context)
+
+
+def _period_label(upload) -> str:
+    """The period in words ("lũy kế năm 2025"), never the stored code ("ytd")."""
+    if upload.snapshot_id is not None:
+        return upload.snapshot.period_label
+    names = dict(PERIOD_CHOICES)
+    return f"{names.get(upload.period, upload.period)} {upload.period_year}"
 
 
 @uploader_view
@@ -86,7 +105,10 @@ def upload_status(request: HttpRequest, pk: int) -> JsonResponse:
             "status": upload.status,
             "label": upload.get_status_display(),
             "progress": upload.progress,
-            "message": upload.progress_message,
+            # Said once: a message that only repeats the status is left out.
+            "message": ""
+            if upload.progress_message == upload.get_status_display()
+            else upload.progress_message,
             "final": upload.is_final or upload.status == UploadStatus.PREVIEWED,
         }
     )
@@ -97,10 +119,14 @@ def upload_status(request: HttpRequest, pk: int) -> JsonResponse:
 def upload_publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue the publication of a previewed upload."""
     upload = get_object_or_404(_visible_uploads(request), pk=pk)
+    if request.POST.get("confirmed") != "1":
+        # Publishing is shown what it changes first (the confirmation step), then confirmed.
+        return redirect(reverse("ingest:upload_detail", args=[upload.pk]) + "?confirm=publish")
     try:
         services.upload_request_publish(
             upload_id=upload.pk, user=request.user, origin=request_origin(request)
         )
+        messages.success(request, _("Publication requested: this page says when it is done."))
     except services.UploadStateError as exc:
         messages.error(request, str(exc))
     else:

@@ -23,3 +23,9 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the app's layout (scoreboard.errors), instead of Django's bare English ones.
+handler400 = "scoreboard.errors.bad_request"
+handler403 = "scoreboard.errors.permission_denied"
+handler404 = "scoreboard.errors.page_not_found"
+handler500 = "scoreboard.errors.server_error"

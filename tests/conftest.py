@@ -134,3 +134,14 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def demo(binh_duong):
+    """The demo exports published and the demo users (one per role), on the test registry."""
+    from ingest.demo import demo_load, demo_users_create
+
+    report = demo_load()
+    assert not report.rejected, report.rejected
+    demo_users_create()
+    return binh_duong

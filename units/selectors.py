@@ -16,7 +16,7 @@ only decides whether the unit exists.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from scoreboard.db import id_list
 from units.models import (
@@ -88,13 +88,39 @@ def unit_ancestors(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
 
 
 def unit_search(
-    text: str, *, as_of: datetime.date | None = None, limit: int = 50
+    text: str,
+    *,
+    as_of: datetime.date | None = None,
+    limit: int = 50,
+    within: Q | None = None,
 ) -> list[AdministrativeUnit]:
-    """Return units whose folded name contains every folded word of text ("Di An" → Dĩ An)."""
-    qs = AdministrativeUnit.objects.search(text).select_related("parent")
+    """Return units whose folded name holds the folded text from the start of a word.
+
+    "Di An" finds Dĩ An but not An Điền; "an" alone does not find Tân Bình.
+    within (e.g. `Access.units_q()`) narrows the search before the limit, so a reader's
+    results are the best among what they may open, not what is left of the country's.
+    Exact names first, then names starting with the text, then the rest; each in
+    Vietnamese order.
+    """
+    from units.text import fold
+
+    folded = " ".join(fold(text).split())
+    # The words in their order, from the start of a word: "di an" is not "an dien".
+    qs = AdministrativeUnit.objects.filter(
+        Q(search_name__startswith=folded) | Q(search_name__contains=f" {folded}")
+    )
+    if within is not None:
+        qs = qs.filter(within)
     if as_of is not None:
         qs = qs.valid_on(as_of)
-    return list(qs.vietnamese_order()[:limit])
+    closeness = Case(
+        When(search_name=folded, then=Value(0)),
+        When(search_name__startswith=folded, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    ordered = qs.select_related("parent").annotate(closeness=closeness)
+    return list(ordered.order_by("closeness", "sort_key", "id")[:limit])
 
 
 # --- Lineage ------------------------------------------------------------------------------------
@@ -233,3 +259,70 @@ def peer_units(peer_key: str, as_of: datetime.date) -> AdministrativeUnitQuerySe
         .valid_on(as_of)
         .vietnamese_order()
     )
+
+
+# --- Units and codes on other dates ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValidityElsewhere:
+    """A unit that a text names or codes, valid at some time but not on the date asked."""
+
+    unit: AdministrativeUnit
+    valid_from: datetime.date | None  # of the unit, or of the code when a code matched
+    valid_to: datetime.date | None  # exclusive
+    code: str = ""
+    scheme: str = ""
+
+
+def _valid(start: datetime.date | None, end: datetime.date | None, as_of: datetime.date) -> bool:
+    return (start is None or start <= as_of) and (end is None or as_of < end)
+
+
+def units_valid_elsewhere(
+    text: str, *, as_of: datetime.date, limit: int = 3
+) -> list[ValidityElsewhere]:
+    """Return the units text codes or names exactly that are not valid on as_of (≤ 2 queries).
+
+    For a message such as "H29 is Hồ Chí Minh City's code from 01/07/2025": why a scope
+    or a unit was not found on a date, when the reason is the date.
+    """
+    from units.text import fold
+
+    text = (text or "").strip()
+    if not text:
+        return []
+    found: list[ValidityElsewhere] = []
+    bare = text.upper().lstrip("0") if text.isdigit() else text.upper()
+    candidates = {text.upper(), bare, bare.zfill(2), bare.zfill(5)} - {""}
+    codes = UnitCode.objects.filter(code__in=candidates).select_related("unit__parent")
+    for code in codes.order_by("valid_from", "unit__sort_key")[:20]:
+        if _valid(code.valid_from, code.valid_to, as_of) and _valid(
+            code.unit.valid_from, code.unit.valid_to, as_of
+        ):
+            continue  # valid on the date: not this function's business
+        start = max(d for d in (code.valid_from, code.unit.valid_from, datetime.date.min) if d)
+        ends = [d for d in (code.valid_to, code.unit.valid_to) if d]
+        found.append(
+            ValidityElsewhere(
+                code.unit,
+                None if start == datetime.date.min else start,
+                min(ends) if ends else None,
+                code.code,
+                code.scheme,
+            )
+        )
+    if not found:
+        named = (
+            AdministrativeUnit.objects.filter(search_name=fold(text))
+            .exclude(pk__in=AdministrativeUnit.objects.valid_on(as_of).values("pk"))
+            .select_related("parent")
+            .order_by("sort_key", "id")
+        )
+        # The largest units of that name only: "Bình Dương" after 2025 means the province
+        # that ended, not the communes of that name that ended with it.
+        order = list(UnitLevel)
+        units = sorted(named[:50], key=lambda u: order.index(u.level))
+        top = [u for u in units if u.level == units[0].level] if units else []
+        found = [ValidityElsewhere(u, u.valid_from, u.valid_to) for u in top]
+    return found[:limit]

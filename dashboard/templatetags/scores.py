@@ -14,6 +14,7 @@ from django.utils import numberformat
 from django.utils.formats import get_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -110,10 +111,13 @@ def rank_move(places_gained):
     """Render places gained in rank (positive = moved up) as a small ▲2 / ▼1."""
     if not places_gained:
         return ""
+    n = abs(places_gained)
     if places_gained > 0:
-        css, arrow, label = "up", "▲", _("up %(n)s places") % {"n": places_gained}
+        label = ngettext("up %(n)s place", "up %(n)s places", n) % {"n": n}
+        css, arrow = "up", "▲"
     else:
-        css, arrow, label = "down", "▼", _("down %(n)s places") % {"n": -places_gained}
+        label = ngettext("down %(n)s place", "down %(n)s places", n) % {"n": n}
+        css, arrow = "down", "▼"
     return format_html(
         '<small class="rank-move {}" title="{}"><span aria-hidden="true">{}{}</span>'
         '<span class="visually-hidden">{}</span></small>',

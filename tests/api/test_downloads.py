@@ -21,10 +21,12 @@ from units.models import UnitKind
 EVIL = '=HYPERLINK("http://example.invalid","Bấm")'
 
 
-def csv_rows(response) -> list[dict]:
+def csv_rows(response, delimiter: str = ";") -> list[dict]:
+    """Read a CSV download; by default as a Vietnamese Excel does (";", decimal comma)."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
     assert content.startswith(codecs.BOM_UTF8), "Excel needs the BOM to read UTF-8"
-    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    text = io.StringIO(content.decode("utf-8-sig"), newline="")
+    return list(csv.DictReader(text, delimiter=delimiter))
 
 
 def xlsx_rows(response, sheet: int = 0) -> list[list]:
@@ -50,9 +52,19 @@ def test_leaderboard_csv_has_the_pages_rows_and_numbers(staff, world):
     assert [list(r.values())[4] for r in rows] == [e.unit_full_name for e in expected]
     first = list(rows[0].values())
     assert first[1:5] == ["1", "9", "724", "Thành phố Dĩ An"]
-    totals = [Decimal(list(r.values())[11]) for r in rows]
+    totals = [Decimal(list(r.values())[11].replace(",", ".")) for r in rows]
     assert totals == [e.ranking_total for e in expected]
-    assert list(rows[0].values())[13] == "0.05"  # movement, a plain number
+    assert list(rows[0].values())[13] == "0,05"  # movement, a number with a decimal comma
+
+
+def test_the_plain_csv_dialect_is_for_programs_and_a_bad_one_is_a_400(staff, world):
+    url = f"/bang-xep-hang/{world.province.pk}/tai-ve.csv"
+    rows = csv_rows(staff.get(url, {"dialect": "plain"}), delimiter=",")
+    page = pages.leaderboard_page(scope=world.province, snapshot=world.latest)
+    expected = list(page.page.paginator.object_list)
+    assert [Decimal(list(r.values())[11]) for r in rows] == [e.ranking_total for e in expected]
+    assert list(rows[0].values())[13] == "0.05"
+    assert staff.get(url, {"dialect": "semicolon"}).status_code == 400
 
 
 def test_leaderboard_xlsx_reads_back_with_vietnamese_and_numbers(staff, world):
@@ -76,7 +88,7 @@ def test_downloads_follow_the_pages_query(staff, world):
     earlier = csv_rows(
         staff.get(f"/bang-xep-hang/{world.province.pk}/tai-ve.csv", {"snapshot": world.earlier.pk})
     )
-    assert list(earlier[0].values())[11] == "91.95"
+    assert list(earlier[0].values())[11] == "91,95"
     assert (
         staff.get(f"/bang-xep-hang/{world.province.pk}/tai-ve.csv", {"snapshot": "x"}).status_code
         == 400
@@ -125,10 +137,10 @@ def test_unit_csv_is_the_breakdown_and_history_on_request(staff, world):
     rows = csv_rows(staff.get(f"/don-vi/{ward.pk}/tai-ve.csv"))
     lines = [list(r.values()) for r in rows]
     tdgq = [line for line in lines if line[0] == "TDGQ"]
-    assert tdgq[0][1] == "" and tdgq[0][5] == "18.80"  # the group line
-    assert tdgq[1][1:8] == ["2.1", tdgq[1][2], "94", "100", "18.80", "20.00", "1.20"]
+    assert tdgq[0][1] == "" and tdgq[0][5] == "18,80"  # the group line
+    assert tdgq[1][1:8] == ["2.1", tdgq[1][2], "94", "100", "18,80", "20,00", "1,20"]
     history = csv_rows(staff.get(f"/don-vi/{world.di_an.pk}/tai-ve.csv", {"table": "history"}))
-    assert [list(r.values())[2] for r in history] == ["91.95", "92.00"]
+    assert [list(r.values())[2] for r in history] == ["91,95", "92,00"]
 
 
 def test_unit_xlsx_has_breakdown_and_history_sheets(staff, world):

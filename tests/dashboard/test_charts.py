@@ -129,3 +129,18 @@ def test_trend_never_breaks_on_any_history(history):
     low, high = figure["layout"]["yaxis2"]["range"]
     assert low > high  # reversed
     assert all(v is None or 0 <= v <= 100 for v in figure["data"][0]["y"])
+
+
+def test_figures_are_built_and_validated_by_plotly():
+    import plotly.graph_objects as go
+    import pytest
+
+    figure = _trend()
+    # What plotly itself makes of the figure is exactly what the page gets.
+    rebuilt = go.Figure(data=figure["data"], layout=figure["layout"]).to_plotly_json()
+    assert rebuilt["data"] == figure["data"]
+    assert len(json.dumps(figure["layout"]["template"])) < 100  # no default theme bloat
+    with pytest.raises(ValueError):
+        charts._figure([go.Scatter(x=[1])], {"yaxis": {"tickformatt": ".1f"}})  # misspelt
+    with pytest.raises(ValueError):
+        charts._figure([go.Heatmap(z=[[1]])], {})  # not in the vendored basic bundle

@@ -18,6 +18,7 @@ from dashboard.exports import (
     DATE,
     DELTA,
     INTEGER,
+    PLAIN,
     POINTS,
     BandValue,
     Column,
@@ -60,8 +61,8 @@ def table(rows=None) -> Table:
 # --- CSV --------------------------------------------------------------------------------------
 
 
-def read_csv(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+def read_csv(data: bytes, delimiter: str = ";") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=delimiter))
 
 
 def test_csv_starts_with_a_bom_and_reads_back_with_vietnamese_intact():
@@ -69,15 +70,22 @@ def test_csv_starts_with_a_bom_and_reads_back_with_vietnamese_intact():
     assert data.startswith(codecs.BOM_UTF8)
     rows = read_csv(data)
     assert rows[0] == ["Đơn vị", "Hạng", "Tổng điểm", "Xếp loại", "Chênh lệch", "Tử số", "Ngày"]
-    assert rows[1] == ["Tân Đông Hiệp", "1", "93.30", "Xuất sắc", "-0.50", "5105", "2025-05-20"]
+    # As a Vietnamese Excel reads a double-clicked CSV: ";", decimal comma, dd/mm/yyyy.
+    assert rows[1] == ["Tân Đông Hiệp", "1", "93,30", "Xuất sắc", "-0,50", "5105", "20/05/2025"]
     assert rows[3] == ["'-Thị xã lạ", "", "", "", "", "", ""]
     assert b"\r\n" in data  # what Excel writes and expects
+    assert not data[3:].startswith(b"sep=")  # a sep= line makes Excel ignore the BOM
+
+
+def test_the_plain_csv_dialect_has_commas_decimal_points_and_iso_dates():
+    rows = read_csv(csv_bytes(table(), PLAIN), delimiter=",")
+    assert rows[1] == ["Tân Đông Hiệp", "1", "93.30", "Xuất sắc", "-0.50", "5105", "2025-05-20"]
 
 
 def test_csv_neutralises_formulas_in_text_but_not_negative_numbers():
     rows = read_csv(csv_bytes(table()))
     assert rows[2][0] == "'" + EVIL
-    assert rows[1][4] == "-0.50"  # a number column keeps its sign, no quote
+    assert rows[1][4] == "-0,50"  # a number column keeps its sign, no quote
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
@@ -98,8 +106,10 @@ def test_no_csv_text_cell_can_start_a_formula(text):
 
 @given(st.decimals(min_value=-100, max_value=100, places=2, allow_nan=False))
 def test_points_keep_two_decimals_and_their_value(value):
-    assert Decimal(csv_cell(value, POINTS)) == value
-    assert csv_cell(value, POINTS).split(".")[1].__len__() == 2
+    assert Decimal(csv_cell(value, POINTS, PLAIN)) == value
+    assert csv_cell(value, POINTS, PLAIN).split(".")[1].__len__() == 2
+    excel = csv_cell(value, POINTS)
+    assert Decimal(excel.replace(",", ".")) == value and "." not in excel
 
 
 # --- XLSX -------------------------------------------------------------------------------------
