@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 from accounts.access import access_for
 from accounts.decorators import uploader_view
 from accounts.services import request_origin
+from indicators.models import SnapshotPeriod
 from ingest import selectors, services
-from ingest.forms import PERIOD_CHOICES, UploadForm
+from ingest.forms import UploadForm
 from ingest.models import UploadStatus
 
 HISTORY_LENGTH = 50
@@ -92,7 +93,7 @@ def _period_label(upload) -> str:
     """The period in words ("lũy kế năm 2025"), never the stored code ("ytd")."""
     if upload.snapshot_id is not None:
         return upload.snapshot.period_label
-    names = dict(PERIOD_CHOICES)
+    names = dict(SnapshotPeriod.choices)
     return f"{names.get(upload.period, upload.period)} {upload.period_year}"
 
 
