@@ -223,7 +223,7 @@ def test_with_redis_down_uploads_are_kept_and_answered_queued_then_processed(
         timeout=120,
         what="both uploads validated once Redis is back",
     )
-    page.post(f"/uploads/{from_page.pk}/publish")
+    page.post(f"/uploads/{from_page.pk}/publish", {"confirmed": "1"})
     wait_until(lambda: status_of(from_page) == UploadStatus.PUBLISHED, timeout=60, what="publish")
     assert api.post(f"/api/v1/uploads/{from_api.pk}/publish/").status_code == 202
     wait_until(lambda: status_of(from_api) == UploadStatus.PUBLISHED, timeout=60, what="publish")
@@ -272,7 +272,7 @@ def test_a_publish_failed_for_good_is_retried_from_the_page_without_a_second_upl
         )
     workers()
     client.force_login(admin)
-    client.post(f"/uploads/{upload.pk}/publish")
+    client.post(f"/uploads/{upload.pk}/publish", {"confirmed": "1"})
     wait_until(lambda: status_of(upload) == UploadStatus.FAILED, timeout=60, what="the failure")
     assert upload.attempts == 1  # permanent: not retried by the task
     html = client.get(f"/uploads/{upload.pk}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()

@@ -26,14 +26,8 @@ AS_OF = datetime.date(2025, 5, 20)
 
 
 @pytest.fixture(autouse=True)
-def _eager_tasks():
-    """Run tasks in this process, as without a broker, even where CI configures one."""
-    from scoreboard.celery import app
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = saved
+def _eager(eager_tasks):
+    pass
 
 
 def receive(scope, *, enqueue=False, path=FILE):

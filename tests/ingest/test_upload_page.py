@@ -49,13 +49,13 @@ def test_publishing_asks_for_confirmation_first_and_changes_nothing_until_then(
 
 
 def test_after_publishing_the_page_links_the_new_ranking_and_says_the_status_once(
-    admin_client, correction, django_capture_on_commit_callbacks
+    admin_client, correction, django_capture_on_commit_callbacks, eager_tasks
 ):
     with django_capture_on_commit_callbacks(execute=True):  # the task, queued on commit
         response = admin_client.post(f"/uploads/{correction.pk}/publish", {"confirmed": "1"})
     assert response.status_code == 302
     upload = Upload.objects.get(pk=correction.pk)
-    assert upload.status == UploadStatus.PUBLISHED  # eager tasks in tests
+    assert upload.status == UploadStatus.PUBLISHED  # the eager worker ran it
     html = admin_client.get(f"/uploads/{upload.pk}/").content.decode()
     link = f'href="/bang-xep-hang/{upload.scope_id}/?snapshot={upload.snapshot_id}"'
     assert link in html and "Mở bảng xếp hạng mới" in html
