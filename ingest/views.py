@@ -6,6 +6,7 @@ admins of its scope: another province's upload is a 404, as if it did not exist.
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -111,6 +112,10 @@ def upload_status(request: HttpRequest, pk: int) -> JsonResponse:
             if upload.progress_message == upload.get_status_display()
             else upload.progress_message,
             "final": upload.is_final or upload.status == UploadStatus.PREVIEWED,
+            # "Waiting for a worker since …", kept current while the page polls.
+            "waiting": render_to_string(
+                "ingest/partials/_waiting.html", {"upload": upload}, request=request
+            ).strip(),
         }
     )
 

@@ -111,6 +111,16 @@ def test_the_upload_form_answers_queued_when_the_broker_is_down(
             "/uploads/", {"file": fh, "scope": "Bình Dương", "as_of": "2025-05-20", "period": "ytd"}
         )
     assert Upload.objects.count() == 1
+    # The polled status says it too (the page keeps it current while it waits), and stops
+    # saying it once a worker has the job.
+    polled = client.get(f"/uploads/{upload.pk}/status.json", HTTP_ACCEPT_LANGUAGE="vi").json()
+    since = timezone.localtime(upload.queued_at).strftime("%d/%m/%Y %H:%M")
+    assert f"Đang chờ máy xử lý từ {since}" in polled["waiting"]
+    assert "hàng đợi hoạt động trở lại" in polled["waiting"]
+    broker_down.undo()
+    services.upload_sweep()
+    polled = client.get(f"/uploads/{upload.pk}/status.json", HTTP_ACCEPT_LANGUAGE="vi").json()
+    assert (polled["status"], polled["waiting"]) == (UploadStatus.PREVIEWED, "")
 
 
 @pytest.mark.django_db(transaction=True)
