@@ -527,7 +527,6 @@ class UnitScore(Movement, models.Model):
         verbose_name = _("unit score")
         verbose_name_plural = _("unit scores")
         constraints = [
-            models.UniqueConstraint(fields=["snapshot", "unit"], name="unit_score_unique"),
             models.CheckConstraint(
                 condition=Q(total__isnull=True) | Q(total__gte=0, total__lte=100),
                 name="unit_score_total_range",

@@ -87,3 +87,16 @@ def test_totals_stay_within_0_and_100(framework):
         UnitScore.objects.create(snapshot=snapshot, unit=snapshot.scope, total=101)
     with pytest.raises(IntegrityError), transaction.atomic():
         UnitScore.objects.create(snapshot=snapshot, unit=snapshot.scope, rank=3, peer_count=2)
+
+
+def test_a_unit_scores_once_per_snapshot_under_a_real_primary_key(framework):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, UnitScore._meta.db_table)
+    keys = [c["columns"] for c in constraints.values() if c["primary_key"]]
+    assert keys == [["snapshot_id", "unit_id"]]  # PostgreSQL had none before 0011
+    snapshot = _snapshot(framework, ProvinceFactory())
+    UnitScore.objects.create(snapshot=snapshot, unit=snapshot.scope, total=50)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UnitScore.objects.create(snapshot=snapshot, unit=snapshot.scope, total=60)
