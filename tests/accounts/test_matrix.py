@@ -441,6 +441,14 @@ def cases(w):
         "api:upload-discard": [
             ("post", f"/api/v1/uploads/{w.pending['api_discard']}/discard/", None, API_UPLOADERS_BD)
         ],
+        # The caller's own notifications; another's id is a 404 (tests/api/test_notifications.py).
+        "api:notification-list": [("get", "/api/v1/notifications/", None, API_REFERENCE)],
+        "api:notification-read": [
+            ("post", "/api/v1/notifications/1/read/", None, expect(NOT_FOUND, anon=401))
+        ],
+        "api:notification-read-all": [
+            ("post", "/api/v1/notifications/read/", None, API_REFERENCE)
+        ],
         "api:schema": [("get", "/api/schema/", None, API_REFERENCE)],
         "api:docs": [("get", "/api/docs/", None, LOGGED_IN)],
         "api:not_found": [("get", "/api/v2/leaderboard/", None, expect(NOT_FOUND))],
