@@ -446,9 +446,7 @@ def cases(w):
         "api:notification-read": [
             ("post", "/api/v1/notifications/1/read/", None, expect(NOT_FOUND, anon=401))
         ],
-        "api:notification-read-all": [
-            ("post", "/api/v1/notifications/read/", None, API_REFERENCE)
-        ],
+        "api:notification-read-all": [("post", "/api/v1/notifications/read/", None, API_REFERENCE)],
         "api:schema": [("get", "/api/schema/", None, API_REFERENCE)],
         "api:docs": [("get", "/api/docs/", None, LOGGED_IN)],
         "api:not_found": [("get", "/api/v2/leaderboard/", None, expect(NOT_FOUND))],

@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core import mail
 
 from accounts.models import Role
 from accounts.services import membership_grant
 from ingest import services as ingest_services
+from notifications.models import Notification
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo"
@@ -73,3 +75,20 @@ def people(binh_duong):
         users[name] = User.objects.create_user(name, f"{name}@example.org", "x" * 20)
         membership_grant(user=users[name], unit=unit, role=role)
     return users
+
+
+@pytest.fixture
+def moved_week(binh_duong, people, django_capture_on_commit_callbacks, eager_tasks, settings):
+    """20 May published, then 27 May in which Thuận An falls from 2nd to 4th."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    w = binh_duong
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(demo_file("binh-duong-cap-huyen-2025-05-20.csv"), w.province, WEEK)
+    before = {
+        name: set(Notification.objects.filter(user=u).values_list("pk", flat=True))
+        for name, u in people.items()
+    }
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = publish(NEXT_WEEK_CSV.encode(), w.province, NEXT_WEEK)
+    return upload, before

@@ -13,7 +13,6 @@ from notifications.models import OutgoingEmail
 from notifications.recipients import preference_of
 from notifications.tasks import email_send_task
 from scoreboard.celery import app
-from tests.notifications.test_services import moved_week  # noqa: F401
 from tests.worker import free_port
 
 

@@ -18,23 +18,6 @@ def kinds(user) -> list[tuple[str, str]]:
     )
 
 
-@pytest.fixture
-def moved_week(binh_duong, people, django_capture_on_commit_callbacks, eager_tasks, settings):
-    """20 May published, then 27 May in which Thuận An falls from 2nd to 4th."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    w = binh_duong
-    with django_capture_on_commit_callbacks(execute=True):
-        publish(demo_file("binh-duong-cap-huyen-2025-05-20.csv"), w.province, WEEK)
-    before = {
-        name: set(Notification.objects.filter(user=u).values_list("pk", flat=True))
-        for name, u in people.items()
-    }
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        upload = publish(NEXT_WEEK_CSV.encode(), w.province, NEXT_WEEK)
-    return upload, before
-
-
 def test_a_unit_that_drops_two_places_tells_its_chair_and_staff_once(
     binh_duong, people, moved_week
 ):

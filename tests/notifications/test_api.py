@@ -1,11 +1,9 @@
-"""The notifications API: the caller's own list, marking read, nothing of anyone else's."""
+"""The notifications API (api/notification_views.py): the caller's own list, marking read, nothing of anyone else's."""
 
 import pytest
 from rest_framework.test import APIClient
 
 from notifications.models import Notification
-from tests.notifications.conftest import alert_rules, people  # noqa: F401
-from tests.notifications.test_services import moved_week  # noqa: F401
 
 
 @pytest.fixture
