@@ -337,3 +337,20 @@ def preference_unsubscribe(*, user) -> NotificationPreference:
     pref.digest = False
     pref.save(update_fields=["delivery", "digest", "updated_at"])
     return pref
+
+
+def alert_demo_load() -> tuple[int, int]:
+    """Evaluate every published snapshot (oldest first) and tell today's users; idempotent.
+
+    The demo publishes its weeks before its users exist: this tells them afterwards.
+    Returns (alerts in all, notifications created now).
+    """
+    for snapshot_id in (
+        Snapshot.objects.filter(status=SnapshotStatus.PUBLISHED, evaluation__isnull=True)
+        .order_by("as_of", "pk")
+        .values_list("pk", flat=True)
+    ):
+        alert_evaluate_snapshot(snapshot_id=snapshot_id)
+    with transaction.atomic():
+        told = alert_notify(alerts=list(Alert.objects.select_related("rule")))
+    return Alert.objects.count(), len(told)
