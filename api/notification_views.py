@@ -13,8 +13,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from accounts.access import access_for
 from api.base import ApiViewSet
+from api.permissions import api_access
 from notifications import selectors, services
 from notifications.messages import alert_text
 from notifications.models import SCOPE_RULES, Notification, RuleKind
@@ -47,7 +47,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         return alert_text(obj.alert)
 
     def get_url(self, obj) -> str | None:
-        access = access_for(self.context["request"])
+        access = api_access(self.context["request"])
         alert = obj.alert
         if alert.rule.kind in SCOPE_RULES:
             allowed, name, target = (

@@ -124,11 +124,13 @@ def snapshot_key(snapshot: Snapshot) -> dict:
 def alert_evaluate_snapshot(*, snapshot_id: int) -> list[Alert]:
     """Raise the snapshot rules for a published snapshot and tell the recipients; idempotent.
 
-    A superseded or discarded snapshot raises nothing (its correction is evaluated instead).
+    A superseded, discarded or deleted snapshot raises nothing (its correction is evaluated
+    instead).
     """
     with transaction.atomic():
-        snapshot = Snapshot.objects.select_related("scope").get(pk=snapshot_id)
-        if snapshot.status != SnapshotStatus.PUBLISHED:
+        snapshot = Snapshot.objects.select_related("scope").filter(pk=snapshot_id).first()
+        # A message that outlived its snapshot (a restored database) or its publication.
+        if snapshot is None or snapshot.status != SnapshotStatus.PUBLISHED:
             return []
         active = _enabled_rules()
         fired = _snapshot_fired(snapshot, active)

@@ -214,3 +214,11 @@ def test_a_publication_whose_message_was_lost_is_evaluated_by_the_scheduler(binh
     ):
         services.alert_evaluate_schedule()
     assert Alert.objects.filter(rule__kind=RuleKind.TOTALS_DISAGREE).exists()
+
+
+def test_a_message_for_a_superseded_or_missing_snapshot_does_nothing(binh_duong, people):
+    first = publish(demo_file("binh-duong-cap-huyen-2025-05-20.csv"), binh_duong.province, WEEK)
+    corrected = demo_file("binh-duong-cap-huyen-2025-05-20.csv").replace(b"78,94", b"78,95")
+    publish(corrected, binh_duong.province, WEEK, name="correction.csv")
+    assert services.alert_evaluate_snapshot(snapshot_id=first.snapshot_id) == []
+    assert services.alert_evaluate_snapshot(snapshot_id=10**9) == []
