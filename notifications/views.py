@@ -1,6 +1,7 @@
 """The notification centre: the list, marking read, the settings, the digest preview and the
 unsubscribe link of e-mails (the only page here that needs no login)."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -45,7 +46,7 @@ def preference_edit(request: HttpRequest) -> HttpResponse:
         "delivery": pref.delivery,
         "timing": pref.timing,
         "digest": pref.digest,
-        "language": pref.language or request.LANGUAGE_CODE,
+        "language": pref.language or settings.LANGUAGE_CODE,  # e-mails: Vietnamese first
     }
     form = PreferenceForm(request.POST or None, initial=initial, rules=rules, units=units)
     if request.method == "POST" and form.is_valid():
