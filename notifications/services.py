@@ -137,7 +137,7 @@ def alert_evaluate_snapshot(*, snapshot_id: int) -> list[Alert]:
         alerts = _store(
             fired, scope_id=snapshot.scope_id, key=snapshot_key(snapshot), snapshot=snapshot
         )
-        alerts += _stale_alerts(snapshot.scope, active, today=snapshot.as_of)
+        alerts += _stale_alerts(snapshot.scope, active)
         alert_notify(alerts=alerts)
         SnapshotEvaluation.objects.get_or_create(snapshot=snapshot)
     return alerts
@@ -210,9 +210,7 @@ def _area_of(scope: AdministrativeUnit) -> AdministrativeUnit:
     return node
 
 
-def _stale_alerts(
-    scope: AdministrativeUnit, active: dict[str, AlertRule], *, today: datetime.date
-) -> list[Alert]:
+def _stale_alerts(scope: AdministrativeUnit, active: dict[str, AlertRule]) -> list[Alert]:
     """The tables of scope's province whose latest data is over threshold days behind its newest."""
     rule = active.get(RuleKind.STALE_TABLE)
     if rule is None:
@@ -265,7 +263,7 @@ def alert_evaluate_schedule(*, now: datetime.datetime | None = None) -> list[Ale
             alerts += _missing_upload_alerts(active[RuleKind.MISSING_UPLOAD], now)
         for scope in _reporting_scopes(now.astimezone(LOCAL).date()):
             if scope.level == "province":
-                alerts += _stale_alerts(scope, active, today=now.date())
+                alerts += _stale_alerts(scope, active)
         alert_notify(alerts=alerts)
     return alerts
 
