@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "dashboard",
     "ingest",
     "notifications",
+    "reporting",
 ]
 
 MIDDLEWARE = [
