@@ -125,7 +125,8 @@ def alert_evaluate_snapshot(*, snapshot_id: int) -> list[Alert]:
     """Raise the snapshot rules for a published snapshot and tell the recipients; idempotent.
 
     A superseded, discarded or deleted snapshot raises nothing (its correction is evaluated
-    instead).
+    instead). A week published after the one that follows it (uploads out of order) is what
+    that following week now moves against, so the following week is evaluated again too.
     """
     with transaction.atomic():
         snapshot = Snapshot.objects.select_related("scope").filter(pk=snapshot_id).first()
@@ -133,14 +134,33 @@ def alert_evaluate_snapshot(*, snapshot_id: int) -> list[Alert]:
         if snapshot is None or snapshot.status != SnapshotStatus.PUBLISHED:
             return []
         active = _enabled_rules()
-        fired = _snapshot_fired(snapshot, active)
-        alerts = _store(
-            fired, scope_id=snapshot.scope_id, key=snapshot_key(snapshot), snapshot=snapshot
-        )
+        alerts = _snapshot_alerts(snapshot, active)
+        following = _following_published(snapshot)
+        if following is not None:
+            alerts += _snapshot_alerts(following, active)
         alerts += _stale_alerts(snapshot.scope, active)
         alert_notify(alerts=alerts)
         SnapshotEvaluation.objects.get_or_create(snapshot=snapshot)
     return alerts
+
+
+def _snapshot_alerts(snapshot: Snapshot, active: dict[str, AlertRule]) -> list[Alert]:
+    fired = _snapshot_fired(snapshot, active)
+    return _store(fired, scope_id=snapshot.scope_id, key=snapshot_key(snapshot), snapshot=snapshot)
+
+
+def _following_published(snapshot: Snapshot) -> Snapshot | None:
+    """The published snapshot whose movement is measured against this one, if any."""
+    return (
+        Snapshot.objects.filter(
+            scope_id=snapshot.scope_id,
+            period=snapshot.period,
+            status=SnapshotStatus.PUBLISHED,
+            previous_snapshot=snapshot,
+        )
+        .select_related("scope")
+        .first()
+    )
 
 
 # --- Time-based rules -------------------------------------------------------------------------

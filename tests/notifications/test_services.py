@@ -222,3 +222,18 @@ def test_a_message_for_a_superseded_or_missing_snapshot_does_nothing(binh_duong,
     publish(corrected, binh_duong.province, WEEK, name="correction.csv")
     assert services.alert_evaluate_snapshot(snapshot_id=first.snapshot_id) == []
     assert services.alert_evaluate_snapshot(snapshot_id=10**9) == []
+
+
+def test_a_week_published_late_is_what_the_next_week_moves_against(
+    binh_duong, people, django_capture_on_commit_callbacks, eager_tasks, settings
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        # 27 May first: nothing to compare with yet.
+        publish(NEXT_WEEK_CSV.encode(), binh_duong.province, NEXT_WEEK)
+    assert not Alert.objects.filter(rule__kind=RuleKind.RANK_DROP).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        # 20 May arrives late: 27 May now shows Thuận An's fall from 2nd to 4th.
+        publish(demo_file("binh-duong-cap-huyen-2025-05-20.csv"), binh_duong.province, WEEK)
+    assert kinds(people["chutich.thuanan"]) == [(RuleKind.RANK_DROP, "Thuận An")]
+    assert Alert.objects.get(rule__kind=RuleKind.RANK_DROP).as_of == NEXT_WEEK

@@ -111,3 +111,32 @@ def test_an_unsubscribe_token_is_for_unsubscribing_only(client, told):
     url = reverse("notifications:unsubscribe", args=[other_purpose])
     assert client.post(url).status_code == 404
     assert preference_of(told["canbo"]).wants_email
+
+
+def test_the_list_costs_the_same_queries_however_many_notifications(client, told, binh_duong):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.models import Alert, AlertRule
+
+    user = told["canbo"]
+    client.force_login(user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("notifications:list")).status_code == 200
+        return len(captured)
+
+    few = queries()
+    rule = AlertRule.objects.get(kind=RuleKind.MISSING_UPLOAD)
+    for day in range(1, 8):
+        for unit in (binh_duong.province, binh_duong.di_an):
+            alert = Alert.objects.create(
+                rule=rule,
+                unit=unit,
+                scope=unit,
+                as_of=f"2025-06-0{day}",
+                detail={"deadline": "2025-06-01T12:00:00+07:00"},
+            )
+            Notification.objects.create(user=user, alert=alert)
+    assert queries() == few
