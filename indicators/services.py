@@ -30,7 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from indicators import recompute, scoring
+from indicators import recompute, scoring, signals
 from indicators.models import (
     Band,
     Framework,
@@ -959,6 +959,14 @@ def snapshot_publish(*, snapshot_id: int) -> Snapshot:
         # The previous published snapshot may have changed since the recompute, and the
         # next published one now compares against this one.
         _publish_movement(snapshot)
+        # After the outermost commit (an upload's publish wraps this in its own transaction):
+        # listeners (notifications) see the published ranking, or nothing if it rolled back.
+        published_id = snapshot.pk
+        transaction.on_commit(
+            lambda: signals.snapshot_published.send_robust(
+                sender=Snapshot, snapshot_id=published_id
+            )
+        )
     return snapshot
 
 

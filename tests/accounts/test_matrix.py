@@ -18,6 +18,7 @@ from accounts.services import membership_grant
 from indicators import services as snapshot_services
 from ingest import services as ingest_services
 from ingest.models import Upload, UploadStatus
+from notifications.emails import unsubscribe_token
 from tests.units.factories import DepartmentFactory, DistrictFactory, OldCommuneFactory
 from units.models import UnitKind
 
@@ -145,6 +146,7 @@ def world(binh_duong):
     ]:
         w.users[name] = User.objects.create_user(name, password="x" * 20)
         membership_grant(user=w.users[name], unit=unit, role=role)
+    w.unsubscribe_token = unsubscribe_token(w.users["chair_dian"])
     return w
 
 
@@ -446,9 +448,26 @@ def cases(w):
         "api:upload-discard": [
             ("post", f"/api/v1/uploads/{w.pending['api_discard']}/discard/", None, API_UPLOADERS_BD)
         ],
+        # The caller's own notifications; another's id is a 404 (tests/api/test_notifications.py).
+        "api:notification-list": [("get", "/api/v1/notifications/", None, API_REFERENCE)],
+        "api:notification-read": [
+            ("post", "/api/v1/notifications/1/read/", None, expect(NOT_FOUND, anon=401))
+        ],
+        "api:notification-read-all": [("post", "/api/v1/notifications/read/", None, API_REFERENCE)],
         "api:schema": [("get", "/api/schema/", None, API_REFERENCE)],
         "api:docs": [("get", "/api/docs/", None, LOGGED_IN)],
         "api:not_found": [("get", "/api/v2/leaderboard/", None, expect(NOT_FOUND))],
+        # Everyone's own notification centre: a user without a role sees an empty one.
+        "notifications:list": [("get", "/thong-bao/", None, LOGGED_IN)],
+        "notifications:mark_read": [("post", "/thong-bao/1/da-doc", None, LOGGED_IN)],
+        "notifications:mark_all_read": [("post", "/thong-bao/da-doc-het", None, LOGGED_IN)],
+        "notifications:settings": [("get", "/thong-bao/cai-dat/", None, LOGGED_IN)],
+        "notifications:digest_preview": [("get", "/thong-bao/ban-tin/", None, LOGGED_IN)],
+        # The e-mails' link works without a login; a forged token is a 404 for everyone.
+        "notifications:unsubscribe": [
+            ("get", f"/thong-bao/huy-dang-ky/{w.unsubscribe_token}/", None, ANYONE),
+            ("get", "/thong-bao/huy-dang-ky/forged/", None, expect(NOT_FOUND)),
+        ],
         "ingest:upload_list": [("get", "/uploads/", None, UPLOAD_PAGE)],
         "ingest:upload_detail": [
             ("get", f"/uploads/{bd_upload}/", None, UPLOADERS_BD),
