@@ -64,6 +64,7 @@ class AuditAction(models.TextChoices):
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
     ROLE_GRANTED = "role_granted", _("Role granted")
     ROLE_REVOKED = "role_revoked", _("Role revoked")
+    DEPARTMENTS_REGISTERED = "departments_added", _("Departments registered")
 
 
 class AuditEventQuerySet(models.QuerySet):

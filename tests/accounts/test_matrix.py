@@ -489,6 +489,9 @@ def cases(w):
         ],
         "ingest:upload_discard": [("post", f"/uploads/{bd_upload}/discard", None, UPLOADERS_BD)],
         "ingest:upload_retry": [("post", f"/uploads/{w.failed_bd}/retry", None, UPLOADERS_BD)],
+        "ingest:upload_register_departments": [
+            ("post", f"/uploads/{w.failed_bd}/register-departments", None, UPLOADERS_BD)
+        ],
     }
 
 
