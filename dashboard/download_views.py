@@ -297,9 +297,10 @@ def leaderboard_download(request: HttpRequest, scope_id: int, fmt: str) -> HttpR
         descending=descending,
         group_view=request.GET.get("groups"),
         page_number=1,
-        visible_rows=partial(visible_rows, access),
+        page_size=None,
+        readable_keys=lambda _snapshot: keys,
     )
-    rows = list(page.page.paginator.object_list) if page.page else []
+    rows = page.rows
     table = leaderboard_table(page, rows)
     name = _file_name(_("leaderboard"), scope.full_name, snapshot.as_of.isoformat(), ext=fmt)
     return _attachment(_write(request, [table], fmt), fmt, name)

@@ -5,7 +5,8 @@ returns a dataclass the template renders as is. None of them sees the request. E
 costs a constant number of queries whatever the number of units: rows are the
 `LeaderboardRow`s of `selectors.leaderboard`, and searching, filtering, sorting, medians and
 neighbours are done in Python on rows already fetched. Every list of rows goes through
-`visible_rows`, the view's access hook, before anything is derived from it.
+the view's access hook (`readable_keys`, or `visible_rows` on rows already read) before
+anything is derived from it.
 """
 
 from __future__ import annotations
@@ -28,26 +29,32 @@ from indicators.models import (
     Snapshot,
     SnapshotStatus,
     UnitScore,
+    group_figures_of,
 )
 from indicators.selectors import (
     PEER_SET_LABELS,
+    BoardEntry,
     GroupBreakdown,
     GroupCell,
     LeaderboardRow,
     PeerSet,
     UnitBreakdown,
     leaderboard,
-    leaderboard_row_matches,
+    leaderboard_entries,
+    leaderboard_name_matches,
     leaderboard_search_words,
     peer_sets,
     unit_breakdown,
+    unit_codes,
 )
 from units.models import AdministrativeUnit, UnitCode, UnitLevel
 from units.selectors import UnitLineage, unit_ancestors, unit_lineage, unit_search
-from units.text import fold, vietnamese_sort_key
+from units.text import fold
 
 # (snapshot, rows) -> the rows the user may see; rows are anything with a `unit_id`.
 RowFilter = Callable[[Snapshot, list], list]
+# snapshot -> the peer keys the user may read, None for all of them (`readable_peer_keys`).
+KeyFilter = Callable[[Snapshot], "set[str] | None"]
 
 PAGE_SIZE = 200  # rows of one leaderboard page: a national search stays light on a phone
 HOME_ROWS = 50  # rows of the home page's table before "see the whole leaderboard"
@@ -68,6 +75,11 @@ LEVEL_ORDER = [
 def all_rows(snapshot: Snapshot, rows: list) -> list:
     """Let every row through (the default access hook)."""
     return rows
+
+
+def every_key(snapshot: Snapshot) -> set[str] | None:
+    """Let every peer table through (the default access hook)."""
+    return None
 
 
 # --- Rows -----------------------------------------------------------------------------------
@@ -106,8 +118,14 @@ def _board_rows(
     *,
     groups: Sequence[IndicatorGroup] = (),
     labels: dict[str, str] | None = None,
+    ties: Counter | None = None,
 ) -> list[BoardRow]:
-    ranks = Counter((r.peer_key, r.rank) for r in rows if r.rank is not None)
+    """Wrap rows for a table; ties counts (peer key, rank) over the whole table (else rows)."""
+    ranks = (
+        ties
+        if ties is not None
+        else Counter((r.peer_key, r.rank) for r in rows if r.rank is not None)
+    )
     labels = labels or {}
     return [
         BoardRow(
@@ -128,19 +146,20 @@ def _group_views(groups: Sequence[IndicatorGroup]) -> dict[str, list[IndicatorGr
 
 
 def _pick_group_view(
-    groups: Sequence[IndicatorGroup], rows: Sequence[LeaderboardRow], wanted: str | None
+    groups: Sequence[IndicatorGroup], entries: Sequence[BoardEntry], wanted: str | None
 ) -> str:
     """The six-group view (the portal's), unless asked otherwise or the data has only five."""
     if wanted in ("5", "6"):
         return wanted
-    parts = [g.code for g in groups if not g.is_combined and g.five_group_code != g.code]
-    has_parts = any(
-        r.groups[code].ranking_points is not None
-        for r in rows
-        for code in parts
-        if code in r.groups
-    )
-    return "6" if has_parts or not rows else "5"
+    if not entries:
+        return "6"
+    parts = {g.pk for g in groups if not g.is_combined and g.five_group_code != g.code}
+    # One file gives a snapshot's groups: the first unit with figures nearly always answers.
+    for entry in entries:
+        figures = group_figures_of(entry.group_document)
+        if any(pk in parts and (f[0] is not None or f[1] is not None) for pk, f in figures.items()):
+            return "6"
+    return "5"
 
 
 def _frameworks_parts(snapshot: Snapshot) -> tuple[list[IndicatorGroup], list[Band]]:
@@ -168,26 +187,6 @@ class SortState:
     key: str
     next_dir: str
     aria: str  # "ascending" | "descending" | "none"
-
-
-def _sort_value(row: BoardRow, sort: str):
-    if sort == "name":
-        return vietnamese_sort_key(row.unit_name)
-    if sort == "movement":
-        return row.delta_total
-    if sort == "total":
-        return row.ranking_total
-    cell = row.groups.get(sort)
-    return cell.ranking_points if cell else None
-
-
-def sort_rows(rows: list[BoardRow], sort: str, descending: bool) -> list[BoardRow]:
-    """Sort rows on one column; units without a figure always come last, in rank order."""
-    keyed = [(_sort_value(r, sort), r) for r in rows]
-    known = [(v, r) for v, r in keyed if v is not None]
-    # Stable: equal values keep the selector's order (peer set, rank, Vietnamese name).
-    known.sort(key=lambda pair: pair[0], reverse=descending)
-    return [r for _v, r in known] + [r for v, r in keyed if v is None]
 
 
 def _sort_states(columns: Sequence[str], sort: str, descending: bool) -> dict[str, SortState]:
@@ -289,12 +288,16 @@ def leaderboard_page(
     descending: bool | None = None,
     group_view: str | None = None,
     page_number: int | str | None = 1,
-    visible_rows: RowFilter = all_rows,
+    page_size: int | None = PAGE_SIZE,
+    readable_keys: KeyFilter = every_key,
 ) -> LeaderboardPage:
-    """Build a leaderboard page in 10 queries, whatever the number of units.
+    """Build a leaderboard page in 11 queries, whatever the number of units.
 
     peers is a peer key ("12:district"), "all", or None for the broadest peer set (every
-    peer set when searching, so a commune is found whichever table it ranks in).
+    peer set when searching, so a commune is found whichever table it ranks in). The board
+    is read narrow, filtered, sorted and paged first (`selectors.leaderboard_entries`); only
+    the page's rows and the leaders are built. page_size None puts every row on one page
+    (the downloads).
     """
     page = LeaderboardPage(scope=scope, snapshot=snapshot, query=(query or "").strip()[:100])
     page.snapshots = snapshot_choices(scope=scope)
@@ -308,38 +311,70 @@ def leaderboard_page(
         page.peer_set = by_key[peers]
     elif peers != "all" and not words and page.peer_sets:
         page.peer_set = page.peer_sets[0]
-    rows = leaderboard(snapshot=snapshot, peer_key=page.peer_set.key if page.peer_set else None)
-    shown = visible_rows(snapshot, rows)
-    page.hidden_count = len(rows) - len(shown)  # said on the page: an empty table needs a why
-    rows = shown
-    if page.peer_set is None:
-        # Every peer set at once: broadest table first, as the tabs are ordered.
-        order = {p.key: i for i, p in enumerate(page.peer_sets)}
-        rows.sort(key=lambda r: order.get(r.peer_key, len(order)))
+    keys = readable_keys(snapshot)
+    chosen = [page.peer_set] if page.peer_set else page.peer_sets
+    shown_sets = [p for p in chosen if keys is None or p.key in keys]
+    # Said on the page: an empty table needs a why.
+    page.hidden_count = sum(p.unit_count for p in chosen) - sum(p.unit_count for p in shown_sets)
     all_groups, page.bands = _frameworks_parts(snapshot)
-    page.group_view = _pick_group_view(all_groups, rows, group_view)
-    page.groups = _group_views(all_groups)[page.group_view]
-    labels = {p.key: p.label for p in page.peer_sets}
-    board = _board_rows(rows, groups=page.groups, labels=labels)
-    page.row_count = len(board)
-    first_key = page.peer_set.key if page.peer_set else (board[0].peer_key if board else None)
-    page.leaders = [r for r in board if r.rank == 1 and r.peer_key == first_key]
-    if words:
-        board = [r for r in board if leaderboard_row_matches(r.row, words)]
-    band_codes = {b.code for b in page.bands}
-    if band in band_codes:
-        page.band = band
-        board = [r for r in board if r.band_code == band]
-    codes = [g.code for g in page.groups]
+    codes = [g.code for g in all_groups]
     page.sort = sort if sort in ("total", "name", "movement", *codes) else SORT_DEFAULT
     page.descending = (page.sort != "name") if descending is None else descending
+    group_ids = {g.code: g.pk for g in all_groups}
+    entries = leaderboard_entries(
+        snapshot=snapshot,
+        peer_key=page.peer_set.key if page.peer_set else None,
+        peer_keys=keys,
+        sort=page.sort,
+        descending=page.descending,
+        group_id=group_ids.get(page.sort),
+        # Every peer set at once: broadest table first, as the tabs are ordered.
+        peer_order=() if page.peer_set else [p.key for p in page.peer_sets],
+    )
+    page.row_count = len(entries)
+    page.group_view = _pick_group_view(all_groups, entries, group_view)
+    page.groups = _group_views(all_groups)[page.group_view]
+    # A group's sort asked in the other view (?sort=CCDVTT&groups=6) still sorts the table.
     page.sort_states = _sort_states(
         ["total", "name", "movement", *codes], page.sort, page.descending
     )
-    board = sort_rows(board, page.sort, page.descending)
-    page.match_count = len(board)
-    page.page = Paginator(board, PAGE_SIZE, allow_empty_first_page=True).get_page(page_number)
-    page.rows = list(page.page.object_list)
+    # Ties are of the whole table the viewer reads, before search and band filter.
+    ties = Counter((e.peer_key, e.rank) for e in entries if e.rank is not None)
+    first_key = shown_sets[0].key if shown_sets and entries else None
+    leader_ids = [e.unit_id for e in entries if e.rank == 1 and e.peer_key == first_key]
+    unit_codes_read = None
+    if words:
+        if len(words) == 1:  # a lone word may be a code: read the codes of every candidate
+            unit_codes_read = unit_codes(snapshot=snapshot, unit_ids=[e.unit_id for e in entries])
+        entries = [
+            e
+            for e in entries
+            if leaderboard_name_matches(
+                e.unit_name, (unit_codes_read or {}).get(e.unit_id, {}), words
+            )
+        ]
+    band_ids = {b.code: b.pk for b in page.bands}
+    if band in band_ids:
+        page.band = band
+        entries = [e for e in entries if e.band_id == band_ids[band]]
+    page.match_count = len(entries)
+    size = page_size or max(len(entries), 1)
+    page.page = Paginator(entries, size, allow_empty_first_page=True).get_page(page_number)
+    wanted = [e.unit_id for e in page.page.object_list]
+    built = {
+        r.unit_id: r
+        for r in leaderboard(
+            snapshot=snapshot, unit_ids=list({*wanted, *leader_ids}), codes=unit_codes_read
+        )
+    }
+    labels = {p.key: p.label for p in page.peer_sets}
+    page.rows = _board_rows(
+        [built[i] for i in wanted if i in built],
+        groups=page.groups,
+        labels=labels,
+        ties=ties,
+    )
+    page.leaders = _board_rows([built[i] for i in leader_ids if i in built], ties=ties)
     return page
 
 
@@ -443,7 +478,7 @@ def _top(moves: list[_Moved], count: int = CHANGES) -> list[_Moved]:
     return [m for i, m in enumerate(moves) if i < count or m.delta == last]
 
 
-def _changes(snapshot: Snapshot, bands: list[Band], visible_rows: RowFilter) -> dict:
+def _changes(snapshot: Snapshot, bands: list[Band], keys: set[str] | None) -> dict:
     """Biggest rises and falls and band changes of a whole snapshot, in 2 queries.
 
     Movement is subtracted in Python on the stored Decimals, never in SQL: SQLite does
@@ -463,7 +498,8 @@ def _changes(snapshot: Snapshot, bands: list[Band], visible_rows: RowFilter) -> 
                 pk, unit_id, peer_key, sort_key, total, total - previous, previous_band, band_code
             )
         )
-    moved = visible_rows(snapshot, moved)
+    if keys is not None:
+        moved = [m for m in moved if m.peer_key in keys]
     rises = sorted((m for m in moved if m.delta > 0), key=lambda m: (-m.delta, m.sort_key))
     falls = sorted((m for m in moved if m.delta < 0), key=lambda m: (m.delta, m.sort_key))
     changed = sorted(
@@ -510,7 +546,7 @@ def home_page(
     *,
     scope: AdministrativeUnit | None,
     snapshot: Snapshot | None,
-    visible_rows: RowFilter = all_rows,
+    readable_keys: KeyFilter = every_key,
 ) -> HomePage:
     """Build the home page: the scope's broadest peer table, this week's changes, freshness."""
     page = HomePage(scope=scope, snapshot=snapshot)
@@ -519,9 +555,11 @@ def home_page(
     page.other_scopes = published_scopes(exclude=scope)
     if snapshot is None:
         return page
-    page.board = leaderboard_page(scope=scope, snapshot=snapshot, visible_rows=visible_rows)
-    page.board.rows = page.board.rows[:HOME_ROWS]
-    for name, value in _changes(snapshot, page.board.bands, visible_rows).items():
+    keys = readable_keys(snapshot)
+    page.board = leaderboard_page(
+        scope=scope, snapshot=snapshot, page_size=HOME_ROWS, readable_keys=lambda _s: keys
+    )
+    for name, value in _changes(snapshot, page.board.bands, keys).items():
         setattr(page, name, value)
     return page
 

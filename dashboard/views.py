@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.access import access_for, require, visible_rows
+from accounts.access import access_for, readable_peer_keys, require, visible_rows
 from accounts.decorators import reader_view
 from accounts.selectors import home_scope_for
 from dashboard import lookups, pages
@@ -30,6 +30,11 @@ from units.models import AdministrativeUnit
 def _visible_leaderboard_rows(request: HttpRequest, snapshot: Snapshot, rows: list) -> list:
     """Return the rows of snapshot the user may see: whole readable tables, a chair's own."""
     return visible_rows(access_for(request), snapshot, rows)
+
+
+def _readable_keys(request: HttpRequest, snapshot: Snapshot) -> set[str] | None:
+    """Return the peer tables of snapshot the user may read (None: all of them)."""
+    return readable_peer_keys(access_for(request), snapshot)
 
 
 def _require_readable_board(request: HttpRequest, scope: AdministrativeUnit, snapshot) -> None:
@@ -61,7 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = _home_scope(request)
     snapshot = lookups.latest_snapshot(scope)
     page = pages.home_page(
-        scope=scope, snapshot=snapshot, visible_rows=partial(_visible_leaderboard_rows, request)
+        scope=scope, snapshot=snapshot, readable_keys=partial(_readable_keys, request)
     )
     access = access_for(request)
     page.other_scopes = [s for s in page.other_scopes if access.can_read_scope(s)]
@@ -93,7 +98,7 @@ def leaderboard(request: HttpRequest, scope_id: int) -> HttpResponse:
         descending=_descending(request),
         group_view=request.GET.get("groups"),
         page_number=request.GET.get("page", 1),
-        visible_rows=partial(_visible_leaderboard_rows, request),
+        readable_keys=partial(_readable_keys, request),
     )
     return render(request, "dashboard/leaderboard.html", {"page": page})
 

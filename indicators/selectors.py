@@ -8,12 +8,14 @@ each for the whole table.
 from __future__ import annotations
 
 import datetime
+import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from indicators import what_it_takes
@@ -164,13 +166,15 @@ def leaderboard(
     peer_keys: Collection[str] | None = None,
     band: str | None = None,
     window: slice | None = None,
+    codes: dict[int, dict[str, str]] | None = None,
 ) -> list[LeaderboardRow]:
     """Return a snapshot's ranking, by peer set then rank (unranked units last), in 3 queries.
 
     Built from values() rather than model instances: a national snapshot (3,400 units,
     24,000 group scores) would otherwise build a model instance per unit and per group, five
     times slower. peer_key (one peer set), peer_keys (any of several), level, band (code) and
-    unit_ids narrow it; window (a slice of that order) builds one page of it only.
+    unit_ids narrow it; window (a slice of that order) builds one page of it only. codes
+    (the units' codes, already read for a search) saves the third query.
     """
     scores = _leaderboard_scores(snapshot, peer_key, level, unit_ids, peer_keys, band)
     groups = _groups_of(snapshot)
@@ -182,7 +186,9 @@ def leaderboard(
         "previous_total", "previous_rank", "has_indicator_values", "group_document",
     ]  # fmt: skip
     ordered = scores.order_by(*_BOARD_ORDER).values_list(*columns)
-    if window is None:
+    if codes is not None:
+        ordered = list(ordered if window is None else ordered[window])
+    elif window is None:
         codes = _codes_of(scores.values("unit_id"), snapshot.as_of)
     else:  # the page's rows first, then the codes of their units only
         ordered = list(ordered[window])
@@ -226,6 +232,89 @@ def leaderboard(
             )
         )
     return rows
+
+
+# --- One narrow read of a board, to filter, sort and page before any row is built --------
+
+BOARD_SORTS = ("total", "name", "movement")  # and any group code
+
+
+@dataclass(frozen=True, slots=True)
+class BoardEntry:
+    """What a board needs of a unit to filter, sort and page it: no decoding, no formatting."""
+
+    unit_id: int
+    unit_name: str
+    peer_key: str
+    rank: int | None
+    band_id: int | None
+    group_document: str
+
+
+def _group_sort_value(document: str, group_id: int) -> int | None:
+    """A unit's points in one group, in hundredths (official first), from its document."""
+    if not document:
+        return None
+    doc = json.loads(document)
+    try:
+        at = doc["g"].index(group_id)
+    except ValueError:
+        return None
+    official = doc["o"][at]
+    return official if official is not None else doc["p"][at]
+
+
+def leaderboard_entries(
+    *,
+    snapshot: Snapshot,
+    peer_key: str | None = None,
+    peer_keys: Collection[str] | None = None,
+    sort: str = "total",
+    descending: bool = True,
+    group_id: int | None = None,
+    peer_order: Sequence[str] = (),
+) -> list[BoardEntry]:
+    """Return a board's units in the order asked, in 1 query: the rows to page before building.
+
+    sort is "total", "name", "movement" (sorted in SQL) or, with group_id, a group's points
+    (read from the group documents: they are JSON text until the scores become fact tables).
+    Units without a figure come last in every direction; equal figures keep the board's order
+    (peer set in peer_order, rank, Vietnamese name), as `leaderboard` gives it.
+    """
+    scores = _leaderboard_scores(snapshot, peer_key, None, None, peer_keys, None)
+    board_order = list(_BOARD_ORDER)
+    if peer_order:
+        board_order.insert(
+            0,
+            Case(
+                *[When(peer_key=key, then=Value(i)) for i, key in enumerate(peer_order)],
+                default=Value(len(peer_order)),
+                output_field=IntegerField(),
+            ),
+        )
+    columns = ("unit_id", "unit__name", "peer_key", "rank", "band_id", "group_document")
+    if sort in BOARD_SORTS:
+        if sort == "total":
+            value = F("ranking_total")
+        elif sort == "name":
+            value = F("unit__sort_key")
+        else:  # rounded, so that SQLite's floating-point subtraction cannot split a tie
+            value = Round(F("ranking_total") - F("previous_total"), 2)
+        value = value.desc(nulls_last=True) if descending else value.asc(nulls_last=True)
+        ordered = scores.order_by(value, *board_order).values_list(*columns)
+        return [BoardEntry(*row) for row in ordered]
+    entries = [BoardEntry(*row) for row in scores.order_by(*board_order).values_list(*columns)]
+    if group_id is None:
+        return entries
+    keyed = [(_group_sort_value(e.group_document, group_id), e) for e in entries]
+    known = [(v, e) for v, e in keyed if v is not None]
+    known.sort(key=lambda pair: pair[0], reverse=descending)  # stable in both directions
+    return [e for _v, e in known] + [e for v, e in keyed if v is None]
+
+
+def unit_codes(*, snapshot: Snapshot, unit_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """The codes of some units valid on the snapshot's date, by scheme (1 query)."""
+    return _codes_of(id_list(unit_ids), snapshot.as_of)
 
 
 class _Named:
@@ -562,10 +651,15 @@ def leaderboard_row_matches(row: LeaderboardRow, words: Sequence[str]) -> bool:
     "Di An", "dĩ an" and "TP Dĩ An" find "Dĩ An" (prefixes are folded away by `fold`);
     "an" alone does not find "Tân Bình".
     """
-    name_words = fold_name(row.unit_name).split()
+    return leaderboard_name_matches(row.unit_name, row.codes, words)
+
+
+def leaderboard_name_matches(name: str, codes: dict[str, str], words: Sequence[str]) -> bool:
+    """`leaderboard_row_matches` on a unit's name and codes, before any row is built."""
+    name_words = fold_name(name).split()
     if all(any(n.startswith(w) for n in name_words) for w in words):
         return True
-    return len(words) == 1 and words[0] in {fold_name(c) for c in row.codes.values()}
+    return len(words) == 1 and words[0] in {fold_name(c) for c in codes.values()}
 
 
 def leaderboard_search_words(query: str) -> list[str]:

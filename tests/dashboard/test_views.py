@@ -274,6 +274,20 @@ def test_leaderboard_paginates_long_tables(admin_client, framework):
     assert len(_row_ids(second)) == 30
 
 
+@pytest.mark.parametrize("sort", ["total", "name", "movement", "CKMB"])
+def test_a_long_board_builds_only_the_rows_it_shows(admin_client, framework, sort, monkeypatch):
+    """Sorted and paged before rows are built: 230 communes, 30 rows built for page 2."""
+    from indicators import selectors
+
+    province, _, _ = _province_with(230)
+    built = []
+    real = selectors.LeaderboardRow
+    monkeypatch.setattr(selectors, "LeaderboardRow", lambda **kw: built.append(1) or real(**kw))
+    html = _html(admin_client.get(f"/bang-xep-hang/{province.pk}/", {"page": 2, "sort": sort}))
+    assert len(_row_ids(html)) == 30
+    assert len(built) <= 30 + 1  # the page's rows and the leader
+
+
 # --- Unit -------------------------------------------------------------------------------------
 
 
