@@ -38,6 +38,7 @@ from indicators.selectors import (
     GroupCell,
     LeaderboardRow,
     PeerSet,
+    SeriesPoint,
     UnitBreakdown,
     leaderboard,
     leaderboard_entries,
@@ -46,6 +47,7 @@ from indicators.selectors import (
     peer_sets,
     unit_breakdown,
     unit_codes,
+    unit_series,
 )
 from units.models import AdministrativeUnit, UnitCode, UnitLevel
 from units.selectors import UnitLineage, unit_ancestors, unit_lineage, unit_search
@@ -597,7 +599,7 @@ class UnitPage:
     snapshot: Snapshot | None = None
     score: UnitScore | None = None
     standings: list[UnitScore] = field(default_factory=list)  # same date, every scope
-    series: list[UnitScore] = field(default_factory=list)  # same scope and period, oldest first
+    series: list[SeriesPoint] = field(default_factory=list)  # same scope and period, oldest first
     breakdown: UnitBreakdown | None = None
     groups: list[GroupLine] = field(default_factory=list)
     bands: list[Band] = field(default_factory=list)
@@ -683,6 +685,25 @@ def _pick_score(scores: list[UnitScore], snapshot: Snapshot | None) -> UnitScore
     )
 
 
+def _pick_point(points: list[SeriesPoint], snapshot: Snapshot | None) -> SeriesPoint | None:
+    """The standing asked, else the latest published one (`_pick_score`'s rule, narrow)."""
+    if snapshot is not None:
+        return next((p for p in points if p.snapshot_id == snapshot.pk), None)
+    published = [p for p in points if p.status == SnapshotStatus.PUBLISHED]
+    if not published:
+        return None
+    return max(published, key=lambda p: (p.as_of, p.period == "ytd", p.stamp))
+
+
+def _scores_of(unit: AdministrativeUnit, snapshot_ids: list[int]) -> list[UnitScore]:
+    """The unit's score rows of some snapshots, with snapshot, scope and band (1 query)."""
+    return list(
+        UnitScore.objects.filter(unit=unit, snapshot_id__in=snapshot_ids)
+        .select_related("snapshot__scope", "band")
+        .order_by("snapshot__as_of", "snapshot__period", "snapshot_id")
+    )
+
+
 def _median(values: list[Decimal]) -> Decimal | None:
     return statistics.median(values) if values else None
 
@@ -721,36 +742,33 @@ def unit_page(
     """
     page = UnitPage(unit=unit, ancestors=unit_ancestors(unit), peer_label=peer_label_of(unit))
     page.lineage = unit_lineage(unit)
-    visible = Q(snapshot__status=SnapshotStatus.PUBLISHED)
-    if snapshot is not None:
-        visible |= Q(snapshot=snapshot)
-    scores = list(
-        UnitScore.objects.filter(visible, unit=unit)
-        .select_related("snapshot__scope", "band")
-        .order_by("snapshot__as_of", "snapshot__period", "snapshot_id")
-    )
-    page.score = _pick_score(scores, snapshot)
-    page.snapshot = page.score.snapshot if page.score else snapshot
-    if page.score is None:
+    history = unit_series(unit=unit, snapshot_id=snapshot.pk if snapshot is not None else None)
+    point = _pick_point(history, snapshot)
+    if point is None:
         # Why there is nothing to show: the snapshot asked has no row for the unit while
         # others do, or the unit has never been scored (a province ranking its districts).
-        page.latest_score = _pick_score(scores, None)
+        page.snapshot = snapshot
+        latest = _pick_point(history, None)
+        if latest is not None:
+            page.latest_score = _scores_of(unit, [latest.snapshot_id])[0]
         return page
-    chosen = page.score.snapshot
-    page.standings = [
-        s
-        for s in scores
-        if s.snapshot.as_of == chosen.as_of
-        and s.snapshot.period == chosen.period
-        and s.snapshot.status == SnapshotStatus.PUBLISHED
-        or s.pk == page.score.pk
+    # Standings of the same date in every scope (published, or the one asked).
+    standing_ids = [
+        p.snapshot_id
+        for p in history
+        if p.as_of == point.as_of
+        and p.period == point.period
+        and (p.status == SnapshotStatus.PUBLISHED or p.snapshot_id == point.snapshot_id)
     ]
+    page.standings = _scores_of(unit, standing_ids)
+    page.score = next(s for s in page.standings if s.snapshot_id == point.snapshot_id)
+    page.snapshot = chosen = page.score.snapshot
     page.series = [
-        s
-        for s in scores
-        if s.snapshot.scope_id == chosen.scope_id
-        and s.snapshot.period == chosen.period
-        and (s.snapshot.status == SnapshotStatus.PUBLISHED or s.pk == page.score.pk)
+        p
+        for p in history
+        if p.scope_id == point.scope_id
+        and p.period == point.period
+        and (p.status == SnapshotStatus.PUBLISHED or p.snapshot_id == point.snapshot_id)
     ]
     all_groups, page.bands = _frameworks_parts(chosen)
     page.breakdown = unit_breakdown(snapshot=chosen, unit=unit)
@@ -775,10 +793,7 @@ def unit_page(
     _place_among_peers(page, peers)
     language = get_language() or "vi"
     page.trend_figure = charts.trend_figure(
-        [
-            charts.TrendPoint(s.snapshot.as_of, s.ranking_total, s.rank, s.peer_count)
-            for s in page.series
-        ],
+        [charts.TrendPoint(s.as_of, s.ranking_total, s.rank, s.peer_count) for s in page.series],
         language=language,
     )
     page.groups_figure = charts.group_bars_figure(

@@ -3,10 +3,12 @@
 import datetime
 import json
 import re
+import traceback
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.conf import settings
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -542,3 +544,45 @@ def test_the_pages_old_url_names_still_reverse_to_the_same_paths():
         assert reverse(f"indicators:{name}", kwargs=kwargs) == reverse(
             f"dashboard:{name}", kwargs=kwargs
         )
+
+
+def _weekly_history(weeks: int):
+    """A district's three communes scored weekly, `weeks` published snapshots."""
+    province = ProvinceFactory()
+    communes = [CommuneFactory(parent=province) for _ in range(3)]
+    for week in range(weeks):
+        snapshot = make_snapshot(
+            scope=province, as_of=datetime.date(2026, 1, 5) + datetime.timedelta(weeks=week)
+        )
+        load_groups(
+            snapshot,
+            {
+                c: (groups_for(Decimal(60 + i) + Decimal(week % 30) / 10), None)
+                for i, c in enumerate(communes)
+            },
+        )
+        snapshot_publish(snapshot_id=snapshot.pk)
+    return communes[1]
+
+
+def test_a_unit_page_stays_flat_as_its_history_grows(admin_client, framework, monkeypatch):
+    """10 or 156 weeks: the same queries and the same documents decoded (history is narrow)."""
+    decoded = []
+    real_loads = json.loads
+
+    def counting(*args, **kwargs):  # the app's own documents, not the libraries' files
+        caller = traceback.extract_stack(limit=2)[0].filename
+        if caller.startswith(str(settings.BASE_DIR)) and "site-packages" not in caller:
+            decoded.append(caller)
+        return real_loads(*args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting)
+    costs = []
+    for weeks in (10, 156):
+        unit = _weekly_history(weeks)
+        decoded.clear()
+        with CaptureQueriesContext(connection) as queries:
+            html = _html(admin_client.get(f"/don-vi/{unit.pk}/"))
+        assert html.count("<tr><td>") >= weeks  # the whole history is in the table
+        costs.append((len(queries), len(decoded)))
+    assert costs[0] == costs[1]
