@@ -7,8 +7,8 @@ import traceback
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
