@@ -50,7 +50,13 @@ from indicators.selectors import (
     unit_series,
 )
 from units.models import AdministrativeUnit, UnitCode, UnitLevel
-from units.selectors import UnitLineage, unit_ancestors, unit_lineage, unit_search
+from units.selectors import (
+    UnitLineage,
+    peer_key_of,
+    unit_ancestors,
+    unit_lineage,
+    unit_search,
+)
 from units.text import fold
 
 # (snapshot, rows) -> the rows the user may see; rows are anything with a `unit_id`.
@@ -457,6 +463,13 @@ class HomePage:
     def truncated(self) -> bool:
         return bool(self.board and self.board.row_count > len(self.board.rows))
 
+    @property
+    def board_peers(self) -> str:
+        """The peer table the "see all" link opens: the scope's own when the board is broader."""
+        if not self.board or self.board.scope == self.scope or not self.board.rows:
+            return ""
+        return self.board.rows[0].peer_key
+
 
 @dataclass(frozen=True, slots=True)
 class _Moved:
@@ -550,7 +563,12 @@ def home_page(
     snapshot: Snapshot | None,
     readable_keys: KeyFilter = every_key,
 ) -> HomePage:
-    """Build the home page: the scope's broadest peer table, this week's changes, freshness."""
+    """Build the home page: the scope's broadest peer table, this week's changes, freshness.
+
+    snapshot may be of a broader scope that ranks scope's children (a national snapshot
+    for a post-merger province: `selectors.snapshot_latest_holding`); the page then shows
+    the scope's own tables of it (its communes and departments), changes included.
+    """
     page = HomePage(scope=scope, snapshot=snapshot)
     if scope is None:
         return page
@@ -558,8 +576,17 @@ def home_page(
     if snapshot is None:
         return page
     keys = readable_keys(snapshot)
+    peers = None
+    if snapshot.scope_id != scope.pk:
+        own = {peer_key_of(scope.pk, level) for level in UnitLevel.values}
+        keys = own if keys is None else keys & own
+        peers = "all"
     page.board = leaderboard_page(
-        scope=scope, snapshot=snapshot, page_size=HOME_ROWS, readable_keys=lambda _s: keys
+        scope=snapshot.scope,
+        snapshot=snapshot,
+        peers=peers,
+        page_size=HOME_ROWS,
+        readable_keys=lambda _s: keys,
     )
     for name, value in _changes(snapshot, page.board.bands, keys).items():
         setattr(page, name, value)

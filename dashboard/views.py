@@ -64,7 +64,7 @@ def _descending(request: HttpRequest) -> bool | None:
 def home(request: HttpRequest) -> HttpResponse:
     """Show the latest published snapshot of the user's scope, this week's changes, freshness."""
     scope = _home_scope(request)
-    snapshot = lookups.latest_snapshot(scope)
+    snapshot = lookups.latest_snapshot_holding(scope)
     page = pages.home_page(
         scope=scope, snapshot=snapshot, readable_keys=partial(_readable_keys, request)
     )
@@ -111,7 +111,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows_hook = partial(_visible_leaderboard_rows, request)
     page = pages.unit_page(unit=unit, snapshot=snapshot, visible_rows=rows_hook)
     as_of = page.snapshot.as_of if page.snapshot else None
-    children_snapshot = lookups.latest_snapshot(unit, as_of=as_of)
+    children_snapshot = lookups.latest_snapshot_holding(unit, as_of=as_of)
     children = pages.children_boards(unit=unit, snapshot=children_snapshot, visible_rows=rows_hook)
     # Only the neighbours the viewer may open: the comparison refuses the whole set otherwise.
     compare_ids = links_for(request).openable_ids(page.compare_ids, page.snapshot)

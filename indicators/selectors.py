@@ -14,7 +14,18 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +48,7 @@ from indicators.scoring import ValueStatus as Status
 from indicators.scoring import quantize_points
 from scoreboard.db import id_list
 from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel, valid_on_q
+from units.selectors import peer_key_of, unit_ancestors
 from units.text import fold, fold_name
 
 # Which code identifies a unit in tables and exports, best first.
@@ -368,6 +380,33 @@ def snapshot_latest_published(
     return (
         snapshots.select_related("framework", "scope")
         .order_by("-as_of", ytd_first, "-period_year", "-period_number")
+        .first()
+    )
+
+
+def snapshot_latest_holding(
+    *, unit: AdministrativeUnit, as_of: datetime.date | None = None
+) -> Snapshot | None:
+    """Return the latest published snapshot (on or before as_of) that ranks unit's children,
+    whatever its scope.
+
+    After the 2025 merger a national snapshot holds every province's communes and
+    departments: it is TP Hồ Chí Minh's latest data though no snapshot has that scope. The
+    unit's own snapshots and its ancestors' count alike; the latest date wins, year-to-date
+    first, then the last published (2 queries).
+    """
+    scopes = [unit.pk, *(a.pk for a in unit_ancestors(unit))]
+    children = [peer_key_of(unit.pk, level) for level in UnitLevel.values]
+    ytd_first = Case(
+        When(period=SnapshotPeriod.YTD, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    holds = UnitScore.objects.filter(snapshot=OuterRef("pk"), peer_key__in=children)
+    return (
+        Snapshot.objects.filter(Exists(holds), scope_id__in=scopes, status=SnapshotStatus.PUBLISHED)
+        .select_related("framework", "scope")
+        .order_by("-as_of", ytd_first, "-period_year", "-period_number", "-published_at")
         .first()
     )
 

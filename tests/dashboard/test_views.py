@@ -586,3 +586,34 @@ def test_a_unit_page_stays_flat_as_its_history_grows(admin_client, framework, mo
         assert html.count("<tr><td>") >= weeks  # the whole history is in the table
         costs.append((len(queries), len(decoded)))
     assert costs[0] == costs[1]
+
+
+def test_a_post_merger_province_sees_its_communes_from_the_national_snapshot(client, framework):
+    """TP Hồ Chí Minh has no snapshot of its own: the national one holds its communes and
+    departments, and its staff's home page shows them, not "no data published"."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import Role
+    from accounts.services import membership_grant
+    from tests.units.factories import CountryFactory
+
+    country = CountryFactory()
+    hcmc, other = ProvinceFactory(name="Hồ Chí Minh", parent=country), ProvinceFactory()
+    communes = [CommuneFactory(parent=hcmc) for _ in range(3)]
+    strangers = [CommuneFactory(parent=other) for _ in range(2)]
+    department = DepartmentFactory(parent=hcmc)
+    snapshot = make_snapshot(scope=country, as_of=NOV_20)
+    units = [hcmc, other, *communes, *strangers, department]
+    load_groups(snapshot, {u: (groups_for(Decimal(70 + i)), None) for i, u in enumerate(units)})
+    snapshot = snapshot_publish(snapshot_id=snapshot.pk)
+    user = get_user_model().objects.create_user(username="canbo.hcm", password="x-766-long-pass")
+    membership_grant(user=user, unit=hcmc, role=Role.PROVINCIAL_STAFF)
+    client.force_login(user)
+
+    html = _html(client.get("/"))
+    assert "empty-state" not in html
+    shown = set(_row_ids(html))
+    assert shown == {u.pk for u in [*communes, department]}  # its own tables, nobody else's
+    assert f"/bang-xep-hang/{country.pk}/?snapshot={snapshot.pk}&amp;peers={hcmc.pk}%3A" in html
+    unit_page = _html(client.get(f"/don-vi/{hcmc.pk}/"))
+    assert all(f"/don-vi/{c.pk}/" in unit_page for c in communes)  # children tables too
