@@ -22,32 +22,26 @@ from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.utils.translation import get_language
 
 from dashboard import charts
-from indicators import scoring
+from indicators import published_cache, scoring
 from indicators.models import (
     Band,
     IndicatorGroup,
     Snapshot,
     SnapshotStatus,
     UnitScore,
-    group_figures_of,
 )
 from indicators.selectors import (
     PEER_SET_LABELS,
-    BoardEntry,
     GroupBreakdown,
     GroupCell,
     LeaderboardRow,
     PeerSet,
     SeriesPoint,
     UnitBreakdown,
-    leaderboard,
-    leaderboard_entries,
     leaderboard_name_matches,
     leaderboard_search_words,
-    peer_sets,
     unit_breakdown,
     unit_codes,
-    unit_series,
 )
 from units.models import AdministrativeUnit, UnitCode, UnitLevel
 from units.selectors import (
@@ -153,21 +147,11 @@ def _group_views(groups: Sequence[IndicatorGroup]) -> dict[str, list[IndicatorGr
     }
 
 
-def _pick_group_view(
-    groups: Sequence[IndicatorGroup], entries: Sequence[BoardEntry], wanted: str | None
-) -> str:
+def _pick_group_view(order: published_cache.BoardOrder, wanted: str | None) -> str:
     """The six-group view (the portal's), unless asked otherwise or the data has only five."""
     if wanted in ("5", "6"):
         return wanted
-    if not entries:
-        return "6"
-    parts = {g.pk for g in groups if not g.is_combined and g.five_group_code != g.code}
-    # One file gives a snapshot's groups: the first unit with figures nearly always answers.
-    for entry in entries:
-        figures = group_figures_of(entry.group_document)
-        if any(pk in parts and (f[0] is not None or f[1] is not None) for pk, f in figures.items()):
-            return "6"
-    return "5"
+    return "6" if order.has_part_figures or not order.entries else "5"
 
 
 def _frameworks_parts(snapshot: Snapshot) -> tuple[list[IndicatorGroup], list[Band]]:
@@ -312,7 +296,7 @@ def leaderboard_page(
     if snapshot is None:
         return page
     page.revisions = snapshot_revisions(snapshot=snapshot)
-    page.peer_sets = _sorted_peer_sets(peer_sets(snapshot=snapshot))
+    page.peer_sets = _sorted_peer_sets(published_cache.peer_sets(snapshot=snapshot))
     by_key = {p.key: p for p in page.peer_sets}
     words = leaderboard_search_words(page.query)
     if peers in by_key:
@@ -329,18 +313,26 @@ def leaderboard_page(
     page.sort = sort if sort in ("total", "name", "movement", *codes) else SORT_DEFAULT
     page.descending = (page.sort != "name") if descending is None else descending
     group_ids = {g.code: g.pk for g in all_groups}
-    entries = leaderboard_entries(
+    order = published_cache.board_order(
         snapshot=snapshot,
-        peer_key=page.peer_set.key if page.peer_set else None,
-        peer_keys=keys,
         sort=page.sort,
         descending=page.descending,
         group_id=group_ids.get(page.sort),
         # Every peer set at once: broadest table first, as the tabs are ordered.
         peer_order=() if page.peer_set else [p.key for p in page.peer_sets],
+        part_ids=frozenset(
+            g.pk for g in all_groups if not g.is_combined and g.five_group_code != g.code
+        ),
     )
+    # Access after the cache: the order is every viewer's, the rows kept are this one's.
+    entries = [
+        e
+        for e in order.entries
+        if (page.peer_set is None or e.peer_key == page.peer_set.key)
+        and (keys is None or e.peer_key in keys)
+    ]
     page.row_count = len(entries)
-    page.group_view = _pick_group_view(all_groups, entries, group_view)
+    page.group_view = _pick_group_view(order, group_view)
     page.groups = _group_views(all_groups)[page.group_view]
     # A group's sort asked in the other view (?sort=CCDVTT&groups=6) still sorts the table.
     page.sort_states = _sort_states(
@@ -369,12 +361,11 @@ def leaderboard_page(
     size = page_size or max(len(entries), 1)
     page.page = Paginator(entries, size, allow_empty_first_page=True).get_page(page_number)
     wanted = [e.unit_id for e in page.page.object_list]
-    built = {
-        r.unit_id: r
-        for r in leaderboard(
-            snapshot=snapshot, unit_ids=list({*wanted, *leader_ids}), codes=unit_codes_read
-        )
-    }
+    built = published_cache.board_rows(
+        snapshot=snapshot,
+        unit_ids=list(dict.fromkeys([*wanted, *leader_ids])),
+        codes=unit_codes_read,
+    )
     labels = {p.key: p.label for p in page.peer_sets}
     page.rows = _board_rows(
         [built[i] for i in wanted if i in built],
@@ -769,7 +760,9 @@ def unit_page(
     """
     page = UnitPage(unit=unit, ancestors=unit_ancestors(unit), peer_label=peer_label_of(unit))
     page.lineage = unit_lineage(unit)
-    history = unit_series(unit=unit, snapshot_id=snapshot.pk if snapshot is not None else None)
+    history = published_cache.unit_series(
+        unit=unit, snapshot_id=snapshot.pk if snapshot is not None else None
+    )
     point = _pick_point(history, snapshot)
     if point is None:
         # Why there is nothing to show: the snapshot asked has no row for the unit while
@@ -800,7 +793,9 @@ def unit_page(
     all_groups, page.bands = _frameworks_parts(chosen)
     page.breakdown = unit_breakdown(snapshot=chosen, unit=unit)
     peers = _board_rows(
-        visible_rows(chosen, leaderboard(snapshot=chosen, peer_key=page.score.peer_key))
+        visible_rows(
+            chosen, published_cache.peer_rows(snapshot=chosen, peer_key=page.score.peer_key)
+        )
     )
     five_codes = {g.code: g.five_group_code for g in all_groups}
     shown = _shown_breakdown_groups(page.breakdown.groups, five_codes)
@@ -880,9 +875,15 @@ def children_boards(
     if snapshot is None:
         return []
     boards = []
-    sets = [p for p in _sorted_peer_sets(peer_sets(snapshot=snapshot)) if p.parent_id == unit.pk]
+    sets = [
+        p
+        for p in _sorted_peer_sets(published_cache.peer_sets(snapshot=snapshot))
+        if p.parent_id == unit.pk
+    ]
     for peer_set in sets:  # one per child level: districts, communes, departments
-        rows = visible_rows(snapshot, leaderboard(snapshot=snapshot, peer_key=peer_set.key))
+        rows = visible_rows(
+            snapshot, published_cache.peer_rows(snapshot=snapshot, peer_key=peer_set.key)
+        )
         board = _board_rows(rows)
         boards.append(ChildBoard(peer_set, board[:limit], len(board) > limit))
     return boards
