@@ -365,6 +365,7 @@ def leaderboard_page(
         snapshot=snapshot,
         unit_ids=list(dict.fromkeys([*wanted, *leader_ids])),
         codes=unit_codes_read,
+        groups=all_groups,
     )
     labels = {p.key: p.label for p in page.peer_sets}
     page.rows = _board_rows(

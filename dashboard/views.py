@@ -20,6 +20,7 @@ from accounts.decorators import reader_view
 from accounts.selectors import home_scope_for
 from dashboard import lookups, pages
 from dashboard.links import can_open_board, links_for
+from indicators.conditional import conditional_published
 from indicators.models import Snapshot
 from units.models import AdministrativeUnit
 
@@ -50,6 +51,15 @@ def _home_scope(request: HttpRequest) -> AdministrativeUnit | None:
     return pages.home_scope(setting=getattr(settings, "SCOREBOARD_HOME_SCOPE", ""))
 
 
+def _viewer(request: HttpRequest) -> str:
+    """What decides the rows this request reads (in the ETag of published data)."""
+    return access_for(request).cache_key
+
+
+# Pages of published data answer If-None-Match / If-Modified-Since with 304.
+published = conditional_published(_viewer)
+
+
 # --- Input ----------------------------------------------------------------------------------
 
 
@@ -61,6 +71,7 @@ def _descending(request: HttpRequest) -> bool | None:
 
 
 @reader_view
+@published
 def home(request: HttpRequest) -> HttpResponse:
     """Show the latest published snapshot of the user's scope, this week's changes, freshness."""
     scope = _home_scope(request)
@@ -83,6 +94,7 @@ def leaderboard_home(request: HttpRequest) -> HttpResponse:
 
 
 @reader_view
+@published
 def leaderboard(request: HttpRequest, scope_id: int) -> HttpResponse:
     """Show a scope's peer tables for one snapshot: search, band filter, sort, snapshot picker."""
     scope = lookups.scope_unit(scope_id)
@@ -104,6 +116,7 @@ def leaderboard(request: HttpRequest, scope_id: int) -> HttpResponse:
 
 
 @reader_view
+@published
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a unit's standing, breakdown, gaps, neighbours, trend, children and lineage."""
     unit = lookups.readable_unit(request, pk)
@@ -125,6 +138,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @reader_view
+@published
 def compare(request: HttpRequest) -> HttpResponse:
     """Compare up to four units side by side over time (?units=1,2,3)."""
     ids = pages.parse_unit_ids(request.GET.getlist("units"))

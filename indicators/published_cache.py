@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils.translation import get_language
 
 from indicators import selectors
-from indicators.models import Snapshot, SnapshotStatus, group_figures_of
+from indicators.models import IndicatorGroup, Snapshot, SnapshotStatus, group_figures_of
 from scoreboard.cache import version_bump, versions
 from units.models import AdministrativeUnit
 
@@ -80,7 +80,7 @@ def scope_changed(scope_id: int) -> None:
 
 
 def framework_changed(framework_id: int) -> None:
-    _now_and_at_commit(f"framework:{framework_id}")
+    _now_and_at_commit(f"framework:{framework_id}", "frameworks")
 
 
 def units_changed() -> None:
@@ -146,19 +146,27 @@ def _has_part_figures(document: str, part_ids: frozenset[int]) -> bool:
 
 
 def board_rows(
-    *, snapshot: Snapshot, unit_ids: Sequence[int], codes: dict | None = None
+    *,
+    snapshot: Snapshot,
+    unit_ids: Sequence[int],
+    codes: dict | None = None,
+    groups: Sequence[IndicatorGroup] | None = None,
 ) -> dict[int, selectors.LeaderboardRow]:
     """Some units' built rows of a snapshot (`selectors.leaderboard`), cached one by one."""
     prefix = _prefix(snapshot)
     if prefix is None:
-        rows = selectors.leaderboard(snapshot=snapshot, unit_ids=list(unit_ids), codes=codes)
+        rows = selectors.leaderboard(
+            snapshot=snapshot, unit_ids=list(unit_ids), codes=codes, groups=groups
+        )
         return {r.unit_id: r for r in rows}
     keys = {unit_id: f"{prefix}:row:{unit_id}" for unit_id in unit_ids}
     found = cache.get_many(list(keys.values()))
     rows = {unit_id: found[key] for unit_id, key in keys.items() if key in found}
     missing = [unit_id for unit_id in unit_ids if unit_id not in rows]
     if missing:
-        built = selectors.leaderboard(snapshot=snapshot, unit_ids=missing, codes=codes)
+        built = selectors.leaderboard(
+            snapshot=snapshot, unit_ids=missing, codes=codes, groups=groups
+        )
         cache.set_many({keys[r.unit_id]: r for r in built}, _timeout())
         rows.update((r.unit_id, r) for r in built)
     return rows

@@ -180,6 +180,7 @@ def leaderboard(
     band: str | None = None,
     window: slice | None = None,
     codes: dict[int, dict[str, str]] | None = None,
+    groups: Sequence[IndicatorGroup] | None = None,
 ) -> list[LeaderboardRow]:
     """Return a snapshot's ranking, by peer set then rank (unranked units last), in 3 queries.
 
@@ -187,10 +188,11 @@ def leaderboard(
     24,000 group scores) would otherwise build a model instance per unit and per group, five
     times slower. peer_key (one peer set), peer_keys (any of several), level, band (code) and
     unit_ids narrow it; window (a slice of that order) builds one page of it only. codes
-    (the units' codes, already read for a search) saves the third query.
+    (the units' codes, already read for a search) and groups (the framework's, in position
+    order, already read by a page) each save a query.
     """
     scores = _leaderboard_scores(snapshot, peer_key, level, unit_ids, peer_keys, band)
-    groups = _groups_of(snapshot)
+    groups = _groups_of(snapshot) if groups is None else groups
     cells = [(g.pk, g.code, g, _cell(g, None)) for g in groups]
     columns = [
         "unit_id", "unit__name", "unit__full_name", "unit__kind", "unit__level", "peer_key",
