@@ -14,6 +14,7 @@ from rest_framework.routers import SimpleRouter
 from api import views
 from api.base import LoginNotRequiredMixin
 from api.errors import not_found
+from api.notification_views import NotificationViewSet
 
 
 class SchemaView(LoginNotRequiredMixin, SpectacularAPIView):
@@ -36,6 +37,7 @@ router.register("units", views.UnitViewSet, basename="unit")
 router.register("frameworks", views.FrameworkViewSet, basename="framework")
 router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
 router.register("uploads", views.UploadViewSet, basename="upload")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"
 v1 = [

@@ -94,6 +94,7 @@ class ApiRoot(ApiView):
             "snapshots": "api:snapshot-list",
             "leaderboard": "api:leaderboard",
             "uploads": "api:upload-list",
+            "notifications": "api:notification-list",
             "schema": "api:schema",
             "docs": "api:docs",
         }

@@ -7,4 +7,4 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("766 index")
 
     def ready(self) -> None:
-        from indicators import signals  # noqa: F401  (cached published data follows edits)
+        from indicators import cache_receivers  # noqa: F401  (cached published data follows edits)

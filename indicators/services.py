@@ -30,7 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from indicators import published_cache, recompute, scoring
+from indicators import published_cache, recompute, scoring, signals
 from indicators.models import (
     Band,
     Framework,
@@ -963,6 +963,14 @@ def snapshot_publish(*, snapshot_id: int) -> Snapshot:
         # Cached boards of the scope (movement, statuses) and histories are dropped, at once
         # and again at commit (published_cache), so no reader keeps the old revision.
         published_cache.scope_changed(snapshot.scope_id)
+        # After the outermost commit (an upload's publish wraps this in its own transaction):
+        # listeners (notifications) see the published ranking, or nothing if it rolled back.
+        published_id = snapshot.pk
+        transaction.on_commit(
+            lambda: signals.snapshot_published.send_robust(
+                sender=Snapshot, snapshot_id=published_id
+            )
+        )
     return snapshot
 
 

@@ -1,30 +1,10 @@
-"""Edits that change what cached published data shows (`indicators.published_cache`).
+"""Signals other apps listen to, so that `indicators` never imports them.
 
-Framework rows (groups, indicators, bands: names, maxima, bounds) are on every board row;
-unit names and codes too. Bulk loads of the registry bypass these signals and say so
-themselves (`units.services.units_load`).
+`snapshot_published` is sent once a publication has committed (never for a publication that
+rolled back, nor for publishing an already published snapshot), with `snapshot_id`. Receivers
+must not raise: the ranking is already published when they run.
 """
 
-from __future__ import annotations
+from django.dispatch import Signal
 
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
-
-from indicators import published_cache
-from indicators.models import Band, Framework, Indicator, IndicatorGroup
-from units.models import AdministrativeUnit, UnitCode
-
-
-@receiver([post_save, post_delete], sender=Framework)
-@receiver([post_save, post_delete], sender=IndicatorGroup)
-@receiver([post_save, post_delete], sender=Indicator)
-@receiver([post_save, post_delete], sender=Band)
-def framework_edited(sender, instance, **kwargs) -> None:
-    framework_id = instance.pk if sender is Framework else instance.framework_id
-    published_cache.framework_changed(framework_id)
-
-
-@receiver([post_save, post_delete], sender=AdministrativeUnit)
-@receiver([post_save, post_delete], sender=UnitCode)
-def registry_edited(sender, **kwargs) -> None:
-    published_cache.units_changed()
+snapshot_published = Signal()

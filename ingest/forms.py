@@ -53,8 +53,11 @@ def _scope_error(error: str, text: str, as_of: datetime.date) -> str:
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Export file (CSV or XLSX)"),
-        help_text=_("A group table or an indicator table copied from the public-service portal."),
+        label=_("Export file (CSV, XLSX or the portal's JSON)"),
+        help_text=_(
+            "A group table or an indicator table copied from the public-service portal, or a "
+            "response of the portal saved as JSON."
+        ),
     )
     scope = forms.CharField(
         label=_("Scope"),

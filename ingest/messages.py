@@ -31,6 +31,9 @@ class CellRef:
     row: int | None
     column: str | None  # the header text as found in the file
     letter: str | None = None  # the spreadsheet column letter, "D"
+    items: str | None = (
+        None  # a JSON file: the list whose item `row` (1-based) is, "data.evaluation"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +127,31 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
         L("%(where)s: the file is damaged or in a format that cannot be read (%(detail)s)."),
         L("Open it in Excel or LibreOffice, save it again as .xlsx, and upload that file."),
     ),
+    "json_invalid": (
+        _E,
+        L("%(where)s: the file starts like JSON but is not valid JSON (%(detail)s)."),
+        L(
+            "Save the portal's response again in full (a copy cut off while it downloaded "
+            "ends early), or upload the table as .xlsx or .csv."
+        ),
+    ),
+    "portal_shape": (
+        _E,
+        L(
+            "%(where)s: this JSON is not a response of the portal's 766 results: “%(path)s” "
+            "is missing or not what the portal sends."
+        ),
+        L(
+            "Upload the portal's response to “service-results” as it was saved (an object "
+            "with data.evaluation, one item per unit), or a bundle of the portal sync "
+            "(docs/FORMATS.md)."
+        ),
+    ),
+    "portal_refused": (
+        _E,
+        L("%(where)s: the portal answered “%(answer)s” instead of results (%(detail)s)."),
+        L("Fetch the results again once the portal answers “OK”, and upload that response."),
+    ),
     "not_spreadsheet": (
         _E,
         L("%(where)s: this is not a spreadsheet or a CSV text file."),
@@ -174,10 +202,11 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     "missing_column.denominator": (_E, _MISSING, L("Add a column headed “Mẫu số” (denominator).")),
     "missing_group_columns": (
         _E,
-        L("%(where)s: no group columns found."),
+        L("%(where)s: no group columns and no total found."),
         L(
             "Head the group columns with their names, e.g. “Công khai, minh bạch (18 điểm)”, "
-            "or with the codes CKMB, TDGQ, DVCTT (CLGQ), TTTT, SHHS (MDSH), MDHL."
+            "or with the codes CKMB, TDGQ, DVCTT (CLGQ), TTTT, SHHS (MDSH), MDHL; a table of "
+            "totals alone needs a column “Tổng điểm”."
         ),
     ),
     "missing_group_column": (
@@ -324,6 +353,14 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
         L("%(where)s: no version of the 766 framework is valid on %(date)s."),
         L("Check the as-of date of the upload."),
     ),
+    "scope_mismatch": (
+        _E,
+        L(
+            "%(where)s: the file is the portal's table of “%(named)s”, but this upload is "
+            "for %(scope)s."
+        ),
+        L("Upload it for the scope it names, or upload the table of %(scope)s."),
+    ),
     "no_rows": (
         _E,
         L("%(where)s: the file has no data rows."),
@@ -376,6 +413,12 @@ IssueCode = StrEnum(
 def where(ref: CellRef) -> str:
     """The place of a problem, as a message starts: file, sheet, row, column."""
     parts = [ref.file]
+    if ref.items and ref.row:
+        # A JSON file has items and fields, not rows and lettered columns.
+        parts.append(_("item %(path)s") % {"path": f"{ref.items}[{ref.row - 1}]"})
+        if ref.column is not None:
+            parts.append(_("field “%(field)s”") % {"field": ref.column})
+        return ", ".join(parts)
     if ref.sheet:
         parts.append(_("sheet “%(sheet)s”") % {"sheet": ref.sheet})
     if ref.row:

@@ -40,6 +40,7 @@ from django.utils.formats import get_format, number_format
 
 from indicators.frameworks import read_framework
 from indicators.scoring import DISAGREEMENT_TOLERANCE
+from ingest import portal_json
 from ingest.messages import (
     MAX_ISSUES,
     CellRef,
@@ -50,6 +51,7 @@ from ingest.messages import (
     display,
     report,
 )
+from ingest.portal_json import looks_like_json, read_portal_grid
 from ingest.readers import Grid, ReadError, read_grid
 from units.text import fold as fold_unit_name
 from units.text import fold_name
@@ -150,6 +152,7 @@ class GroupRow:
     official_band: str | None  # one of the framework's bands when recognised, else the text
     stt: int | None  # "STT", else "Hạng"
     official_rank: int | None = None  # "Hạng" when the table has it
+    child_group: str | None = None  # the portal's table of the unit: AGENCY or COMMUNE
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,8 +224,11 @@ class ParsedTable:
     warnings: list[Issue] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # canonical key → header as found
     header_row: int | None = None
-    layout: Literal["six", "five"] | None = None  # group tables: which group view
-    source_format: str | None = None  # "csv" | "xlsx" | "xls" | "ods"
+    # Group tables: the six blocks, the decision's five groups, or official totals alone.
+    layout: Literal["six", "five", "totals"] | None = None
+    source_format: str | None = None  # "csv" | "xlsx" | "xls" | "ods" | "json"
+    scope_name: str | None = None  # the scope the file names itself (the portal's overview)
+    scope_code: str | None = None
     encoding: str | None = None  # CSV only
     delimiter: str | None = None  # CSV only
 
@@ -272,12 +278,12 @@ def _fold_header(text: str) -> str:
 _UNIT_ALIASES = {
     "unit_code": (
         "ma don vi", "ma dv", "madonvi", "ma", "ma co quan", "ma dinh danh", "ma dvhc",
-        "ma don vi hanh chinh", "ma so", "unit code", "code", "ma dia ban",
+        "ma don vi hanh chinh", "ma so", "unit code", "code", "ma dia ban", "departmentcode",
     ),
     "unit_name": (
         "don vi", "ten don vi", "ten dv", "co quan", "ten co quan", "co quan don vi",
         "don vi co quan", "don vi hanh chinh", "ten don vi hanh chinh", "dia phuong",
-        "ten dia phuong", "dia ban", "unit", "unit name", "ten",
+        "ten dia phuong", "dia ban", "unit", "unit name", "ten", "departmentname",
     ),
     "stt": ("stt", "tt", "so tt", "so thu tu", "thu tu"),
 }  # fmt: skip
@@ -292,8 +298,10 @@ _GROUP_ALIASES = {
     "CCDVTT": ("ccdvtt", "cung cap dich vu truc tuyen", "dich vu truc tuyen"),
     "total": (
         "tong diem", "tong", "tong cong", "diem", "tong so diem", "diem tong", "tong diem dat duoc",
-        "diem dat duoc", "total", "diem 766",
+        "diem dat duoc", "total", "diem 766", "totalscore",
     ),
+    # The portal's table of the unit (AGENCY: a department; COMMUNE: a commune or ward).
+    "child_group": ("childgroup",),
     "band": ("xep loai", "loai", "phan loai", "muc xep loai", "xep loai chung", "band"),
 }  # fmt: skip
 _INDICATOR_ALIASES = {
@@ -667,11 +675,16 @@ def parse_table(
     table = ParsedTable(kind=kind, file=_basename(filename), sheet=None)
     reader = _Reader(table, limits)
     try:
-        grid = read_grid(bytes(data), filename=table.file, sheet=sheet)
+        data = bytes(data)
+        if looks_like_json(data):
+            grid = read_portal_grid(data)
+        else:
+            grid = read_grid(data, filename=table.file, sheet=sheet)
         table.sheet = grid.sheet
         table.source_format = grid.format
         table.encoding = grid.encoding
         table.delimiter = grid.delimiter
+        table.scope_name, table.scope_code = grid.scope_name, grid.scope_code
         with gc_paused():
             reader.read(grid)
     except ReadError as exc:
@@ -723,7 +736,13 @@ def _read_failure(exc: ReadError) -> Failure:
         "zip_bomb": "file_too_large.zip_bomb",
         "too_many_cells": "too_many_rows.cells",
     }.get(code, code)
-    params = {"limit": p.get("limit"), "ratio": p.get("ratio"), "detail": p.get("detail", "")}
+    params = {
+        "limit": p.get("limit"),
+        "ratio": p.get("ratio"),
+        "detail": p.get("detail", ""),
+        "path": p.get("path"),
+        "answer": p.get("answer"),
+    }
     if "limit" in p and code.startswith("too_many"):
         # Grouped as the language writes it (200.000 in Vietnamese), whatever the settings.
         params["limit"] = f"{p['limit']:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
@@ -769,6 +788,8 @@ class _Reader:
         header, letter = (
             self.headers.get(column, (None, None)) if column is not None else (None, None)
         )
+        if self.table.source_format == "json":
+            return CellRef(self.table.file, None, row, header, None, items=portal_json.ITEMS)
         return CellRef(self.table.file, self.table.sheet, row, header, letter)
 
     def fail(self, key: str, row, at=None, value=None, **params) -> None:
@@ -830,6 +851,11 @@ class _Reader:
         six = [c for c in GROUP_CODES if c in columns]
         five = "CCDVTT" in columns
         if not six and not five:
+            if "total" in columns:
+                # The portal's table of a province's units gives totals only: they rank by
+                # the official total, and their groups are not given (docs/DOMAIN.md).
+                self.table.layout = "totals"
+                return ok
             self.fail("missing_group_columns", header_row)
             return False
         split = [c for c in SPLIT_GROUP_CODES if c in columns]
@@ -930,6 +956,8 @@ class _Checks:
     def keep_without_values(self, position: int) -> bool:
         """A row with no numbers: True when it is a unit row all the same (it then fails
         as one); False when it is skipped as a note, a heading or an empty template row."""
+        if self.reader.table.source_format == "json":
+            return True  # every item of the portal's list is a unit, never a note
         name, code = self.names[position], self.codes[position]
         cells = self.grid.row(position)
         stt_cell = cells[self.stt_col.index] if self.stt_col else None
@@ -1001,13 +1029,16 @@ class _Checks:
 class _GroupChecks(_Checks):
     def run(self, body: np.ndarray) -> int:
         columns, limits = self.columns, self.limits
-        layout = FIVE_GROUP_CODES if self.reader.table.layout == "five" else GROUP_CODES
+        layout = {"five": FIVE_GROUP_CODES, "six": GROUP_CODES, "totals": ()}[
+            self.reader.table.layout
+        ]
         with_groups = np.zeros(len(self.grid), dtype=bool)
         for group in (*GROUP_CODES, "CCDVTT"):
             with_groups |= self.filled(group)
         rows, count = self.unit_rows(body, (with_groups | self.filled("total"))[body])
-        self.fail("no_values", rows[~with_groups[rows]], self.unit_col, value=self.label)
-        rows = rows[with_groups[rows]]
+        scored = self.filled("total") if not layout else with_groups
+        self.fail("no_values", rows[~scored[rows]], self.unit_col, value=self.label)
+        rows = rows[scored[rows]]
         values = {g: self.read_numbers(g, rows, count=False) for g in layout}
         for group, coded in values.items():
             maximum = limits.group_max[group]
@@ -1018,6 +1049,7 @@ class _GroupChecks(_Checks):
         total = self.read_numbers("total", rows, count=False)
         bands = {_fold(b): b for b in limits.bands}
         repeated = self.duplicates(rows, None)
+        has_child_group = "child_group" in columns
         for position in rows.tolist():
             groups = {g: values[g][position] for g in layout}
             official = total[position]
@@ -1026,7 +1058,7 @@ class _GroupChecks(_Checks):
                 self.fail(
                     "above_max", [position], "total", max=_fmt(limits.total_max), group=header
                 )
-            elif official is not None and None not in groups.values():
+            elif official is not None and groups and None not in groups.values():
                 recomputed = sum(groups.values(), D(0))
                 if abs(recomputed - official) > limits.tolerance:
                     self.fail(
@@ -1048,9 +1080,18 @@ class _GroupChecks(_Checks):
             rank = _read_int(self.cell("rank", position)) if "rank" in columns else None
             name, code = self.names[position], self.codes[position]
             number = int(self.numbers[position])
+            child_group = _text(self.cell("child_group", position)) if has_child_group else None
             self.reader.table.group_rows.append(
                 GroupRow(
-                    number, code, name, groups, official, band, rank if stt is None else stt, rank
+                    number,
+                    code,
+                    name,
+                    groups,
+                    official,
+                    band,
+                    rank if stt is None else stt,
+                    rank,
+                    child_group,
                 )
             )
             if position in repeated:

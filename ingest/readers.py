@@ -175,6 +175,9 @@ class Grid:
     first_column: int = 0
     encoding: str | None = None
     delimiter: str | None = None
+    # The scope the file says it is about (the portal's JSON names it in `overview`).
+    scope_name: str | None = None
+    scope_code: str | None = None
 
     def __len__(self) -> int:
         return len(self.numbers)

@@ -19,9 +19,10 @@ import numpy as np
 from indicators.models import Framework
 from indicators.scoring import ARRAY_COUNT_DIGITS, NO_POINTS
 from indicators.services import GroupInput, IndicatorCounts, IndicatorInput
+from ingest import portal_json
 from ingest.messages import MAX_ISSUES, CellRef, Failure, Issue, report
 from ingest.parsers import ParsedTable, TableLimits, parse_table
-from units.models import AdministrativeUnit
+from units.models import AdministrativeUnit, CodeScheme, UnitLevel
 from units.selectors import unit_descendants
 from units.services import (
     ExactMatches,
@@ -31,6 +32,7 @@ from units.services import (
     unit_ids_by_exact_text,
     unit_match_many,
 )
+from units.text import fold
 
 _COUNT_LIMIT = 10**ARRAY_COUNT_DIGITS  # whole counts below it are scored as numpy columns
 
@@ -106,6 +108,11 @@ def validate_table(
         if not result.errors:
             _add(result, place, [Failure("no_rows", None, None)])
         return result
+    if not _names_the_scope(table, scope):
+        named = " · ".join(filter(None, (table.scope_name, table.scope_code)))
+        failure = Failure("scope_mismatch", None, None, params=(("named", named), ("scope", scope)))
+        _add(result, place, [failure])
+        return result
     if table.indicator_columns is not None:
         columns = table.indicator_columns
         pairs, pair_index = columns.units.values, columns.units.index
@@ -142,6 +149,21 @@ def validate_table(
     return result
 
 
+def _names_the_scope(table: ParsedTable, scope: AdministrativeUnit) -> bool:
+    """False when the file says it is about another scope (the portal's JSON names its own:
+    "Cả nước", or "UBND tỉnh Gia Lai" with code H21); True when it says nothing."""
+    if table.scope_name is None and table.scope_code is None:
+        return True
+    if table.scope_code:
+        codes = set(scope.codes.filter(scheme=CodeScheme.PORTAL).values_list("code", flat=True))
+        if codes:
+            return table.scope_code in codes
+    names = {fold(scope.name)}
+    if scope.level == UnitLevel.COUNTRY:
+        names |= portal_json.COUNTRY_NAMES
+    return fold(table.scope_name or "") in names
+
+
 class _Place:
     """Where a registry failure is: a row's unit (column 0 of its Failure), or the file."""
 
@@ -151,6 +173,8 @@ class _Place:
     def __call__(self, row: int | None, column: int | None) -> CellRef:
         from django.utils.translation import gettext as _
 
+        if self.table.source_format == "json":  # the item says which unit
+            return CellRef(self.table.file, None, row, None, items=portal_json.ITEMS)
         header = _("Unit") if column is not None else None
         return CellRef(file=self.table.file, sheet=self.table.sheet, row=row, column=header)
 

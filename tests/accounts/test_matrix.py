@@ -18,7 +18,8 @@ from accounts.services import membership_grant
 from indicators import services as snapshot_services
 from ingest import services as ingest_services
 from ingest.models import Upload, UploadStatus
-from tests.units.factories import DistrictFactory, OldCommuneFactory
+from notifications.emails import unsubscribe_token
+from tests.units.factories import DepartmentFactory, DistrictFactory, OldCommuneFactory
 from units.models import UnitKind
 
 User = get_user_model()
@@ -88,6 +89,12 @@ def world(binh_duong):
     w.national_communes = _publish_groups(
         w.vn, NATIONAL_COMMUNES_AS_OF, [*w.wards.values(), w.dn_ward], groups
     )
+    # And a country-scope table of departments (sở, ban, ngành) of both provinces.
+    w.bd_department = DepartmentFactory(name="Sở Y tế Bình Dương", parent=w.province)
+    w.dn_department = DepartmentFactory(name="Sở Y tế Đồng Nai", parent=w.other_province)
+    w.national_departments = _publish_groups(
+        w.vn, NATIONAL_DEPARTMENTS_AS_OF, [w.bd_department, w.dn_department], groups
+    )
     w.upload_bd, _ = ingest_services.upload_receive(
         data=(ROOT / "tests/fixtures/db/good-binh-duong-correction.csv").read_bytes(),
         filename="bd.csv",
@@ -139,10 +146,12 @@ def world(binh_duong):
     ]:
         w.users[name] = User.objects.create_user(name, password="x" * 20)
         membership_grant(user=w.users[name], unit=unit, role=role)
+    w.unsubscribe_token = unsubscribe_token(w.users["chair_dian"])
     return w
 
 
 NATIONAL_COMMUNES_AS_OF = datetime.date(2025, 5, 19)
+NATIONAL_DEPARTMENTS_AS_OF = datetime.date(2025, 5, 18)
 
 
 def _publish_groups(scope, as_of, units, groups):
@@ -439,9 +448,26 @@ def cases(w):
         "api:upload-discard": [
             ("post", f"/api/v1/uploads/{w.pending['api_discard']}/discard/", None, API_UPLOADERS_BD)
         ],
+        # The caller's own notifications; another's id is a 404 (tests/api/test_notifications.py).
+        "api:notification-list": [("get", "/api/v1/notifications/", None, API_REFERENCE)],
+        "api:notification-read": [
+            ("post", "/api/v1/notifications/1/read/", None, expect(NOT_FOUND, anon=401))
+        ],
+        "api:notification-read-all": [("post", "/api/v1/notifications/read/", None, API_REFERENCE)],
         "api:schema": [("get", "/api/schema/", None, API_REFERENCE)],
         "api:docs": [("get", "/api/docs/", None, LOGGED_IN)],
         "api:not_found": [("get", "/api/v2/leaderboard/", None, expect(NOT_FOUND))],
+        # Everyone's own notification centre: a user without a role sees an empty one.
+        "notifications:list": [("get", "/thong-bao/", None, LOGGED_IN)],
+        "notifications:mark_read": [("post", "/thong-bao/1/da-doc", None, LOGGED_IN)],
+        "notifications:mark_all_read": [("post", "/thong-bao/da-doc-het", None, LOGGED_IN)],
+        "notifications:settings": [("get", "/thong-bao/cai-dat/", None, LOGGED_IN)],
+        "notifications:digest_preview": [("get", "/thong-bao/ban-tin/", None, LOGGED_IN)],
+        # The e-mails' link works without a login; a forged token is a 404 for everyone.
+        "notifications:unsubscribe": [
+            ("get", f"/thong-bao/huy-dang-ky/{w.unsubscribe_token}/", None, ANYONE),
+            ("get", "/thong-bao/huy-dang-ky/forged/", None, expect(NOT_FOUND)),
+        ],
         "ingest:upload_list": [("get", "/uploads/", None, UPLOAD_PAGE)],
         "ingest:upload_detail": [
             ("get", f"/uploads/{bd_upload}/", None, UPLOADERS_BD),
@@ -565,12 +591,48 @@ def test_national_snapshots_show_each_role_only_its_rows(world, client, publishe
         "chair_tanbinh": NOT_FOUND,
         "nobody": NOT_FOUND,
     }
+    bd_dept, dn_dept = w.bd_department.pk, w.dn_department.pk
+    departments = {
+        "root": {bd_dept, dn_dept},
+        "staff_vn": {bd_dept, dn_dept},
+        "staff_bd": {bd_dept},
+        "admin_bd": {bd_dept},
+        "staff_dn": {dn_dept},
+        "admin_dn": {dn_dept},
+        # Departments are neither below a ward or a district nor in their peer sets.
+        "chair_dian": NOT_FOUND,
+        "chair_tanbinh": NOT_FOUND,
+        "nobody": NOT_FOUND,
+    }
     leaks = []
     for role, expected in communes.items():
         client.force_login(w.users[role])
         got = _api_units(client, w.national_communes)
         if got != expected:
             leaks.append(f"API communes as {role}: expected {expected}, got {got}")
+        got = _api_units(client, w.national_departments)
+        if got != departments[role]:
+            leaks.append(f"API departments as {role}: expected {departments[role]}, got {got}")
+        if role != "nobody":
+            for label, body in (
+                ("CSV", _csv_names(client, w.vn, w.national_departments)),
+                ("page", _page_html(client, w.vn, w.national_departments)),
+            ):
+                if isinstance(body, int):
+                    if departments[role] != NOT_FOUND:
+                        leaks.append(f"{label} departments as {role}: {body}")
+                    continue
+                text = body.decode() if isinstance(body, bytes) else body
+                shown = {
+                    pk
+                    for pk, name in ((bd_dept, "Sở Y tế Bình Dương"), (dn_dept, "Sở Y tế Đồng Nai"))
+                    if name in text
+                }
+                readable = departments[role] if departments[role] != NOT_FOUND else set()
+                if shown != readable:
+                    leaks.append(
+                        f"{label} departments as {role}: shows {shown}, may read {readable}"
+                    )
         got = _api_units(client, w.national_provinces)
         if got != provinces_table[role]:
             leaks.append(f"API provinces as {role}: expected {provinces_table[role]}, got {got}")

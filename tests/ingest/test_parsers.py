@@ -163,6 +163,14 @@ def test_api_code_headers_and_unit_codes():
     assert [r.unit_code for r in table.rows] == ["H21.001", "H21.002", "H21.003", "H21.004"]
 
 
+def test_a_table_of_totals_alone_is_its_own_layout_with_no_group_given():
+    table = parse("good-totals-only.csv")
+    assert table.ok and not table.warnings, [str(i) for i in table.issues]
+    assert table.layout == "totals"
+    assert [r.official_total for r in table.rows] == [D("91.4"), D("91.2"), D("89.5"), D("83.6")]
+    assert all(r.groups == {} for r in table.rows)  # not given: never zero
+
+
 def test_title_rows_above_and_notes_below_are_skipped():
     table = parse("good-group-title-notes.csv")
     assert table.header_row == 4

@@ -19,7 +19,10 @@ class _DryRunRollback(Exception):
 
 
 class Command(BaseCommand):
-    help = "Validate, preview and optionally publish a group or indicator table (CSV/XLSX)."
+    help = (
+        "Validate, preview and optionally publish a group or indicator table "
+        "(CSV, XLSX, XLS, ODS, or the portal's JSON)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
