@@ -225,6 +225,11 @@ if CELERY_BROKER_URL.startswith("redis"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Published snapshots' rows, peer sets and unit histories, cached in the cache above
+# (indicators/published_cache.py); versions drop them on a publish or an edit, and entries
+# expire after SCOREBOARD_PUBLISHED_CACHE_SECONDS in any case.
+SCOREBOARD_PUBLISHED_CACHE = env.bool("SCOREBOARD_PUBLISHED_CACHE", default=True)
+SCOREBOARD_PUBLISHED_CACHE_SECONDS = env.int("SCOREBOARD_PUBLISHED_CACHE_SECONDS", default=86400)
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

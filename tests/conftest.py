@@ -147,6 +147,19 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(params=[True, False], ids=["cache-on", "cache-off"])
+def published_cache(request, settings):
+    """Run a test with published data cached (indicators/published_cache.py) and without."""
+    settings.SCOREBOARD_PUBLISHED_CACHE = request.param
+    return request.param
+
+
+@pytest.fixture
+def published_cache_on(settings):
+    """Published data cached, as in production: one viewer's request fills what the next reads."""
+    settings.SCOREBOARD_PUBLISHED_CACHE = True
+
+
 @pytest.fixture
 def demo(binh_duong):
     """The demo exports published and the demo users (one per role), on the test registry."""

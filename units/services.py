@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils.translation import gettext as _
 
+from scoreboard.cache import version_bump
 from units.loading import Registry, read_registry
 from units.models import (
     KIND_LEVEL,
@@ -227,6 +228,10 @@ def units_load(
         )
     report.links.not_in_source = sum(1 for key in existing_links if key not in seen)
     say(f"Lineage links: {report.links}")
+    # Bulk writes send no signals: what was cached with the old names and codes is dropped
+    # here (the "units" version of scoreboard.cache, read by indicators.published_cache).
+    version_bump("units", "published")
+    transaction.on_commit(lambda: version_bump("units", "published"))
     return report
 
 

@@ -521,7 +521,9 @@ def test_every_route_has_a_rule(world):
     assert not missing, f"routes without an access rule: {missing}"
 
 
-def test_access_matrix(world, client):
+def test_access_matrix(world, client, published_cache_on):
+    """Every route as every role, in turn, on one cache: what one role's request cached is
+    served to the next one only through the access decisions."""
     mismatches = []
     for name, route_cases in cases(world).items():
         for method, path, data, expected in route_cases:
@@ -569,8 +571,9 @@ def _page_html(client, scope, snapshot) -> str | int:
     return response.content.decode() if response.status_code == 200 else response.status_code
 
 
-def test_national_snapshots_show_each_role_only_its_rows(world, client):
-    """A country-scope table: national roles read all of it, a province its own rows only."""
+def test_national_snapshots_show_each_role_only_its_rows(world, client, published_cache):
+    """A country-scope table: national roles read all of it, a province its own rows only;
+    with the cache, rows cached by the first role (root reads them all) are filtered after."""
     w = world
     bd_wards = {u.pk for u in w.wards.values()}
     everyone = bd_wards | {w.dn_ward.pk}
