@@ -24,7 +24,7 @@ from django.utils.translation import pgettext
 
 from accounts.access import access_for, readable_peer_keys, visible_rows
 from accounts.decorators import reader_view
-from dashboard import exports, lookups, pages
+from dashboard import advice, exports, lookups, pages
 from dashboard.exports import BAND, COUNT, DATE, DELTA, INTEGER, POINTS, BandValue, Column, Table
 from indicators.conditional import conditional_published
 from indicators.models import BandCode, Snapshot
@@ -341,6 +341,7 @@ def _report_context(request: HttpRequest, pk: int) -> dict:
     band = page.score.band
     return {
         "page": page,
+        "advice": advice.unit_advice(snapshot=page.snapshot, score=page.score),
         "band_unconfirmed": band is not None and not band.is_confirmed,
         "generated_at": timezone.localtime(),
         "pdf_available": pdf_available(),

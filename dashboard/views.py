@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.access import access_for, readable_peer_keys, require, visible_rows
 from accounts.decorators import reader_view
 from accounts.selectors import home_scope_for
-from dashboard import lookups, pages
+from dashboard import advice, lookups, pages
 from dashboard.links import can_open_board, links_for
 from indicators.conditional import conditional_published
 from indicators.models import Snapshot
@@ -130,6 +130,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     compare_ids = links_for(request).openable_ids(page.compare_ids, page.snapshot)
     context = {
         "page": page,
+        "advice": advice.unit_advice(snapshot=page.snapshot, score=page.score),
+        "max_dossiers": advice.WHAT_IF_MAX_DOSSIERS,
         "children": children,
         "children_snapshot": children_snapshot,
         "compare_ids": compare_ids if len(compare_ids) > 1 else [],

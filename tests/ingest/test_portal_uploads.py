@@ -335,7 +335,8 @@ def test_an_admin_registers_the_departments_from_the_upload_page(gia_lai, admin_
     assert upload.status == UploadStatus.REJECTED
     client.force_login(admin_user)
     page = client.get(f"/uploads/{upload.pk}/").content.decode()
-    assert "14 rows look like departments" in page
+    notice = page.split('<div class="actions notice">', 1)[1].split("</div>", 1)[0]
+    assert "14" in notice and f"/uploads/{upload.pk}/register-departments" in notice
     response = client.post(f"/uploads/{upload.pk}/register-departments")
     assert response.status_code == 302
     assert _departments(gia_lai).count() == 14
