@@ -49,9 +49,11 @@ def rules_of(user, pref: NotificationPreference, rules) -> list:
     return [r for r in rules if r.roles & roles]
 
 
-def recipients(alert: Alert) -> list[tuple[object, NotificationPreference]]:
-    """Return (user, preference) for everyone to tell about alert, in user order (4 queries + 2
-    per candidate for their access)."""
+def recipients(
+    alert: Alert, accesses: dict | None = None
+) -> list[tuple[object, NotificationPreference]]:
+    """Return (user, preference) for everyone to tell about alert, in user order (4 queries, and
+    2 per candidate for their access unless `accesses` (user id → Access) has it already)."""
     unit = AdministrativeUnit.objects.select_related(_ANCESTORS).get(pk=alert.unit_id)
     chain = _chain(unit)
     roles: dict[int, set[str]] = defaultdict(set)
@@ -70,6 +72,7 @@ def recipients(alert: Alert) -> list[tuple[object, NotificationPreference]]:
         )
     }
     rule = alert.rule
+    accesses = {} if accesses is None else accesses
     found = []
     for user_id in sorted(users):
         user = users[user_id]
@@ -82,7 +85,9 @@ def recipients(alert: Alert) -> list[tuple[object, NotificationPreference]]:
             continue
         if pref.units_customised and not ({u.pk for u in pref.units.all()} & bound[user_id]):
             continue
-        access = access_for_user(user)
+        if user_id not in accesses:
+            accesses[user_id] = access_for_user(user)
+        access = accesses[user_id]
         readable = (
             access.can_read_scope(unit) if rule.kind in SCOPE_RULES else access.can_read_unit(unit)
         )

@@ -294,8 +294,9 @@ def alert_evaluate_schedule(*, now: datetime.datetime | None = None) -> list[Ale
 def alert_notify(*, alerts: list[Alert]) -> list[Notification]:
     """Tell each recipient of each alert once; queue the e-mails chosen (after commit)."""
     created = []
+    accesses: dict = {}  # each user's access, built once for all the alerts
     for alert in alerts:
-        for user, pref in recipient_rules.recipients(alert):
+        for user, pref in recipient_rules.recipients(alert, accesses):
             notification, new = Notification.objects.get_or_create(
                 user=user, alert=alert, defaults={"in_app": pref.wants_in_app}
             )

@@ -140,3 +140,12 @@ def test_the_list_costs_the_same_queries_however_many_notifications(client, told
             )
             Notification.objects.create(user=user, alert=alert)
     assert queries() == few
+
+
+def test_the_settings_page_says_when_there_is_no_address_to_write_to(client, told):
+    user = told["canbo"]
+    client.force_login(user)
+    assert "không thể gửi thư" not in client.get(reverse("notifications:settings")).content.decode()
+    user.email = ""
+    user.save(update_fields=["email"])
+    assert "không thể gửi thư" in client.get(reverse("notifications:settings")).content.decode()
