@@ -221,6 +221,10 @@ class LeaderboardPage:
     sort: str = SORT_DEFAULT
     descending: bool = True
     sort_states: dict[str, SortState] = field(default_factory=dict)
+    # Every row after search, filter and sort, as unit ids: what a download streams.
+    ordered_ids: list[int] = field(default_factory=list)
+    ties: Counter = field(default_factory=Counter)
+    framework_groups: list[IndicatorGroup] = field(default_factory=list)
 
     @property
     def group_headers(self) -> list[tuple[IndicatorGroup, SortState]]:
@@ -312,14 +316,15 @@ def leaderboard_page(
     page_number: int | str | None = 1,
     page_size: int | None = PAGE_SIZE,
     readable_keys: KeyFilter = every_key,
+    build_rows: bool = True,
 ) -> LeaderboardPage:
     """Build a leaderboard page in 10 queries (fewer from the cache), whatever the number of units.
 
     peers is a peer key ("12:district"), "all", or None for the broadest peer set (every
     peer set when searching, so a commune is found whichever table it ranks in). The board
     is read narrow, filtered, sorted and paged first (`selectors.leaderboard_entries`); only
-    the page's rows and the leaders are built. page_size None puts every row on one page
-    (the downloads).
+    the page's rows and the leaders are built. page_size None puts every row on one page;
+    build_rows False builds only the leaders (a download streams `board_rows_iter`).
     """
     page = LeaderboardPage(scope=scope, snapshot=snapshot, query=(query or "").strip()[:100])
     page.snapshots, page.revisions = snapshot_picker(scope=scope, snapshot=snapshot)
@@ -387,9 +392,11 @@ def leaderboard_page(
         page.band = band
         entries = [e for e in entries if e.band_id == band_ids[band]]
     page.match_count = len(entries)
+    page.ordered_ids = [e.unit_id for e in entries]
+    page.ties, page.framework_groups = ties, all_groups
     size = page_size or max(len(entries), 1)
     page.page = Paginator(entries, size, allow_empty_first_page=True).get_page(page_number)
-    wanted = [e.unit_id for e in page.page.object_list]
+    wanted = [e.unit_id for e in page.page.object_list] if build_rows else []
     built = published_cache.board_rows(
         snapshot=snapshot,
         unit_ids=list(dict.fromkeys([*wanted, *leader_ids])),
@@ -405,6 +412,22 @@ def leaderboard_page(
     )
     page.leaders = _board_rows([built[i] for i in leader_ids if i in built], ties=ties)
     return page
+
+
+def board_rows_iter(page: LeaderboardPage, *, chunk: int = 500):
+    """Yield every row of a built page in its order, building (or reading) chunk at a time."""
+    labels = {p.key: p.label for p in page.peer_sets}
+    for start in range(0, len(page.ordered_ids), chunk):
+        ids = page.ordered_ids[start : start + chunk]
+        built = published_cache.board_rows(
+            snapshot=page.snapshot, unit_ids=ids, groups=page.framework_groups
+        )
+        yield from _board_rows(
+            [built[i] for i in ids if i in built],
+            groups=page.groups,
+            labels=labels,
+            ties=page.ties,
+        )
 
 
 # --- Home -----------------------------------------------------------------------------------

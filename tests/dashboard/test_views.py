@@ -640,3 +640,18 @@ def test_a_board_row_stays_within_its_byte_budget(admin_client, framework):
     first = communes[-1]  # the highest total
     assert f'<a href="/don-vi/{first.pk}/?snapshot={snapshot.pk}">' in body
     assert '<td class="g" style="--p:' in body and 'class="col-rank">1/200<' in body
+
+
+def test_a_long_board_downloads_as_a_stream_in_the_pages_order(admin_client, framework):
+    """230 units (more than a page): the CSV is streamed, every row, in the sort asked."""
+    province, communes, _ = _province_with(230)
+    url = f"/bang-xep-hang/{province.pk}/tai-ve.csv"
+    response = admin_client.get(url, {"sort": "name", "peers": "all"})
+    assert response.status_code == 200 and response.streaming
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    names = [line.split(";")[4] for line in text.splitlines()[1:]]
+    expected = sorted([*communes], key=lambda c: vietnamese_sort_key(c.name))
+    assert len(names) == 231  # the communes and the department's own table
+    assert [n for n in names if n in {c.full_name for c in communes}] == [
+        c.full_name for c in expected
+    ]
