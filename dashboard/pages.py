@@ -2,9 +2,11 @@
 
 Each builder takes the objects a view has already fetched (through its access hooks) and
 returns a dataclass the template renders as is. None of them sees the request. Every page
-costs a constant number of queries whatever the number of units: rows are the
-`LeaderboardRow`s of `selectors.leaderboard`, and searching, filtering, sorting, medians and
-neighbours are done in Python on rows already fetched. Every list of rows goes through
+costs a constant number of queries whatever the number of units. A board is read narrow
+and in order first (`selectors.leaderboard_entries`, sorted in SQL), filtered and paged, and
+only the rows shown are built (`LeaderboardRow`s of `selectors.leaderboard`); medians and
+neighbours come from a peer table's rows. Published data is read through
+`indicators.published_cache`, the same for every viewer; every list of rows then goes through
 the view's access hook (`readable_keys`, or `visible_rows` on rows already read) before
 anything is derived from it.
 """
