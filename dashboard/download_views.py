@@ -10,10 +10,11 @@ The tables are built here and written by the pure `dashboard.exports`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache, partial
 
 from django.contrib.staticfiles import finders
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -50,17 +51,22 @@ def _file_name(*parts: str, ext: str) -> str:
     return "-".join(slugify(fold_name(p) or p) for p in parts if p) + f".{ext}"
 
 
-def _attachment(content: bytes, fmt: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+def _attachment(content: bytes | Iterator[bytes], fmt: str, filename: str) -> HttpResponse:
+    """The file, or its chunks streamed as they are written (a national CSV)."""
+    if isinstance(content, bytes):
+        response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    else:
+        response = StreamingHttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(True, filename)
     # Scores are scoped to the user: no shared cache may keep them.
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def _write(request: HttpRequest, tables: list[Table], fmt: str) -> bytes:
+def _write(request: HttpRequest, tables: list[Table], fmt: str) -> bytes | Iterator[bytes]:
+    """CSV as chunks to stream (its rows are read as they are written), XLSX as one file."""
     if fmt == "csv":
-        return exports.csv_bytes(tables[0], lookups.csv_dialect(request))
+        return exports.csv_chunks(tables[0], lookups.csv_dialect(request))
     return exports.xlsx_bytes(tables)
 
 
@@ -94,7 +100,7 @@ def _generated_note() -> str:
     return _("Exported on %(when)s from the Decision 766 scoreboard.") % {"when": stamp}
 
 
-def leaderboard_table(page: pages.LeaderboardPage, rows: list) -> Table:
+def leaderboard_table(page: pages.LeaderboardPage, rows: Iterable) -> Table:
     """The rows of a leaderboard page as a table: ranks, unit, groups, total, band, movement."""
     snapshot = page.snapshot
     note = "; ".join(_snapshot_flags(snapshot))
@@ -114,7 +120,7 @@ def leaderboard_table(page: pages.LeaderboardPage, rows: list) -> Table:
         Column(_("As of"), DATE, 11),
         Column(_("Note"), width=18),
     ]
-    values = [
+    values = (  # a generator: a download streams the rows as they are built
         [
             row.peer_label,
             row.rank,
@@ -135,7 +141,7 @@ def leaderboard_table(page: pages.LeaderboardPage, rows: list) -> Table:
             note,
         ]
         for row in rows
-    ]
+    )
     title = _("Leaderboard of the 766 index: %(scope)s") % {"scope": page.scope.full_name}
     if page.peer_set is not None:
         title += f" · {page.peer_set.label}"
@@ -301,9 +307,9 @@ def leaderboard_download(request: HttpRequest, scope_id: int, fmt: str) -> HttpR
         page_number=1,
         page_size=None,
         readable_keys=lambda _snapshot: keys,
+        build_rows=False,
     )
-    rows = page.rows
-    table = leaderboard_table(page, rows)
+    table = leaderboard_table(page, pages.board_rows_iter(page))
     name = _file_name(_("leaderboard"), scope.full_name, snapshot.as_of.isoformat(), ext=fmt)
     return _attachment(_write(request, [table], fmt), fmt, name)
 

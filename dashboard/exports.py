@@ -28,7 +28,7 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -88,12 +88,15 @@ class BandValue:
 
 @dataclass
 class Table:
-    """One sheet: title and notes (XLSX only), header, rows of values in column order."""
+    """One sheet: title and notes (XLSX only), header, rows of values in column order.
+
+    rows may be a generator: the writers read it once, in order (a national board streams).
+    """
 
     sheet_name: str
     title: str
     columns: list[Column]
-    rows: list[Sequence] = field(default_factory=list)
+    rows: Iterable[Sequence] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     footnotes: list[str] = field(default_factory=list)
     strong_rows: set[int] = field(default_factory=set)  # indexes of rows shown in bold
@@ -129,16 +132,32 @@ def csv_cell(value, kind: str, dialect: CsvDialect = EXCEL_VI) -> str:
     return neutralise(str(value))
 
 
-def csv_bytes(table: Table, dialect: CsvDialect = EXCEL_VI) -> bytes:
-    """Write the table as UTF-8 CSV with a BOM: the header line, then one line per row."""
+CSV_CHUNK_ROWS = 500  # lines per chunk of a streamed CSV
+
+
+def csv_chunks(table: Table, dialect: CsvDialect = EXCEL_VI) -> Iterator[bytes]:
+    """Write the table as UTF-8 CSV with a BOM, in chunks: the header line, then the rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
     writer.writerow([neutralise(c.header) for c in table.columns])
-    for row in table.rows:
+    yield codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    for index, row in enumerate(table.rows, start=1):
         writer.writerow(
             [csv_cell(v, c.kind, dialect) for v, c in zip(row, table.columns, strict=True)]
         )
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+        if index % CSV_CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
+def csv_bytes(table: Table, dialect: CsvDialect = EXCEL_VI) -> bytes:
+    """The whole of `csv_chunks` at once."""
+    return b"".join(csv_chunks(table, dialect))
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
@@ -230,16 +249,18 @@ def _write_sheet(workbook, formats: _Formats, table: Table, name: str) -> None:
     for col, column in enumerate(table.columns):
         sheet.write_string(header_row, col, column.header, formats.header)
         sheet.set_column(col, col, column.width)
+    written = 0
     for index, values in enumerate(table.rows):
         r = header_row + 1 + index
         strong = index in table.strong_rows
         for col, (value, column) in enumerate(zip(values, table.columns, strict=True)):
             _write_value(sheet, formats, r, col, value, column.kind, strong)
-    last_row = header_row + len(table.rows)
+        written += 1
+    last_row = header_row + written
     for offset, note in enumerate(table.footnotes, start=2):
         sheet.write_string(last_row + offset, 0, note, formats.note)
     sheet.freeze_panes(header_row + 1, 0)
-    if table.rows:
+    if written:
         sheet.autofilter(header_row, 0, last_row, last_col)
     # Print: A4 landscape, one page wide, header repeated, page numbers in the footer.
     sheet.set_landscape()
@@ -252,12 +273,17 @@ def _write_sheet(workbook, formats: _Formats, table: Table, name: str) -> None:
 
 
 def xlsx_bytes(tables: Sequence[Table]) -> bytes:
-    """Write the tables as one workbook, a sheet each."""
+    """Write the tables as one workbook, a sheet each, in constant memory.
+
+    XlsxWriter's constant_memory mode writes each row to a temporary file as it comes and
+    keeps no sheet in memory (rows must come in order, as they do here); only the finished,
+    compressed file is held.
+    """
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         output,
         {
-            "in_memory": True,
+            "constant_memory": True,
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,

@@ -73,6 +73,9 @@ def test_superseded_revisions_are_listed_with_a_link(demo, client):
     latest = snapshot_latest_published(scope=demo.province)
     revisions = pages.snapshot_revisions(snapshot=latest)
     assert [r.revision for r in revisions] == [2, 1]
+    for shown in revisions:  # the page's one query says what the two would
+        picker = pages.snapshot_picker(scope=demo.province, snapshot=shown)
+        assert picker == (pages.snapshot_choices(scope=demo.province), revisions)
     _login(client, "canbo.binhduong")
     html = client.get(f"/bang-xep-hang/{demo.province.pk}/").content.decode()
     assert f'<a href="?snapshot={revisions[1].pk}">Lần 1</a>' in html

@@ -43,7 +43,8 @@ def _everything(client, province, unit):
     """What a reader sees of the latest week: board, home-like unit page, CSV, API."""
     board = client.get(f"/bang-xep-hang/{province.pk}/").content.decode()
     unit_page = client.get(f"/don-vi/{unit.pk}/").content.decode()
-    csv = client.get(f"/bang-xep-hang/{province.pk}/tai-ve.csv").content.decode("utf-8-sig")
+    download = client.get(f"/bang-xep-hang/{province.pk}/tai-ve.csv")
+    csv = b"".join(download.streaming_content).decode("utf-8-sig")
     api = client.get("/api/v1/leaderboard/", {"scope": province.pk}).json()
     return board, unit_page, csv, api
 
