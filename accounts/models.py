@@ -64,6 +64,9 @@ class AuditAction(models.TextChoices):
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
     ROLE_GRANTED = "role_granted", _("Role granted")
     ROLE_REVOKED = "role_revoked", _("Role revoked")
+    ACTION_CREATED = "action_created", _("Action assigned")
+    ACTION_UPDATED = "action_updated", _("Action changed")
+    ACTION_COMMENTED = "action_commented", _("Action commented")
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "indicators",
     "dashboard",
     "ingest",
+    "actions",
     "reporting",
 ]
 
