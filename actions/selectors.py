@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.access import Access, access_for_user
-from accounts.models import Membership
+from accounts.models import Membership, Role
 from actions.models import ACTIVE_STATUSES, Action
 from indicators.models import Indicator, IndicatorGroup, Snapshot, SnapshotStatus, UnitScore
 from indicators.selectors import snapshot_latest_published
@@ -85,14 +85,26 @@ def overdue_actions(
 
 
 def owner_choices(*, unit: AdministrativeUnit) -> list:
-    """Return the users who may own an action of unit: roles on it or above it (2 queries)."""
+    """Return the users who may own an action of unit: roles on it or above it.
+
+    Each user carries `is_unit_chair` (chairs the unit itself: the default owner).
+    """
     ancestors, node = [], unit
     while node is not None:
         ancestors.append(node.pk)
         node = node.parent if node.parent_id else None
-    ids = Membership.objects.filter(unit_id__in=ancestors).values_list("user_id", flat=True)
+    memberships = list(
+        Membership.objects.filter(unit_id__in=ancestors).values_list("user_id", "unit_id", "role")
+    )
+    chairs = {
+        u for u, unit_id, role in memberships if unit_id == unit.pk and role == Role.UNIT_CHAIR
+    }
+    ids = {u for u, _unit, _role in memberships}
     users = get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("username")
-    return [u for u in users if access_for_user(u).can_read_unit(unit)]
+    found = [u for u in users if access_for_user(u).can_read_unit(unit)]
+    for user in found:
+        user.is_unit_chair = user.pk in chairs
+    return found
 
 
 # --- Did it work? ----------------------------------------------------------------------------
@@ -231,3 +243,92 @@ def unit_open_actions(*, access: Access, unit: AdministrativeUnit) -> list[Actio
 
 def is_published(snapshot: Snapshot) -> bool:
     return snapshot.status in (SnapshotStatus.PUBLISHED, SnapshotStatus.SUPERSEDED)
+
+
+def action_snapshot(*, unit: AdministrativeUnit, snapshot_id: int | None = None) -> Snapshot | None:
+    """Return the published snapshot an action of unit is prompted by (1 query).
+
+    The one asked for when the unit has a score in it, else the latest published one that
+    scores the unit (year to date first), as the unit page shows.
+    """
+    scores = UnitScore.objects.filter(
+        unit=unit, snapshot__status__in=(SnapshotStatus.PUBLISHED, SnapshotStatus.SUPERSEDED)
+    ).select_related("snapshot__scope", "snapshot__framework")
+    if snapshot_id is not None:
+        found = scores.filter(snapshot_id=snapshot_id).first()
+        return found.snapshot if found else None
+    latest = (
+        scores.filter(snapshot__status=SnapshotStatus.PUBLISHED)
+        .order_by("-snapshot__as_of", "-snapshot__period_year", "snapshot__period", "-snapshot_id")
+        .first()
+    )
+    return latest.snapshot if latest else None
+
+
+def targets_of(snapshot: Snapshot) -> tuple[list[IndicatorGroup], list[Indicator]]:
+    """The groups and indicators an action prompted by snapshot may be about (2 queries)."""
+    groups = list(
+        IndicatorGroup.objects.filter(framework_id=snapshot.framework_id).order_by("position")
+    )
+    indicators = list(
+        Indicator.objects.filter(framework_id=snapshot.framework_id)
+        .select_related("group")
+        .order_by("group__position", "code")
+    )
+    return groups, indicators
+
+
+def in_scope_q(scope: AdministrativeUnit, prefix: str = "unit__") -> Q:
+    """Q for a unit relation: the scope and the units under it (four levels at most)."""
+    p = prefix
+    return (
+        Q(**{f"{p}pk": scope.pk})
+        | Q(**{f"{p}parent": scope.pk})
+        | Q(**{f"{p}parent__parent": scope.pk})
+        | Q(**{f"{p}parent__parent__parent": scope.pk})
+    )
+
+
+# --- The review meeting ------------------------------------------------------------------------
+
+REVIEW_FALLS = 10
+WEAK_BAND = "yeu"
+
+
+@dataclass
+class Review:
+    """What a weekly review of one scope's snapshot looks at, as the viewer may read it."""
+
+    scope: AdministrativeUnit
+    snapshot: Snapshot
+    rows: list  # the snapshot's leaderboard rows the viewer may read
+    falls: list  # the biggest falls since the previous snapshot
+    weak: list  # the rows in the band "yếu"
+    open_actions: list[ActionView]
+    agreed: list[ActionView]  # actions prompted by this snapshot (the meeting's decisions)
+
+    @property
+    def overdue(self) -> list[ActionView]:
+        return [v for v in self.open_actions if v.overdue]
+
+
+def review(
+    *,
+    access: Access,
+    scope: AdministrativeUnit,
+    snapshot: Snapshot,
+    today: datetime.date | None = None,
+) -> Review:
+    """Build the review of a snapshot: falls, weak units, open and overdue actions."""
+    from accounts.access import visible_rows
+    from indicators.selectors import leaderboard
+
+    rows = visible_rows(access, snapshot, leaderboard(snapshot=snapshot))
+    moved = [r for r in rows if r.delta_total is not None and r.delta_total < 0]
+    falls = sorted(moved, key=lambda r: (r.delta_total, r.unit_full_name))[:REVIEW_FALLS]
+    weak = [r for r in rows if r.band_code == WEAK_BAND]
+    row_units = [r.unit_id for r in rows]
+    readable = action_list(access=access).filter(in_scope_q(scope) | Q(unit_id__in=row_units))
+    open_actions = action_views(readable.filter(status__in=ACTIVE_STATUSES), today=today)
+    agreed = action_views(readable.filter(snapshot=snapshot), today=today)
+    return Review(scope, snapshot, rows, falls, weak, open_actions, agreed)
