@@ -361,6 +361,7 @@ SPECTACULAR_SETTINGS = {
         "UploadStatusEnum": "ingest.models.UploadStatus",
         "UnitKindEnum": "units.models.UnitKind",
         "TableKindEnum": "ingest.models.TableKind",
+        "ActionStatusEnum": "actions.models.ActionStatus",
     },
 }
 

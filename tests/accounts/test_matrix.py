@@ -437,6 +437,15 @@ def cases(w):
                 {**API_READERS_BD, "chair_tanbinh": OK, "chair_dian": OK},
             ),
         ],
+        "api:action-list": [("get", "/api/v1/actions/", None, API_REFERENCE)],
+        "api:action-detail": [
+            (
+                "get",
+                f"/api/v1/actions/{action}/",
+                None,
+                {**API_READERS_BD, "chair_tanbinh": OK, "chair_dian": OK},
+            )
+        ],
         "api:upload-list": [("get", "/api/v1/uploads/", None, {**UPLOAD_PAGE, "anon": 401})],
         "api:upload-detail": [
             ("get", f"/api/v1/uploads/{bd_upload}/", None, API_UPLOADERS_BD),
