@@ -72,10 +72,10 @@ class ActionForm(forms.Form):
         label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, unit: AdministrativeUnit, snapshot: Snapshot, **kwargs):
+    def __init__(self, *args, unit: AdministrativeUnit, snapshot: Snapshot, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.snapshot = snapshot
-        owners = owner_choices(unit=unit)
+        owners = owner_choices(unit=unit, including=actor)
         self.fields["owner"].queryset = (
             get_user_model().objects.filter(pk__in=[u.pk for u in owners]).order_by("username")
         )
@@ -116,9 +116,9 @@ class ActionUpdateForm(forms.Form):
     owner = OwnerField(label=_("Owner"), queryset=get_user_model().objects.none())
     due_date = _date_field()
 
-    def __init__(self, *args, unit: AdministrativeUnit, **kwargs):
+    def __init__(self, *args, unit: AdministrativeUnit, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        owners = owner_choices(unit=unit)
+        owners = owner_choices(unit=unit, including=actor)
         self.fields["owner"].queryset = (
             get_user_model().objects.filter(pk__in=[u.pk for u in owners]).order_by("username")
         )

@@ -84,10 +84,12 @@ def overdue_actions(
     return actions.order_by("due_date", "pk")
 
 
-def owner_choices(*, unit: AdministrativeUnit) -> list:
+def owner_choices(*, unit: AdministrativeUnit, including=None) -> list:
     """Return the users who may own an action of unit: roles on it or above it.
 
-    Each user carries `is_unit_chair` (chairs the unit itself: the default owner).
+    `including` (the person assigning) is offered too when they may read the unit, whatever
+    their role (a superuser). Each user carries `is_unit_chair` (chairs the unit itself: the
+    default owner).
     """
     ancestors, node = [], unit
     while node is not None:
@@ -100,6 +102,8 @@ def owner_choices(*, unit: AdministrativeUnit) -> list:
         u for u, unit_id, role in memberships if unit_id == unit.pk and role == Role.UNIT_CHAIR
     }
     ids = {u for u, _unit, _role in memberships}
+    if including is not None and including.is_authenticated:
+        ids.add(including.pk)
     users = get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("username")
     found = [u for u in users if access_for_user(u).can_read_unit(unit)]
     for user in found:

@@ -51,11 +51,14 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
         "title": request.GET.get("title", "")[:200],
         "target": forms.initial_target(request.GET),
         "due_date": datetime.date.today() + datetime.timedelta(days=DEFAULT_DAYS),
+        # The unit's own chair by default, else the person assigning.
         "owner": next(
-            (u.pk for u in selectors.owner_choices(unit=unit) if u.pk != request.user.pk), None
+            (u.pk for u in selectors.owner_choices(unit=unit) if u.is_unit_chair), request.user.pk
         ),
     }
-    form = forms.ActionForm(request.POST or None, unit=unit, snapshot=snapshot, initial=initial)
+    form = forms.ActionForm(
+        request.POST or None, unit=unit, snapshot=snapshot, actor=request.user, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         group, indicator = form.targets()
         data = form.cleaned_data
@@ -90,7 +93,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     update_form = None
     if may_edit:
         initial = {"status": action.status, "owner": action.owner_id, "due_date": action.due_date}
-        update_form = forms.ActionUpdateForm(unit=action.unit, initial=initial)
+        update_form = forms.ActionUpdateForm(unit=action.unit, actor=request.user, initial=initial)
     context = {
         "view": selectors.action_views([action])[0],
         "action": action,
@@ -108,7 +111,7 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
     action = _readable_action(request, pk)
     if not services.action_may_edit(user=request.user, action=action):
         raise PermissionDenied("may not change this action")
-    form = forms.ActionUpdateForm(request.POST, unit=action.unit)
+    form = forms.ActionUpdateForm(request.POST, unit=action.unit, actor=request.user)
     if form.is_valid():
         try:
             services.action_update(actor=request.user, action_id=action.pk,
@@ -181,7 +184,7 @@ def _row_forms(request: HttpRequest, review: selectors.Review, data=None) -> lis
         unit = units[row.unit_id]
         if not access.can_assign_actions(unit):
             continue
-        owners = selectors.owner_choices(unit=unit)
+        owners = selectors.owner_choices(unit=unit, including=request.user)
         chair = next((u for u in owners if u.is_unit_chair), None)
         initial = {"owner": chair.pk if chair else request.user.pk, "due_date": due}
         form = forms.ReviewRowForm(
