@@ -25,6 +25,7 @@ from dashboard.links import can_open_board
 from units.models import AdministrativeUnit
 
 DEFAULT_DAYS = 7  # a week: the next review
+REVIEW_FORM_ROWS = 120
 
 
 def _form_errors(form, error: ValidationError) -> None:
@@ -180,7 +181,9 @@ def _row_forms(request: HttpRequest, review: selectors.Review, data=None) -> lis
     units = AdministrativeUnit.objects.select_related(lookups.WITH_ANCESTORS).in_bulk(ids)
     due = datetime.date.today() + datetime.timedelta(days=DEFAULT_DAYS)
     rows = []
-    for row in review.rows:
+    # A form per unit costs a few queries (its possible owners): a review covers one table's
+    # worth of units at most.
+    for row in review.rows[:REVIEW_FORM_ROWS]:
         unit = units[row.unit_id]
         if not access.can_assign_actions(unit):
             continue
@@ -209,11 +212,17 @@ def review_page(request: HttpRequest, scope_id: int) -> HttpResponse:
             if valid and form.cleaned_data.get("selected")
         ]  # fmt: skip
         if valid and drafts:
-            services.action_create_many(actor=request.user, snapshot=snapshot, drafts=drafts,
-                                        origin=request_origin(request))  # fmt: skip
-            messages.success(request, _("%(count)d actions assigned.") % {"count": len(drafts)})
-            return redirect(f"{reverse('actions:review', args=[scope.pk])}?snapshot={snapshot.pk}")
-        if valid:
+            try:
+                services.action_create_many(actor=request.user, snapshot=snapshot, drafts=drafts,
+                                            origin=request_origin(request))  # fmt: skip
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                count = len(drafts)
+                messages.success(request, _("%(count)d actions assigned.") % {"count": count})
+                url = reverse("actions:review", args=[scope.pk])
+                return redirect(f"{url}?snapshot={snapshot.pk}")
+        elif valid:
             messages.error(request, _("Tick at least one unit."))
     context = {"review": review, "row_forms": rows, "minutes": _minutes_links(scope, snapshot)}
     return render(request, "actions/review.html", context)
