@@ -40,6 +40,18 @@ class Access:
     staff_roots: frozenset[int] = field(default_factory=frozenset)  # provincial staff only
 
     @property
+    def cache_key(self) -> str:
+        """Everything that decides what this viewer reads, as text (ETags of published data)."""
+
+        def ids(values: frozenset[int]) -> str:
+            return ",".join(map(str, sorted(values)))
+
+        return (
+            f"{int(self.is_authenticated)}{int(self.is_superuser)}:{ids(self.read_roots)}:"
+            f"{ids(self.chair_units)}:{ids(self.upload_roots)}"
+        )
+
+    @property
     def sees_anything(self) -> bool:
         return self.is_superuser or bool(self.read_roots or self.chair_units)
 

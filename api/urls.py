@@ -15,6 +15,7 @@ from api import views
 from api.actions import ActionViewSet
 from api.base import LoginNotRequiredMixin
 from api.errors import not_found
+from api.notification_views import NotificationViewSet
 
 
 class SchemaView(LoginNotRequiredMixin, SpectacularAPIView):
@@ -38,6 +39,7 @@ router.register("frameworks", views.FrameworkViewSet, basename="framework")
 router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
 router.register("uploads", views.UploadViewSet, basename="upload")
 router.register("actions", ActionViewSet, basename="action")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"
 v1 = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Case, IntegerField, Value, When
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -32,6 +33,7 @@ from api.pagination import Pagination
 from api.permissions import IsDataAdmin, api_access
 from api.scoping import READABLE_STATUSES, SCOPE_PARENTS, readable_peer_keys, readable_snapshots
 from api.throttling import UploadThrottle
+from indicators.conditional import conditional_published
 from indicators.models import (
     Framework,
     IndicatorGroup,
@@ -74,6 +76,11 @@ def readable_unit(request, unit_id: int) -> AdministrativeUnit:
 # --- Root and caller ----------------------------------------------------------------------------
 
 
+# Reads of published data answer If-None-Match with 304 (indicators.conditional): the ETag
+# holds the caller's access, so a token's answer is never another's.
+published = method_decorator(conditional_published(lambda request: api_access(request).cache_key))
+
+
 class ApiRoot(ApiView):
     """List the endpoints of version 1."""
 
@@ -87,6 +94,7 @@ class ApiRoot(ApiView):
             "snapshots": "api:snapshot-list",
             "leaderboard": "api:leaderboard",
             "uploads": "api:upload-list",
+            "notifications": "api:notification-list",
             "schema": "api:schema",
             "docs": "api:docs",
         }
@@ -207,6 +215,7 @@ class UnitBreakdown(ApiView):
     """Where a unit gains and loses points in a snapshot (default: its latest published one)."""
 
     @extend_schema(parameters=[s.BreakdownQuerySerializer], responses=s.BreakdownSerializer)
+    @published
     def get(self, request, unit_id: int):
         unit = readable_unit(request, unit_id)
         score = _unit_score(request, unit)
@@ -261,6 +270,7 @@ class UnitHistory(ApiView):
     @extend_schema(
         parameters=[s.HistoryQuerySerializer], responses=s.HistoryPointSerializer(many=True)
     )
+    @published
     def get(self, request, unit_id: int):
         unit = readable_unit(request, unit_id)
         query = s.HistoryQuerySerializer(data=request.query_params)
@@ -346,6 +356,7 @@ class Leaderboard(ApiView):
     """A snapshot's ranking: the peer tables the user may read, by peer set then rank."""
 
     @extend_schema(parameters=LEADERBOARD_PARAMETERS, responses=s.LeaderboardSerializer)
+    @published
     def get(self, request):
         query = s.LeaderboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

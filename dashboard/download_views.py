@@ -26,6 +26,7 @@ from accounts.access import access_for, readable_peer_keys, visible_rows
 from accounts.decorators import reader_view
 from dashboard import exports, lookups, pages
 from dashboard.exports import BAND, COUNT, DATE, DELTA, INTEGER, POINTS, BandValue, Column, Table
+from indicators.conditional import conditional_published
 from indicators.models import BandCode, Snapshot
 from indicators.selectors import unit_history
 from units.models import AdministrativeUnit
@@ -273,6 +274,7 @@ def _period_label(period: str, number: int, year: int) -> str:
 
 
 @reader_view
+@conditional_published(lambda request: access_for(request).cache_key)
 def leaderboard_download(request: HttpRequest, scope_id: int, fmt: str) -> HttpResponse:
     """Download a leaderboard page's rows (all of them, with its filters and sort)."""
     access = access_for(request)
@@ -297,9 +299,10 @@ def leaderboard_download(request: HttpRequest, scope_id: int, fmt: str) -> HttpR
         descending=descending,
         group_view=request.GET.get("groups"),
         page_number=1,
-        visible_rows=partial(visible_rows, access),
+        page_size=None,
+        readable_keys=lambda _snapshot: keys,
     )
-    rows = list(page.page.paginator.object_list) if page.page else []
+    rows = page.rows
     table = leaderboard_table(page, rows)
     name = _file_name(_("leaderboard"), scope.full_name, snapshot.as_of.isoformat(), ext=fmt)
     return _attachment(_write(request, [table], fmt), fmt, name)
@@ -319,6 +322,7 @@ def _unit_page(request: HttpRequest, pk: int) -> pages.UnitPage:
 
 
 @reader_view
+@conditional_published(lambda request: access_for(request).cache_key)
 def unit_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """Download a unit's breakdown (CSV; ?table=history for its history) or both (XLSX)."""
     page = _unit_page(request, pk)
@@ -344,12 +348,14 @@ def _report_context(request: HttpRequest, pk: int) -> dict:
 
 
 @reader_view
+@conditional_published(lambda request: access_for(request).cache_key)
 def unit_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a unit's one-page report ("báo cáo"), styled for printing."""
     return render(request, "dashboard/unit_report.html", _report_context(request, pk))
 
 
 @reader_view
+@conditional_published(lambda request: access_for(request).cache_key)
 def unit_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The same report as a PDF (WeasyPrint), when the library and its Pango are installed."""
     if not pdf_available():

@@ -18,7 +18,7 @@ from accounts.access import access_for, require
 from dashboard.exports import CSV_DIALECTS, EXCEL_VI, CsvDialect
 from dashboard.pages import VISIBLE_STATUSES
 from indicators.models import Snapshot
-from indicators.selectors import snapshot_latest_published
+from indicators.selectors import snapshot_latest_holding, snapshot_latest_published
 from units.models import AdministrativeUnit
 
 # Enough ancestors for `Access._in_subtree` to walk without a query per level.
@@ -75,6 +75,13 @@ def latest_snapshot(
 ) -> Snapshot | None:
     """Return scope's latest published snapshot (on or before as_of), or None."""
     return snapshot_latest_published(scope=scope, as_of=as_of) if scope is not None else None
+
+
+def latest_snapshot_holding(
+    scope: AdministrativeUnit | None, *, as_of: datetime.date | None = None
+) -> Snapshot | None:
+    """Return the latest published snapshot ranking scope's children, whatever its scope."""
+    return snapshot_latest_holding(unit=scope, as_of=as_of) if scope is not None else None
 
 
 def requested_snapshot(request: HttpRequest, scope: AdministrativeUnit | None) -> Snapshot | None:

@@ -5,7 +5,8 @@ returns a dataclass the template renders as is. None of them sees the request. E
 costs a constant number of queries whatever the number of units: rows are the
 `LeaderboardRow`s of `selectors.leaderboard`, and searching, filtering, sorting, medians and
 neighbours are done in Python on rows already fetched. Every list of rows goes through
-`visible_rows`, the view's access hook, before anything is derived from it.
+the view's access hook (`readable_keys`, or `visible_rows` on rows already read) before
+anything is derived from it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.utils.translation import get_language
 
 from dashboard import charts
-from indicators import scoring
+from indicators import published_cache, scoring
 from indicators.models import (
     Band,
     IndicatorGroup,
@@ -35,19 +36,27 @@ from indicators.selectors import (
     GroupCell,
     LeaderboardRow,
     PeerSet,
+    SeriesPoint,
     UnitBreakdown,
-    leaderboard,
-    leaderboard_row_matches,
+    leaderboard_name_matches,
     leaderboard_search_words,
-    peer_sets,
     unit_breakdown,
+    unit_codes,
 )
 from units.models import AdministrativeUnit, UnitCode, UnitLevel
-from units.selectors import UnitLineage, unit_ancestors, unit_lineage, unit_search
-from units.text import fold, vietnamese_sort_key
+from units.selectors import (
+    UnitLineage,
+    peer_key_of,
+    unit_ancestors,
+    unit_lineage,
+    unit_search,
+)
+from units.text import fold
 
 # (snapshot, rows) -> the rows the user may see; rows are anything with a `unit_id`.
 RowFilter = Callable[[Snapshot, list], list]
+# snapshot -> the peer keys the user may read, None for all of them (`readable_peer_keys`).
+KeyFilter = Callable[[Snapshot], "set[str] | None"]
 
 PAGE_SIZE = 200  # rows of one leaderboard page: a national search stays light on a phone
 HOME_ROWS = 50  # rows of the home page's table before "see the whole leaderboard"
@@ -68,6 +77,11 @@ LEVEL_ORDER = [
 def all_rows(snapshot: Snapshot, rows: list) -> list:
     """Let every row through (the default access hook)."""
     return rows
+
+
+def every_key(snapshot: Snapshot) -> set[str] | None:
+    """Let every peer table through (the default access hook)."""
+    return None
 
 
 # --- Rows -----------------------------------------------------------------------------------
@@ -106,8 +120,14 @@ def _board_rows(
     *,
     groups: Sequence[IndicatorGroup] = (),
     labels: dict[str, str] | None = None,
+    ties: Counter | None = None,
 ) -> list[BoardRow]:
-    ranks = Counter((r.peer_key, r.rank) for r in rows if r.rank is not None)
+    """Wrap rows for a table; ties counts (peer key, rank) over the whole table (else rows)."""
+    ranks = (
+        ties
+        if ties is not None
+        else Counter((r.peer_key, r.rank) for r in rows if r.rank is not None)
+    )
     labels = labels or {}
     return [
         BoardRow(
@@ -127,20 +147,11 @@ def _group_views(groups: Sequence[IndicatorGroup]) -> dict[str, list[IndicatorGr
     }
 
 
-def _pick_group_view(
-    groups: Sequence[IndicatorGroup], rows: Sequence[LeaderboardRow], wanted: str | None
-) -> str:
+def _pick_group_view(order: published_cache.BoardOrder, wanted: str | None) -> str:
     """The six-group view (the portal's), unless asked otherwise or the data has only five."""
     if wanted in ("5", "6"):
         return wanted
-    parts = [g.code for g in groups if not g.is_combined and g.five_group_code != g.code]
-    has_parts = any(
-        r.groups[code].ranking_points is not None
-        for r in rows
-        for code in parts
-        if code in r.groups
-    )
-    return "6" if has_parts or not rows else "5"
+    return "6" if order.has_part_figures or not order.entries else "5"
 
 
 def _frameworks_parts(snapshot: Snapshot) -> tuple[list[IndicatorGroup], list[Band]]:
@@ -168,26 +179,6 @@ class SortState:
     key: str
     next_dir: str
     aria: str  # "ascending" | "descending" | "none"
-
-
-def _sort_value(row: BoardRow, sort: str):
-    if sort == "name":
-        return vietnamese_sort_key(row.unit_name)
-    if sort == "movement":
-        return row.delta_total
-    if sort == "total":
-        return row.ranking_total
-    cell = row.groups.get(sort)
-    return cell.ranking_points if cell else None
-
-
-def sort_rows(rows: list[BoardRow], sort: str, descending: bool) -> list[BoardRow]:
-    """Sort rows on one column; units without a figure always come last, in rank order."""
-    keyed = [(_sort_value(r, sort), r) for r in rows]
-    known = [(v, r) for v, r in keyed if v is not None]
-    # Stable: equal values keep the selector's order (peer set, rank, Vietnamese name).
-    known.sort(key=lambda pair: pair[0], reverse=descending)
-    return [r for _v, r in known] + [r for v, r in keyed if v is None]
 
 
 def _sort_states(columns: Sequence[str], sort: str, descending: bool) -> dict[str, SortState]:
@@ -289,57 +280,101 @@ def leaderboard_page(
     descending: bool | None = None,
     group_view: str | None = None,
     page_number: int | str | None = 1,
-    visible_rows: RowFilter = all_rows,
+    page_size: int | None = PAGE_SIZE,
+    readable_keys: KeyFilter = every_key,
 ) -> LeaderboardPage:
-    """Build a leaderboard page in 10 queries, whatever the number of units.
+    """Build a leaderboard page in 11 queries, whatever the number of units.
 
     peers is a peer key ("12:district"), "all", or None for the broadest peer set (every
-    peer set when searching, so a commune is found whichever table it ranks in).
+    peer set when searching, so a commune is found whichever table it ranks in). The board
+    is read narrow, filtered, sorted and paged first (`selectors.leaderboard_entries`); only
+    the page's rows and the leaders are built. page_size None puts every row on one page
+    (the downloads).
     """
     page = LeaderboardPage(scope=scope, snapshot=snapshot, query=(query or "").strip()[:100])
     page.snapshots = snapshot_choices(scope=scope)
     if snapshot is None:
         return page
     page.revisions = snapshot_revisions(snapshot=snapshot)
-    page.peer_sets = _sorted_peer_sets(peer_sets(snapshot=snapshot))
+    page.peer_sets = _sorted_peer_sets(published_cache.peer_sets(snapshot=snapshot))
     by_key = {p.key: p for p in page.peer_sets}
     words = leaderboard_search_words(page.query)
     if peers in by_key:
         page.peer_set = by_key[peers]
     elif peers != "all" and not words and page.peer_sets:
         page.peer_set = page.peer_sets[0]
-    rows = leaderboard(snapshot=snapshot, peer_key=page.peer_set.key if page.peer_set else None)
-    shown = visible_rows(snapshot, rows)
-    page.hidden_count = len(rows) - len(shown)  # said on the page: an empty table needs a why
-    rows = shown
-    if page.peer_set is None:
-        # Every peer set at once: broadest table first, as the tabs are ordered.
-        order = {p.key: i for i, p in enumerate(page.peer_sets)}
-        rows.sort(key=lambda r: order.get(r.peer_key, len(order)))
+    keys = readable_keys(snapshot)
+    chosen = [page.peer_set] if page.peer_set else page.peer_sets
+    shown_sets = [p for p in chosen if keys is None or p.key in keys]
+    # Said on the page: an empty table needs a why.
+    page.hidden_count = sum(p.unit_count for p in chosen) - sum(p.unit_count for p in shown_sets)
     all_groups, page.bands = _frameworks_parts(snapshot)
-    page.group_view = _pick_group_view(all_groups, rows, group_view)
-    page.groups = _group_views(all_groups)[page.group_view]
-    labels = {p.key: p.label for p in page.peer_sets}
-    board = _board_rows(rows, groups=page.groups, labels=labels)
-    page.row_count = len(board)
-    first_key = page.peer_set.key if page.peer_set else (board[0].peer_key if board else None)
-    page.leaders = [r for r in board if r.rank == 1 and r.peer_key == first_key]
-    if words:
-        board = [r for r in board if leaderboard_row_matches(r.row, words)]
-    band_codes = {b.code for b in page.bands}
-    if band in band_codes:
-        page.band = band
-        board = [r for r in board if r.band_code == band]
-    codes = [g.code for g in page.groups]
+    codes = [g.code for g in all_groups]
     page.sort = sort if sort in ("total", "name", "movement", *codes) else SORT_DEFAULT
     page.descending = (page.sort != "name") if descending is None else descending
+    group_ids = {g.code: g.pk for g in all_groups}
+    order = published_cache.board_order(
+        snapshot=snapshot,
+        sort=page.sort,
+        descending=page.descending,
+        group_id=group_ids.get(page.sort),
+        # Every peer set at once: broadest table first, as the tabs are ordered.
+        peer_order=() if page.peer_set else [p.key for p in page.peer_sets],
+        part_ids=frozenset(
+            g.pk for g in all_groups if not g.is_combined and g.five_group_code != g.code
+        ),
+    )
+    # Access after the cache: the order is every viewer's, the rows kept are this one's.
+    entries = [
+        e
+        for e in order.entries
+        if (page.peer_set is None or e.peer_key == page.peer_set.key)
+        and (keys is None or e.peer_key in keys)
+    ]
+    page.row_count = len(entries)
+    page.group_view = _pick_group_view(order, group_view)
+    page.groups = _group_views(all_groups)[page.group_view]
+    # A group's sort asked in the other view (?sort=CCDVTT&groups=6) still sorts the table.
     page.sort_states = _sort_states(
         ["total", "name", "movement", *codes], page.sort, page.descending
     )
-    board = sort_rows(board, page.sort, page.descending)
-    page.match_count = len(board)
-    page.page = Paginator(board, PAGE_SIZE, allow_empty_first_page=True).get_page(page_number)
-    page.rows = list(page.page.object_list)
+    # Ties are of the whole table the viewer reads, before search and band filter.
+    ties = Counter((e.peer_key, e.rank) for e in entries if e.rank is not None)
+    first_key = shown_sets[0].key if shown_sets and entries else None
+    leader_ids = [e.unit_id for e in entries if e.rank == 1 and e.peer_key == first_key]
+    unit_codes_read = None
+    if words:
+        if len(words) == 1:  # a lone word may be a code: read the codes of every candidate
+            unit_codes_read = unit_codes(snapshot=snapshot, unit_ids=[e.unit_id for e in entries])
+        entries = [
+            e
+            for e in entries
+            if leaderboard_name_matches(
+                e.unit_name, (unit_codes_read or {}).get(e.unit_id, {}), words
+            )
+        ]
+    band_ids = {b.code: b.pk for b in page.bands}
+    if band in band_ids:
+        page.band = band
+        entries = [e for e in entries if e.band_id == band_ids[band]]
+    page.match_count = len(entries)
+    size = page_size or max(len(entries), 1)
+    page.page = Paginator(entries, size, allow_empty_first_page=True).get_page(page_number)
+    wanted = [e.unit_id for e in page.page.object_list]
+    built = published_cache.board_rows(
+        snapshot=snapshot,
+        unit_ids=list(dict.fromkeys([*wanted, *leader_ids])),
+        codes=unit_codes_read,
+        groups=all_groups,
+    )
+    labels = {p.key: p.label for p in page.peer_sets}
+    page.rows = _board_rows(
+        [built[i] for i in wanted if i in built],
+        groups=page.groups,
+        labels=labels,
+        ties=ties,
+    )
+    page.leaders = _board_rows([built[i] for i in leader_ids if i in built], ties=ties)
     return page
 
 
@@ -420,6 +455,13 @@ class HomePage:
     def truncated(self) -> bool:
         return bool(self.board and self.board.row_count > len(self.board.rows))
 
+    @property
+    def board_peers(self) -> str:
+        """The peer table the "see all" link opens: the scope's own when the board is broader."""
+        if not self.board or self.board.scope == self.scope or not self.board.rows:
+            return ""
+        return self.board.rows[0].peer_key
+
 
 @dataclass(frozen=True, slots=True)
 class _Moved:
@@ -443,7 +485,7 @@ def _top(moves: list[_Moved], count: int = CHANGES) -> list[_Moved]:
     return [m for i, m in enumerate(moves) if i < count or m.delta == last]
 
 
-def _changes(snapshot: Snapshot, bands: list[Band], visible_rows: RowFilter) -> dict:
+def _changes(snapshot: Snapshot, bands: list[Band], keys: set[str] | None) -> dict:
     """Biggest rises and falls and band changes of a whole snapshot, in 2 queries.
 
     Movement is subtracted in Python on the stored Decimals, never in SQL: SQLite does
@@ -463,7 +505,8 @@ def _changes(snapshot: Snapshot, bands: list[Band], visible_rows: RowFilter) -> 
                 pk, unit_id, peer_key, sort_key, total, total - previous, previous_band, band_code
             )
         )
-    moved = visible_rows(snapshot, moved)
+    if keys is not None:
+        moved = [m for m in moved if m.peer_key in keys]
     rises = sorted((m for m in moved if m.delta > 0), key=lambda m: (-m.delta, m.sort_key))
     falls = sorted((m for m in moved if m.delta < 0), key=lambda m: (m.delta, m.sort_key))
     changed = sorted(
@@ -510,18 +553,34 @@ def home_page(
     *,
     scope: AdministrativeUnit | None,
     snapshot: Snapshot | None,
-    visible_rows: RowFilter = all_rows,
+    readable_keys: KeyFilter = every_key,
 ) -> HomePage:
-    """Build the home page: the scope's broadest peer table, this week's changes, freshness."""
+    """Build the home page: the scope's broadest peer table, this week's changes, freshness.
+
+    snapshot may be of a broader scope that ranks scope's children (a national snapshot
+    for a post-merger province: `selectors.snapshot_latest_holding`); the page then shows
+    the scope's own tables of it (its communes and departments), changes included.
+    """
     page = HomePage(scope=scope, snapshot=snapshot)
     if scope is None:
         return page
     page.other_scopes = published_scopes(exclude=scope)
     if snapshot is None:
         return page
-    page.board = leaderboard_page(scope=scope, snapshot=snapshot, visible_rows=visible_rows)
-    page.board.rows = page.board.rows[:HOME_ROWS]
-    for name, value in _changes(snapshot, page.board.bands, visible_rows).items():
+    keys = readable_keys(snapshot)
+    peers = None
+    if snapshot.scope_id != scope.pk:
+        own = {peer_key_of(scope.pk, level) for level in UnitLevel.values}
+        keys = own if keys is None else keys & own
+        peers = "all"
+    page.board = leaderboard_page(
+        scope=snapshot.scope,
+        snapshot=snapshot,
+        peers=peers,
+        page_size=HOME_ROWS,
+        readable_keys=lambda _s: keys,
+    )
+    for name, value in _changes(snapshot, page.board.bands, keys).items():
         setattr(page, name, value)
     return page
 
@@ -559,7 +618,7 @@ class UnitPage:
     snapshot: Snapshot | None = None
     score: UnitScore | None = None
     standings: list[UnitScore] = field(default_factory=list)  # same date, every scope
-    series: list[UnitScore] = field(default_factory=list)  # same scope and period, oldest first
+    series: list[SeriesPoint] = field(default_factory=list)  # same scope and period, oldest first
     breakdown: UnitBreakdown | None = None
     groups: list[GroupLine] = field(default_factory=list)
     bands: list[Band] = field(default_factory=list)
@@ -645,6 +704,25 @@ def _pick_score(scores: list[UnitScore], snapshot: Snapshot | None) -> UnitScore
     )
 
 
+def _pick_point(points: list[SeriesPoint], snapshot: Snapshot | None) -> SeriesPoint | None:
+    """The standing asked, else the latest published one (`_pick_score`'s rule, narrow)."""
+    if snapshot is not None:
+        return next((p for p in points if p.snapshot_id == snapshot.pk), None)
+    published = [p for p in points if p.status == SnapshotStatus.PUBLISHED]
+    if not published:
+        return None
+    return max(published, key=lambda p: (p.as_of, p.period == "ytd", p.stamp))
+
+
+def _scores_of(unit: AdministrativeUnit, snapshot_ids: list[int]) -> list[UnitScore]:
+    """The unit's score rows of some snapshots, with snapshot, scope and band (1 query)."""
+    return list(
+        UnitScore.objects.filter(unit=unit, snapshot_id__in=snapshot_ids)
+        .select_related("snapshot__scope", "band")
+        .order_by("snapshot__as_of", "snapshot__period", "snapshot_id")
+    )
+
+
 def _median(values: list[Decimal]) -> Decimal | None:
     return statistics.median(values) if values else None
 
@@ -683,41 +761,42 @@ def unit_page(
     """
     page = UnitPage(unit=unit, ancestors=unit_ancestors(unit), peer_label=peer_label_of(unit))
     page.lineage = unit_lineage(unit)
-    visible = Q(snapshot__status=SnapshotStatus.PUBLISHED)
-    if snapshot is not None:
-        visible |= Q(snapshot=snapshot)
-    scores = list(
-        UnitScore.objects.filter(visible, unit=unit)
-        .select_related("snapshot__scope", "band")
-        .order_by("snapshot__as_of", "snapshot__period", "snapshot_id")
+    history = published_cache.unit_series(
+        unit=unit, snapshot_id=snapshot.pk if snapshot is not None else None
     )
-    page.score = _pick_score(scores, snapshot)
-    page.snapshot = page.score.snapshot if page.score else snapshot
-    if page.score is None:
+    point = _pick_point(history, snapshot)
+    if point is None:
         # Why there is nothing to show: the snapshot asked has no row for the unit while
         # others do, or the unit has never been scored (a province ranking its districts).
-        page.latest_score = _pick_score(scores, None)
+        page.snapshot = snapshot
+        latest = _pick_point(history, None)
+        if latest is not None:
+            page.latest_score = _scores_of(unit, [latest.snapshot_id])[0]
         return page
-    chosen = page.score.snapshot
-    page.standings = [
-        s
-        for s in scores
-        if s.snapshot.as_of == chosen.as_of
-        and s.snapshot.period == chosen.period
-        and s.snapshot.status == SnapshotStatus.PUBLISHED
-        or s.pk == page.score.pk
+    # Standings of the same date in every scope (published, or the one asked).
+    standing_ids = [
+        p.snapshot_id
+        for p in history
+        if p.as_of == point.as_of
+        and p.period == point.period
+        and (p.status == SnapshotStatus.PUBLISHED or p.snapshot_id == point.snapshot_id)
     ]
+    page.standings = _scores_of(unit, standing_ids)
+    page.score = next(s for s in page.standings if s.snapshot_id == point.snapshot_id)
+    page.snapshot = chosen = page.score.snapshot
     page.series = [
-        s
-        for s in scores
-        if s.snapshot.scope_id == chosen.scope_id
-        and s.snapshot.period == chosen.period
-        and (s.snapshot.status == SnapshotStatus.PUBLISHED or s.pk == page.score.pk)
+        p
+        for p in history
+        if p.scope_id == point.scope_id
+        and p.period == point.period
+        and (p.status == SnapshotStatus.PUBLISHED or p.snapshot_id == point.snapshot_id)
     ]
     all_groups, page.bands = _frameworks_parts(chosen)
     page.breakdown = unit_breakdown(snapshot=chosen, unit=unit)
     peers = _board_rows(
-        visible_rows(chosen, leaderboard(snapshot=chosen, peer_key=page.score.peer_key))
+        visible_rows(
+            chosen, published_cache.peer_rows(snapshot=chosen, peer_key=page.score.peer_key)
+        )
     )
     five_codes = {g.code: g.five_group_code for g in all_groups}
     shown = _shown_breakdown_groups(page.breakdown.groups, five_codes)
@@ -737,10 +816,7 @@ def unit_page(
     _place_among_peers(page, peers)
     language = get_language() or "vi"
     page.trend_figure = charts.trend_figure(
-        [
-            charts.TrendPoint(s.snapshot.as_of, s.ranking_total, s.rank, s.peer_count)
-            for s in page.series
-        ],
+        [charts.TrendPoint(s.as_of, s.ranking_total, s.rank, s.peer_count) for s in page.series],
         language=language,
     )
     page.groups_figure = charts.group_bars_figure(
@@ -800,9 +876,15 @@ def children_boards(
     if snapshot is None:
         return []
     boards = []
-    sets = [p for p in _sorted_peer_sets(peer_sets(snapshot=snapshot)) if p.parent_id == unit.pk]
+    sets = [
+        p
+        for p in _sorted_peer_sets(published_cache.peer_sets(snapshot=snapshot))
+        if p.parent_id == unit.pk
+    ]
     for peer_set in sets:  # one per child level: districts, communes, departments
-        rows = visible_rows(snapshot, leaderboard(snapshot=snapshot, peer_key=peer_set.key))
+        rows = visible_rows(
+            snapshot, published_cache.peer_rows(snapshot=snapshot, peer_key=peer_set.key)
+        )
         board = _board_rows(rows)
         boards.append(ChildBoard(peer_set, board[:limit], len(board) > limit))
     return boards

@@ -15,11 +15,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.access import access_for, require, visible_rows
+from accounts.access import access_for, readable_peer_keys, require, visible_rows
 from accounts.decorators import reader_view
 from accounts.selectors import home_scope_for
 from dashboard import lookups, pages
 from dashboard.links import can_open_board, links_for
+from indicators.conditional import conditional_published
 from indicators.models import Snapshot
 from units.models import AdministrativeUnit
 
@@ -30,6 +31,11 @@ from units.models import AdministrativeUnit
 def _visible_leaderboard_rows(request: HttpRequest, snapshot: Snapshot, rows: list) -> list:
     """Return the rows of snapshot the user may see: whole readable tables, a chair's own."""
     return visible_rows(access_for(request), snapshot, rows)
+
+
+def _readable_keys(request: HttpRequest, snapshot: Snapshot) -> set[str] | None:
+    """Return the peer tables of snapshot the user may read (None: all of them)."""
+    return readable_peer_keys(access_for(request), snapshot)
 
 
 def _require_readable_board(request: HttpRequest, scope: AdministrativeUnit, snapshot) -> None:
@@ -45,6 +51,15 @@ def _home_scope(request: HttpRequest) -> AdministrativeUnit | None:
     return pages.home_scope(setting=getattr(settings, "SCOREBOARD_HOME_SCOPE", ""))
 
 
+def _viewer(request: HttpRequest) -> str:
+    """What decides the rows this request reads (in the ETag of published data)."""
+    return access_for(request).cache_key
+
+
+# Pages of published data answer If-None-Match / If-Modified-Since with 304.
+published = conditional_published(_viewer)
+
+
 # --- Input ----------------------------------------------------------------------------------
 
 
@@ -56,12 +71,13 @@ def _descending(request: HttpRequest) -> bool | None:
 
 
 @reader_view
+@published
 def home(request: HttpRequest) -> HttpResponse:
     """Show the latest published snapshot of the user's scope, this week's changes, freshness."""
     scope = _home_scope(request)
-    snapshot = lookups.latest_snapshot(scope)
+    snapshot = lookups.latest_snapshot_holding(scope)
     page = pages.home_page(
-        scope=scope, snapshot=snapshot, visible_rows=partial(_visible_leaderboard_rows, request)
+        scope=scope, snapshot=snapshot, readable_keys=partial(_readable_keys, request)
     )
     access = access_for(request)
     page.other_scopes = [s for s in page.other_scopes if access.can_read_scope(s)]
@@ -78,6 +94,7 @@ def leaderboard_home(request: HttpRequest) -> HttpResponse:
 
 
 @reader_view
+@published
 def leaderboard(request: HttpRequest, scope_id: int) -> HttpResponse:
     """Show a scope's peer tables for one snapshot: search, band filter, sort, snapshot picker."""
     scope = lookups.scope_unit(scope_id)
@@ -93,12 +110,13 @@ def leaderboard(request: HttpRequest, scope_id: int) -> HttpResponse:
         descending=_descending(request),
         group_view=request.GET.get("groups"),
         page_number=request.GET.get("page", 1),
-        visible_rows=partial(_visible_leaderboard_rows, request),
+        readable_keys=partial(_readable_keys, request),
     )
     return render(request, "dashboard/leaderboard.html", {"page": page})
 
 
 @reader_view
+@published
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a unit's standing, breakdown, gaps, neighbours, trend, children and lineage."""
     unit = lookups.readable_unit(request, pk)
@@ -106,7 +124,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows_hook = partial(_visible_leaderboard_rows, request)
     page = pages.unit_page(unit=unit, snapshot=snapshot, visible_rows=rows_hook)
     as_of = page.snapshot.as_of if page.snapshot else None
-    children_snapshot = lookups.latest_snapshot(unit, as_of=as_of)
+    children_snapshot = lookups.latest_snapshot_holding(unit, as_of=as_of)
     children = pages.children_boards(unit=unit, snapshot=children_snapshot, visible_rows=rows_hook)
     # Only the neighbours the viewer may open: the comparison refuses the whole set otherwise.
     compare_ids = links_for(request).openable_ids(page.compare_ids, page.snapshot)
@@ -120,6 +138,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @reader_view
+@published
 def compare(request: HttpRequest) -> HttpResponse:
     """Compare up to four units side by side over time (?units=1,2,3)."""
     ids = pages.parse_unit_ids(request.GET.getlist("units"))

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class IndicatorsConfig(AppConfig):
     name = "indicators"
     verbose_name = _("766 index")
+
+    def ready(self) -> None:
+        from indicators import cache_receivers  # noqa: F401  (cached published data follows edits)

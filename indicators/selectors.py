@@ -8,12 +8,26 @@ each for the whole table.
 from __future__ import annotations
 
 import datetime
+import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from indicators import what_it_takes
@@ -35,6 +49,7 @@ from indicators.scoring import ValueStatus as Status
 from indicators.scoring import quantize_points
 from scoreboard.db import id_list
 from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel, valid_on_q
+from units.selectors import peer_key_of, unit_ancestors
 from units.text import fold, fold_name
 
 # Which code identifies a unit in tables and exports, best first.
@@ -164,16 +179,20 @@ def leaderboard(
     peer_keys: Collection[str] | None = None,
     band: str | None = None,
     window: slice | None = None,
+    codes: dict[int, dict[str, str]] | None = None,
+    groups: Sequence[IndicatorGroup] | None = None,
 ) -> list[LeaderboardRow]:
     """Return a snapshot's ranking, by peer set then rank (unranked units last), in 3 queries.
 
     Built from values() rather than model instances: a national snapshot (3,400 units,
     24,000 group scores) would otherwise build a model instance per unit and per group, five
     times slower. peer_key (one peer set), peer_keys (any of several), level, band (code) and
-    unit_ids narrow it; window (a slice of that order) builds one page of it only.
+    unit_ids narrow it; window (a slice of that order) builds one page of it only. codes
+    (the units' codes, already read for a search) and groups (the framework's, in position
+    order, already read by a page) each save a query.
     """
     scores = _leaderboard_scores(snapshot, peer_key, level, unit_ids, peer_keys, band)
-    groups = _groups_of(snapshot)
+    groups = _groups_of(snapshot) if groups is None else groups
     cells = [(g.pk, g.code, g, _cell(g, None)) for g in groups]
     columns = [
         "unit_id", "unit__name", "unit__full_name", "unit__kind", "unit__level", "peer_key",
@@ -182,7 +201,9 @@ def leaderboard(
         "previous_total", "previous_rank", "has_indicator_values", "group_document",
     ]  # fmt: skip
     ordered = scores.order_by(*_BOARD_ORDER).values_list(*columns)
-    if window is None:
+    if codes is not None:
+        ordered = list(ordered if window is None else ordered[window])
+    elif window is None:
         codes = _codes_of(scores.values("unit_id"), snapshot.as_of)
     else:  # the page's rows first, then the codes of their units only
         ordered = list(ordered[window])
@@ -226,6 +247,91 @@ def leaderboard(
             )
         )
     return rows
+
+
+# --- One narrow read of a board, to filter, sort and page before any row is built --------
+
+BOARD_SORTS = ("total", "name", "movement")  # and any group code
+
+
+class BoardEntry(NamedTuple):
+    """What a board needs of a unit to filter, sort and page it: no decoding, no formatting.
+
+    A tuple, so that a national board's 3,400 of them pickle and unpickle cheaply (cache).
+    """
+
+    unit_id: int
+    unit_name: str
+    peer_key: str
+    rank: int | None
+    band_id: int | None
+    group_document: str
+
+
+def _group_sort_value(document: str, group_id: int) -> int | None:
+    """A unit's points in one group, in hundredths (official first), from its document."""
+    if not document:
+        return None
+    doc = json.loads(document)
+    try:
+        at = doc["g"].index(group_id)
+    except ValueError:
+        return None
+    official = doc["o"][at]
+    return official if official is not None else doc["p"][at]
+
+
+def leaderboard_entries(
+    *,
+    snapshot: Snapshot,
+    peer_key: str | None = None,
+    peer_keys: Collection[str] | None = None,
+    sort: str = "total",
+    descending: bool = True,
+    group_id: int | None = None,
+    peer_order: Sequence[str] = (),
+) -> list[BoardEntry]:
+    """Return a board's units in the order asked, in 1 query: the rows to page before building.
+
+    sort is "total", "name", "movement" (sorted in SQL) or, with group_id, a group's points
+    (read from the group documents: they are JSON text until the scores become fact tables).
+    Units without a figure come last in every direction; equal figures keep the board's order
+    (peer set in peer_order, rank, Vietnamese name), as `leaderboard` gives it.
+    """
+    scores = _leaderboard_scores(snapshot, peer_key, None, None, peer_keys, None)
+    board_order = list(_BOARD_ORDER)
+    if peer_order:
+        board_order.insert(
+            0,
+            Case(
+                *[When(peer_key=key, then=Value(i)) for i, key in enumerate(peer_order)],
+                default=Value(len(peer_order)),
+                output_field=IntegerField(),
+            ),
+        )
+    columns = ("unit_id", "unit__name", "peer_key", "rank", "band_id", "group_document")
+    if sort in BOARD_SORTS:
+        if sort == "total":
+            value = F("ranking_total")
+        elif sort == "name":
+            value = F("unit__sort_key")
+        else:  # rounded, so that SQLite's floating-point subtraction cannot split a tie
+            value = Round(F("ranking_total") - F("previous_total"), 2)
+        value = value.desc(nulls_last=True) if descending else value.asc(nulls_last=True)
+        ordered = scores.order_by(value, *board_order).values_list(*columns)
+        return [BoardEntry(*row) for row in ordered]
+    entries = [BoardEntry(*row) for row in scores.order_by(*board_order).values_list(*columns)]
+    if group_id is None:
+        return entries
+    keyed = [(_group_sort_value(e.group_document, group_id), e) for e in entries]
+    known = [(v, e) for v, e in keyed if v is not None]
+    known.sort(key=lambda pair: pair[0], reverse=descending)  # stable in both directions
+    return [e for _v, e in known] + [e for v, e in keyed if v is None]
+
+
+def unit_codes(*, snapshot: Snapshot, unit_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """The codes of some units valid on the snapshot's date, by scheme (1 query)."""
+    return _codes_of(id_list(unit_ids), snapshot.as_of)
 
 
 class _Named:
@@ -279,6 +385,33 @@ def snapshot_latest_published(
     return (
         snapshots.select_related("framework", "scope")
         .order_by("-as_of", ytd_first, "-period_year", "-period_number")
+        .first()
+    )
+
+
+def snapshot_latest_holding(
+    *, unit: AdministrativeUnit, as_of: datetime.date | None = None
+) -> Snapshot | None:
+    """Return the latest published snapshot (on or before as_of) that ranks unit's children,
+    whatever its scope.
+
+    After the 2025 merger a national snapshot holds every province's communes and
+    departments: it is TP Hồ Chí Minh's latest data though no snapshot has that scope. The
+    unit's own snapshots and its ancestors' count alike; the latest date wins, year-to-date
+    first, then the last published (2 queries).
+    """
+    scopes = [unit.pk, *(a.pk for a in unit_ancestors(unit))]
+    children = [peer_key_of(unit.pk, level) for level in UnitLevel.values]
+    ytd_first = Case(
+        When(period=SnapshotPeriod.YTD, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    holds = UnitScore.objects.filter(snapshot=OuterRef("pk"), peer_key__in=children)
+    return (
+        Snapshot.objects.filter(Exists(holds), scope_id__in=scopes, status=SnapshotStatus.PUBLISHED)
+        .select_related("framework", "scope")
+        .order_by("-as_of", ytd_first, "-period_year", "-period_number", "-published_at")
         .first()
     )
 
@@ -370,6 +503,54 @@ def unit_history(*, unit: AdministrativeUnit, period: str | None = None) -> list
             groups=groups.get(s.snapshot_id, {}),
         )
         for s in scores
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    """A unit's standing in one snapshot, as narrow as a trend and a picker need."""
+
+    snapshot_id: int
+    scope_id: int
+    as_of: datetime.date
+    period: str
+    period_year: int
+    period_number: int
+    status: str
+    stamp: datetime.datetime  # published_at, else created_at: the last among equals wins
+    peer_key: str
+    ranking_total: Decimal | None
+    rank: int | None
+    peer_count: int | None
+
+    @property
+    def period_label(self) -> str:
+        return Snapshot(
+            period=self.period, period_year=self.period_year, period_number=self.period_number
+        ).period_label
+
+
+def unit_series(*, unit: AdministrativeUnit, snapshot_id: int | None = None) -> list[SeriesPoint]:
+    """Return the unit's standings in every published snapshot (and snapshot_id), in 1 query.
+
+    Oldest first; no document is read, whatever the length of the history.
+    """
+    visible = Q(snapshot__status=SnapshotStatus.PUBLISHED)
+    if snapshot_id is not None:
+        visible |= Q(snapshot_id=snapshot_id)
+    rows = (
+        UnitScore.objects.filter(visible, unit=unit)
+        .order_by("snapshot__as_of", "snapshot__period", "snapshot_id")
+        .values_list(
+            "snapshot_id", "snapshot__scope_id", "snapshot__as_of", "snapshot__period",
+            "snapshot__period_year", "snapshot__period_number", "snapshot__status",
+            "snapshot__published_at", "snapshot__created_at", "peer_key", "ranking_total",
+            "rank", "peer_count",
+        )
+    )  # fmt: skip
+    return [
+        SeriesPoint(*row[:7], row[7] or row[8], *row[9:])  # published_at, else created_at
+        for row in rows
     ]
 
 
@@ -562,10 +743,15 @@ def leaderboard_row_matches(row: LeaderboardRow, words: Sequence[str]) -> bool:
     "Di An", "dĩ an" and "TP Dĩ An" find "Dĩ An" (prefixes are folded away by `fold`);
     "an" alone does not find "Tân Bình".
     """
-    name_words = fold_name(row.unit_name).split()
+    return leaderboard_name_matches(row.unit_name, row.codes, words)
+
+
+def leaderboard_name_matches(name: str, codes: dict[str, str], words: Sequence[str]) -> bool:
+    """`leaderboard_row_matches` on a unit's name and codes, before any row is built."""
+    name_words = fold_name(name).split()
     if all(any(n.startswith(w) for n in name_words) for w in words):
         return True
-    return len(words) == 1 and words[0] in {fold_name(c) for c in row.codes.values()}
+    return len(words) == 1 and words[0] in {fold_name(c) for c in codes.values()}
 
 
 def leaderboard_search_words(query: str) -> list[str]:

@@ -30,7 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from indicators import recompute, scoring
+from indicators import published_cache, recompute, scoring, signals
 from indicators.models import (
     Band,
     Framework,
@@ -579,6 +579,7 @@ def snapshot_recompute(*, snapshot_id: int) -> Snapshot:
         if snapshot.status == SnapshotStatus.PUBLISHED:
             # The next published snapshot's movement was copied from the old figures.
             _refresh_following(snapshot, force=True)
+            published_cache.scope_changed(snapshot.scope_id)  # its rows changed: uncache them
     snapshot.refresh_from_db()
     return snapshot
 
@@ -959,6 +960,17 @@ def snapshot_publish(*, snapshot_id: int) -> Snapshot:
         # The previous published snapshot may have changed since the recompute, and the
         # next published one now compares against this one.
         _publish_movement(snapshot)
+        # Cached boards of the scope (movement, statuses) and histories are dropped, at once
+        # and again at commit (published_cache), so no reader keeps the old revision.
+        published_cache.scope_changed(snapshot.scope_id)
+        # After the outermost commit (an upload's publish wraps this in its own transaction):
+        # listeners (notifications) see the published ranking, or nothing if it rolled back.
+        published_id = snapshot.pk
+        transaction.on_commit(
+            lambda: signals.snapshot_published.send_robust(
+                sender=Snapshot, snapshot_id=published_id
+            )
+        )
     return snapshot
 
 

@@ -372,6 +372,22 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
         L("Check the spelling, the scope and the as-of date of the upload."),
     ),
     "unknown_unit.candidates": (_E, _NOT_A_UNIT, L("Did you mean: %(candidates)s?")),
+    "portal_code_clash": (
+        _E,
+        L("%(where)s: the code “%(value)s” is already the portal code of %(unit)s."),
+        L(
+            "Check the row's code against the portal: one code names one unit. If the "
+            "portal moved the code, ask the administrators to correct the registry."
+        ),
+    ),
+    "unknown_department": (
+        _E,
+        L("%(where)s: “%(value)s” looks like a department of %(scope)s not yet registered."),
+        L(
+            "A data admin registers the file's departments from the upload page (“Register "
+            "the departments”) or with manage.py ingest … --register-departments."
+        ),
+    ),
     "ambiguous_unit": (
         _E,
         L("%(where)s: “%(value)s” names several units of %(scope)s: %(candidates)s."),

@@ -85,6 +85,9 @@ class Upload(models.Model):
     unit_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # [unit id, code]: the portal codes the file gives for units it was matched to by name,
+    # kept as those units' portal codes when the upload is published (docs/DOMAIN.md §5).
+    portal_codes = models.JSONField(default=list, blank=True)
     failure_reason = models.TextField(blank=True)
     snapshot = models.ForeignKey(
         "indicators.Snapshot",

@@ -32,6 +32,9 @@ GROUP_ENDPOINTS = {
 # The headers of the rows the pipeline reads (aliases in ingest.parsers), in this order,
 # then one column per group code the response gives (the portal's API codes).
 CODE, NAME, TOTAL, CHILD_GROUP = "departmentCode", "departmentName", "totalScore", "childGroup"
+# The portal ranks a province's departments (childGroup AGENCY) apart from its communes
+# (COMMUNE): docs/DOMAIN.md §5.
+AGENCY = "AGENCY"
 ITEMS = "data.evaluation"
 # The scope a response is about, as its `overview` names it: "Cả nước" is the country.
 COUNTRY_NAMES = frozenset({"ca nuoc", "toan quoc", "viet nam"})

@@ -44,6 +44,7 @@ from ingest.models import LIVE_STATUSES, WORKER_STATUSES, Upload, UploadStatus, 
 from ingest.parsers import gc_paused
 from ingest.validation import ValidatedTable, validate_upload_bytes
 from units.models import AdministrativeUnit
+from units.services import department_register, units_keep_portal_codes
 
 logger = logging.getLogger(__name__)
 
@@ -253,6 +254,7 @@ def upload_validate(
                 unit_count=len(validated.unit_ids),
                 errors=[],
                 warnings=[asdict(w) for w in validated.warnings],
+                portal_codes=[list(pair) for pair in validated.portal_codes],
                 progress=100,
                 progress_message=_("Ready to publish"),
                 failure_reason="",
@@ -476,6 +478,7 @@ def upload_publish(*, upload_id: int, owner: str = "") -> Upload:
     try:
         with transaction.atomic():
             snapshot_services.snapshot_publish(snapshot_id=upload.snapshot_id)
+            units_keep_portal_codes(codes=upload.portal_codes, valid_from=upload.as_of)
             done = Upload.objects.filter(held_by(owner), pk=upload_id).update(
                 status=UploadStatus.PUBLISHED,
                 published_at=timezone.now(),
@@ -613,6 +616,76 @@ def upload_retry(
         if enqueue:
             _send_on_commit(upload.pk)
     return upload
+
+
+def upload_register_departments(
+    *, upload_id: int, user=None, enqueue: bool = True, origin: dict | None = None
+) -> list[AdministrativeUnit]:
+    """On an admin's word, register the departments a rejected province table names and
+    validate the same upload again (nothing to upload twice).
+
+    1. The kept file is validated again: its rows that name no known unit and read as
+       departments of the province (ingest.validation, `departments`) are the ones registered.
+    2. Each becomes a unit of level department under the province, valid from the upload's
+       date, with the file's code as its portal code (units.services.department_register).
+    3. One audit event lists them; the upload goes back to "received" and is queued again.
+    A file that names no such row changes nothing (and returns no unit).
+    """
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().select_related("scope").get(pk=upload_id)
+        if upload.status != UploadStatus.REJECTED:
+            raise UploadStateError(
+                _("Departments are registered from a rejected upload (this one is “%(status)s”).")
+                % {"status": upload.get_status_display()}
+            )
+        with upload.file.open("rb") as fh:
+            validated = validate_upload_bytes(
+                fh.read(),
+                filename=upload.original_filename,
+                sheet=upload.sheet or None,
+                scope=upload.scope,
+                as_of=upload.as_of,
+                framework=Framework.objects.valid_on(upload.as_of),
+            )
+        if not validated.departments:
+            return []  # nothing to register: the upload stays as it is
+        registered = []
+        for code, name in validated.departments:
+            unit, created = department_register(
+                province=upload.scope, name=name, valid_from=upload.as_of, portal_code=code
+            )
+            if created:
+                registered.append(unit)
+        audit_record(
+            action=AuditAction.DEPARTMENTS_REGISTERED,
+            actor=user,
+            username="cli",
+            target=f"#{upload.pk} {upload.original_filename}",
+            detail={
+                "upload": upload.pk,
+                "province": upload.scope_id,
+                "units": [[u.pk, u.name] for u in registered],
+            },
+            origin=origin,
+        )
+        upload.status = UploadStatus.RECEIVED
+        upload.errors, upload.warnings = [], []
+        upload.progress, upload.progress_message = 0, _("Waiting for a worker")
+        _queue_fields(upload, enqueue=enqueue)
+        upload.save(
+            update_fields=[
+                "status",
+                "errors",
+                "warnings",
+                "progress",
+                "progress_message",
+                "status_changed_at",
+                *_QUEUE_FIELDS,
+            ]
+        )
+        if enqueue:
+            _send_on_commit(upload.pk)
+    return registered
 
 
 def upload_sweep(*, now=None) -> dict[str, int]:

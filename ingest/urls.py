@@ -10,4 +10,9 @@ urlpatterns = [
     path("<int:pk>/publish", views.upload_publish, name="upload_publish"),
     path("<int:pk>/discard", views.upload_discard, name="upload_discard"),
     path("<int:pk>/retry", views.upload_retry, name="upload_retry"),
+    path(
+        "<int:pk>/register-departments",
+        views.upload_register_departments,
+        name="upload_register_departments",
+    ),
 ]

@@ -22,7 +22,7 @@ from indicators.services import GroupInput, IndicatorCounts, IndicatorInput
 from ingest import portal_json
 from ingest.messages import MAX_ISSUES, CellRef, Failure, Issue, report
 from ingest.parsers import ParsedTable, TableLimits, parse_table
-from units.models import AdministrativeUnit, CodeScheme, UnitLevel
+from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel
 from units.selectors import unit_descendants
 from units.services import (
     ExactMatches,
@@ -32,7 +32,7 @@ from units.services import (
     unit_ids_by_exact_text,
     unit_match_many,
 )
-from units.text import fold
+from units.text import fold, looks_like_department
 
 _COUNT_LIMIT = 10**ARRAY_COUNT_DIGITS  # whole counts below it are scored as numpy columns
 
@@ -53,6 +53,11 @@ class ValidatedTable:
     row_count: int = 0
     level: str | None = None
     is_synthetic: bool = False
+    # Rows naming no known unit that look like departments of the province (code, name):
+    # what `ingest.services.upload_register_departments` registers on an admin's word.
+    departments: list[tuple[str | None, str]] = field(default_factory=list)
+    # (unit id, portal code) of rows matched by name whose code the registry lacks.
+    portal_codes: list[tuple[int, str]] = field(default_factory=list)
 
 
 def framework_limits(framework: Framework) -> TableLimits:
@@ -129,9 +134,19 @@ def validate_table(
         extra = None
     resolved = _resolve(pairs, scope=scope, as_of=as_of)
     result.level = resolved.level
-    failures = _unit_failures(resolved, pairs, pair_index, numbers, scope=scope, as_of=as_of)
+    departments = _department_pairs(table, resolved, pairs, scope=scope)
+    result.departments = [pairs[p] for p in sorted(departments)]
+    failures = _unit_failures(
+        resolved, pairs, pair_index, numbers, scope=scope, as_of=as_of, departments=departments
+    )
     row_units = resolved.ids[pair_index]
     failures += _repeated_units(table, resolved, row_units, numbers, extra)
+    result.portal_codes, clashes = _new_portal_codes(resolved, pairs)
+    failures += [
+        Failure("portal_code_clash", int(numbers[k]), 0, pairs[p][0], (("unit", unit),))
+        for p, unit in clashes.items()
+        for k in np.flatnonzero(pair_index == p)[:1].tolist()
+    ]
     _add(result, place, failures)
     result.unit_ids = set(row_units[row_units > 0].tolist())
     if result.errors:
@@ -288,6 +303,64 @@ def _match_pairs(
     return matches, level
 
 
+def _new_portal_codes(
+    resolved: _Resolved, pairs: list
+) -> tuple[list[tuple[int, str]], dict[int, str]]:
+    """The portal codes of pairs found by their name, and the pairs whose code is already
+    another unit's (a clash: never a guess) with that unit's name.
+
+    A code of digits is a GSO code, which the registry holds; the portal writes "H21.227".
+    """
+    found = {
+        p: (int(resolved.ids[p]), code.strip())
+        for p, (code, _name) in enumerate(pairs)
+        if code
+        and not code.strip().isdigit()
+        and resolved.ids[p] > 0
+        and resolved.matches[p] is not None
+        and resolved.matches[p].reason != MatchReason.CODE
+    }
+    if not found:
+        return [], {}
+    taken = dict(
+        UnitCode.objects.filter(
+            scheme=CodeScheme.PORTAL, code__in={code for _unit, code in found.values()}
+        ).values_list("code", "unit__full_name")
+    )
+    owners = dict(
+        UnitCode.objects.filter(scheme=CodeScheme.PORTAL, code__in=taken).values_list(
+            "code", "unit_id"
+        )
+    )
+    clashes = {
+        p: taken[code] for p, (unit, code) in found.items() if owners.get(code, unit) != unit
+    }
+    keep = sorted({found[p] for p in found if p not in clashes})
+    return keep, clashes
+
+
+def _department_pairs(
+    table: ParsedTable, resolved: _Resolved, pairs: list, *, scope: AdministrativeUnit
+) -> set[int]:
+    """The unresolved pairs of a province's table that are departments: the file says so
+    (childGroup AGENCY) or the name is one (units.text.looks_like_department)."""
+    if scope.level != UnitLevel.PROVINCE or table.indicator_columns is not None:
+        return set()
+    agency = {
+        (r.unit_code, r.unit_name)
+        for r in table.group_rows
+        if (r.child_group or "").upper() == portal_json.AGENCY
+    }
+    return {
+        p
+        for p, (code, name) in enumerate(pairs)
+        if resolved.ids[p] == 0
+        and name
+        and ((code, name) in agency or looks_like_department(name))
+        and (resolved.matches[p] is None or resolved.matches[p].reason != MatchReason.AMBIGUOUS)
+    }
+
+
 def _unit_failures(
     resolved: _Resolved,
     pairs: list,
@@ -296,6 +369,7 @@ def _unit_failures(
     *,
     scope: AdministrativeUnit,
     as_of: datetime.date,
+    departments: set[int] = frozenset(),
 ) -> list[Failure]:
     """An error on each row whose unit is unknown or ambiguous."""
     failures = []
@@ -308,6 +382,8 @@ def _unit_failures(
         listed = "; ".join(unit_describe(c) for c in match.candidates) if match else ""
         if match is not None and match.reason == MatchReason.AMBIGUOUS:
             key = "ambiguous_unit"
+        elif p in departments:
+            key = "unknown_department"
         else:
             key = "unknown_unit.candidates" if listed else "unknown_unit"
         params = {

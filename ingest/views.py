@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import access_for
@@ -83,6 +84,8 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": selectors.issues_in_row_order(upload.errors),
         "warnings": selectors.issues_in_row_order(upload.warnings),
         "period_label": _period_label(upload),
+        # Rows that read as departments the registry lacks: the admin may register them.
+        "department_rows": sum(e["code"] == "unknown_department" for e in upload.errors),
         # The confirmation step before publishing: what will change, then one more click.
         "confirming": request.GET.get("confirm") == "publish"
         and upload.status == UploadStatus.PREVIEWED,
@@ -152,6 +155,31 @@ def upload_retry(request: HttpRequest, pk: int) -> HttpResponse:
     except services.UploadStateError as exc:
         messages.error(request, str(exc))
     else:
+        _say_if_unsent(request, upload)
+    return redirect("ingest:upload_detail", pk=upload.pk)
+
+
+@uploader_view
+@require_POST
+def upload_register_departments(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register the departments a rejected province table names, and validate it again."""
+    upload = get_object_or_404(_visible_uploads(request), pk=pk)
+    try:
+        units = services.upload_register_departments(
+            upload_id=upload.pk, user=request.user, origin=request_origin(request)
+        )
+    except services.UploadStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s department was registered; the file is being checked again.",
+                "%(count)s departments were registered; the file is being checked again.",
+                len(units),
+            )
+            % {"count": len(units)},
+        )
         _say_if_unsent(request, upload)
     return redirect("ingest:upload_detail", pk=upload.pk)
 

@@ -1,6 +1,6 @@
 """A Redis cache that degrades instead of failing: Redis down reads as an empty cache.
 
-What the cache holds here (API throttle counters, cached values) is an optimisation; a
+What the cache holds here (API throttle counters, published data) is an optimisation; a
 request must not answer 500 because Redis is away (issue 15). Each failure is logged once
 per minute at most, so a long outage does not flood the log.
 """
@@ -56,3 +56,36 @@ class ForgivingRedisCache(RedisCache):
     delete_many = _forgiving(None)(RedisCache.delete_many)
     incr = _forgiving(lambda key, delta=1, version=None: delta)(RedisCache.incr)
     clear = _forgiving(None)(RedisCache.clear)
+
+
+# --- Version keys: what makes cached published data unreachable when it changes ------------
+#
+# A cached value's key embeds the versions of what it was built from ("scope:12",
+# "framework:1", "units"); changing one (a publish, an edit of the framework or the registry)
+# sets a new version and every key built on the old one is never read again (it expires).
+# A version is a fresh token rather than a counter: one evicted or lost reads as a new token,
+# never as an older value that old entries were stored under.
+
+
+def _token() -> str:
+    return format(time.time_ns(), "x") + format(id(object()) & 0xFFFF, "x")
+
+
+def version_bump(*names: str) -> None:
+    """Give each named version a new token: whatever was cached under the old ones is gone."""
+    from django.core.cache import cache
+
+    cache.set_many({f"version:{name}": _token() for name in names}, timeout=None)
+
+
+def versions(*names: str) -> str:
+    """Return the current tokens of the named versions, joined (missing ones made), 1–2 trips."""
+    from django.core.cache import cache
+
+    keys = [f"version:{name}" for name in names]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, _token(), timeout=None)  # another process may have won: re-read
+            found[key] = cache.get(key) or _token()  # cache down: a token nobody reuses
+    return ".".join(found[key] for key in keys)

@@ -8,6 +8,7 @@ CELERY_BROKER_URL / REDIS_URL switch Celery and the cache to Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "dashboard",
     "ingest",
     "actions",
+    "notifications",
     "reporting",
 ]
 
@@ -94,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.access",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -185,13 +188,30 @@ SCOREBOARD_JOB_PICKUP_SECONDS = env.int("SCOREBOARD_JOB_PICKUP_SECONDS", default
 SCOREBOARD_JOB_MAX_ATTEMPTS = env.int("SCOREBOARD_JOB_MAX_ATTEMPTS", default=5)
 # The sweeper (Celery beat, `make worker`) looks for expired leases and unsent jobs this often.
 SCOREBOARD_SWEEP_SECONDS = env.float("SCOREBOARD_SWEEP_SECONDS", default=30.0)
+# Alerts (notifications/): the time-based rules (missing uploads, stale tables), publications
+# whose evaluation was never queued and unsent e-mails, every ALERTS_SCHEDULE_SECONDS; the
+# weekly digest at DIGEST_WEEKDAY (0 = Sunday, crontab's numbering) DIGEST_HOUR:DIGEST_MINUTE
+# in CELERY_TIMEZONE (Asia/Ho_Chi_Minh): Monday 07:30 by default.
+ALERTS_SCHEDULE_SECONDS = env.float("ALERTS_SCHEDULE_SECONDS", default=300.0)
+DIGEST_WEEKDAY = env.str("DIGEST_WEEKDAY", default="1")
+DIGEST_HOUR = env.str("DIGEST_HOUR", default="7")
+DIGEST_MINUTE = env.str("DIGEST_MINUTE", default="30")
 CELERY_BEAT_SCHEDULE = {
     "upload-sweep": {
         "task": "ingest.tasks.upload_sweep_task",
         "schedule": SCOREBOARD_SWEEP_SECONDS,
         # A sweep that waited longer than its interval is superseded by the next one.
         "options": {"expires": SCOREBOARD_SWEEP_SECONDS},
-    }
+    },
+    "alerts-schedule": {
+        "task": "notifications.tasks.alert_evaluate_schedule_task",
+        "schedule": ALERTS_SCHEDULE_SECONDS,
+        "options": {"expires": ALERTS_SCHEDULE_SECONDS},
+    },
+    "weekly-digest": {
+        "task": "notifications.tasks.digest_send_week_task",
+        "schedule": crontab(minute=DIGEST_MINUTE, hour=DIGEST_HOUR, day_of_week=DIGEST_WEEKDAY),
+    },
 }
 
 if CELERY_BROKER_URL.startswith("redis"):
@@ -206,6 +226,11 @@ if CELERY_BROKER_URL.startswith("redis"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Published snapshots' rows, peer sets and unit histories, cached in the cache above
+# (indicators/published_cache.py); versions drop them on a publish or an edit, and entries
+# expire after SCOREBOARD_PUBLISHED_CACHE_SECONDS in any case.
+SCOREBOARD_PUBLISHED_CACHE = env.bool("SCOREBOARD_PUBLISHED_CACHE", default=True)
+SCOREBOARD_PUBLISHED_CACHE_SECONDS = env.int("SCOREBOARD_PUBLISHED_CACHE_SECONDS", default=86400)
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -235,6 +260,8 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="scoreboard@localhost")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+# Links in e-mails (alerts, digests, unsubscribe) are absolute: the site's address as users see it.
+SCOREBOARD_BASE_URL = env.str("SCOREBOARD_BASE_URL", default="http://127.0.0.1:8000")
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # Unit codes (GSO or portal) whose scores anonymous visitors may read; empty = nobody.
 SCOREBOARD_PUBLIC_SCOPES = env.list("SCOREBOARD_PUBLIC_SCOPES", default=[])

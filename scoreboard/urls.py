@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("uploads/", include("ingest.urls")),
+    path("thong-bao/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
     # The language switch must work on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -147,12 +147,38 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(params=[True, False], ids=["cache-on", "cache-off"])
+def published_cache(request, settings):
+    """Run a test with published data cached (indicators/published_cache.py) and without."""
+    settings.SCOREBOARD_PUBLISHED_CACHE = request.param
+    return request.param
+
+
+@pytest.fixture
+def published_cache_on(settings):
+    """Published data cached, as in production: one viewer's request fills what the next reads."""
+    settings.SCOREBOARD_PUBLISHED_CACHE = True
+
+
+@pytest.fixture
+def present_demo(db, framework):
+    """The whole demo, today's map included, on the real registry (units_load: seconds)."""
+    from ingest.demo import demo_load, demo_users_create
+    from units.services import units_load
+
+    units_load()
+    report = demo_load()
+    assert not report.rejected, report.rejected
+    demo_users_create()
+    return report
+
+
 @pytest.fixture
 def demo(binh_duong):
     """The demo exports published and the demo users (one per role), on the test registry."""
     from ingest.demo import demo_load, demo_users_create
 
-    report = demo_load()
+    report = demo_load(years={2025})  # the registry here is Bình Dương's alone
     assert not report.rejected, report.rejected
-    demo_users_create()
+    demo_users_create(years={2025})
     return binh_duong

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils.translation import gettext as _
 
+from scoreboard.cache import version_bump
 from units.loading import Registry, read_registry
 from units.models import (
     KIND_LEVEL,
@@ -18,12 +19,13 @@ from units.models import (
     CodeScheme,
     LineageLink,
     UnitCode,
+    UnitKind,
     UnitLevel,
     full_name_for,
     valid_on_q,
 )
 from units.selectors import UnitPeers, peer_key_of
-from units.text import fold_name, parse_unit_name
+from units.text import fold, fold_name, parse_unit_name
 
 # --- Loading ------------------------------------------------------------------------------------
 
@@ -226,6 +228,10 @@ def units_load(
         )
     report.links.not_in_source = sum(1 for key in existing_links if key not in seen)
     say(f"Lineage links: {report.links}")
+    # Bulk writes send no signals: what was cached with the old names and codes is dropped
+    # here (the "units" version of scoreboard.cache, read by indicators.published_cache).
+    version_bump("units", "published")
+    transaction.on_commit(lambda: version_bump("units", "published"))
     return report
 
 
@@ -325,7 +331,10 @@ def unit_match_many(
     not the city). Several units left → ambiguous; none → unknown with the closest names.
     Never a guess. scope None means the whole country.
     """
-    return _match_in(_units_in_scope(scope, as_of, level), texts, as_of, max_candidates)
+    suffixes = frozenset({fold(scope.name)}) if scope is not None else frozenset()
+    return _match_in(
+        _units_in_scope(scope, as_of, level), texts, as_of, max_candidates, scope_suffixes=suffixes
+    )
 
 
 @dataclass(frozen=True)
@@ -461,9 +470,17 @@ _LEVEL_RANK = {
 
 
 def _match_in(
-    scope_qs, texts: Sequence[str], as_of: datetime.date, max_candidates: int
+    scope_qs,
+    texts: Sequence[str],
+    as_of: datetime.date,
+    max_candidates: int,
+    scope_suffixes: frozenset[str] = frozenset(),
 ) -> list[UnitMatch]:
-    """Match texts against the units of scope_qs and their codes valid on as_of."""
+    """Match texts against the units of scope_qs and their codes valid on as_of.
+
+    `scope_suffixes`: folded names of the scope, which a text may repeat after its own name
+    ("UBND xã Kông Bơ La - Gia Lai", "Sở Y tế - tỉnh Gia Lai" in Gia Lai's table).
+    """
     units = list(scope_qs.order_by("sort_key", "id"))
     # Parents only name candidates in messages; a national scope has 3,355 communes but 34
     # parents: one query for the distinct parents instead of a join that builds one per row.
@@ -479,16 +496,49 @@ def _match_in(
     for unit_id, alias in aliases:
         by_folded[fold_name(alias)].add(unit_id)
 
-    close_names = _CloseNames(list(by_folded))
+    names = _Names(by_id, by_exact, by_folded)
     memo: dict[str, UnitMatch] = {}  # a file names the same unit on many rows
     results = []
     for text in texts:
         if text not in memo:
             memo[text] = _match_one(
-                text, by_id, by_code, by_exact, by_folded, close_names, max_candidates
+                _without_scope_suffix(text, scope_suffixes), by_code, names, max_candidates
             )
+            memo[text].text = text
         results.append(dataclasses.replace(memo[text], candidates=list(memo[text].candidates)))
     return results
+
+
+@dataclass
+class _Names:
+    """The names of the units a text is matched against, as the matcher looks them up."""
+
+    by_id: dict[int, AdministrativeUnit]
+    by_exact: dict[str, set[int]]
+    by_folded: dict[str, set[int]]
+    _compact: dict[str, set[int]] | None = None
+    _close: "_CloseNames | None" = None
+
+    def compact(self, folded: str) -> set[int]:
+        """Units whose folded name is `folded` once spaces go ("alba" for "Al Bá")."""
+        if self._compact is None:  # built on the first name not found otherwise
+            self._compact = defaultdict(set)
+            for name, ids in self.by_folded.items():
+                self._compact[name.replace(" ", "")].update(ids)
+        return self._compact.get(folded.replace(" ", ""), set())
+
+    def closest(self, folded: str, n: int) -> list[str]:
+        if self._close is None:
+            self._close = _CloseNames(list(self.by_folded))
+        return self._close.closest(folded, n)
+
+
+def _without_scope_suffix(text: str, suffixes: frozenset[str]) -> str:
+    """The text without a trailing " - X" or " - tỉnh X" that names the scope itself."""
+    head, dash, tail = (text or "").rpartition(" - ")
+    if dash and head.strip() and fold(tail) in suffixes:
+        return head
+    return text
 
 
 class _CloseNames:
@@ -545,7 +595,9 @@ def _units_in_scope(scope: AdministrativeUnit | None, as_of: datetime.date, leve
     return qs
 
 
-def _match_one(text, by_id, by_code, by_exact, by_folded, close_names, max_candidates) -> UnitMatch:
+def _match_one(text, by_code, names: _Names, max_candidates) -> UnitMatch:
+    by_id, by_exact, by_folded = names.by_id, names.by_exact, names.by_folded
+
     def units_of(ids) -> list:
         return sorted(
             (by_id[i] for i in ids), key=lambda u: (_LEVEL_RANK[u.level], u.sort_key, u.id)
@@ -584,8 +636,75 @@ def _match_one(text, by_id, by_code, by_exact, by_folded, close_names, max_candi
             return UnitMatch(by_id[next(iter(ids))], [], MatchReason.NAME, text)
         return UnitMatch(None, units_of(ids)[:max_candidates], MatchReason.AMBIGUOUS, text)
 
-    close = close_names.closest(parsed.folded, n=max_candidates)
+    # Spacing inside a name: "Albá" is "Al Bá" when nothing else folds to the same letters.
+    for variant in parsed.variants:
+        ids = names.compact(variant.folded)
+        if len(ids) == 1:
+            return UnitMatch(by_id[next(iter(ids))], [], MatchReason.NAME, text)
+
+    close = names.closest(parsed.folded, n=max_candidates)
     candidates: list = []
     for name in close:
         candidates.extend(units_of(by_folded[name]))
     return UnitMatch(None, candidates[:max_candidates], MatchReason.UNKNOWN, text)
+
+
+@transaction.atomic
+def department_register(
+    *,
+    province: AdministrativeUnit,
+    name: str,
+    valid_from: datetime.date,
+    portal_code: str | None = None,
+) -> tuple[AdministrativeUnit, bool]:
+    """Register a provincial department (sở, ban, ngành) under `province` as a file names it
+    ("Sở Y tế - tỉnh Gia Lai" is "Sở Y tế"), valid from `valid_from`, with the file's code
+    as its portal code; the department already registered by that name is returned as is.
+    Return (unit, created)."""
+    if province.level != UnitLevel.PROVINCE:
+        raise ValueError(f"{province} is not a province")
+    bare = " ".join(_without_scope_suffix(name, frozenset({fold(province.name)})).split())
+    folded = fold_name(bare)
+    existing = next(
+        (
+            u
+            for u in AdministrativeUnit.objects.filter(
+                parent=province, level=UnitLevel.DEPARTMENT
+            ).valid_on(valid_from)
+            if fold_name(u.name) == folded
+        ),
+        None,
+    )
+    unit = existing or AdministrativeUnit.objects.create(
+        name=bare,
+        full_name=bare,
+        kind=UnitKind.DEPARTMENT,
+        level=UnitLevel.DEPARTMENT,
+        parent=province,
+        valid_from=valid_from,
+    )
+    if portal_code and not UnitCode.objects.filter(unit=unit, scheme=CodeScheme.PORTAL).exists():
+        UnitCode.objects.create(
+            unit=unit, scheme=CodeScheme.PORTAL, code=portal_code.strip(), valid_from=valid_from
+        )
+    return unit, existing is None
+
+
+def units_keep_portal_codes(*, codes: Sequence[Sequence], valid_from: datetime.date) -> int:
+    """Keep each (unit id, code) as the unit's portal code, so later files match by code even
+    when the portal renames the unit; a code the unit already has is left alone. Return how
+    many were added."""
+    wanted = {(int(unit_id), code) for unit_id, code in codes}
+    if not wanted:
+        return 0
+    have = set(
+        UnitCode.objects.filter(
+            scheme=CodeScheme.PORTAL, code__in={code for _unit, code in wanted}
+        ).values_list("unit_id", "code")
+    )
+    new = [
+        UnitCode(unit_id=unit_id, scheme=CodeScheme.PORTAL, code=code, valid_from=valid_from)
+        for unit_id, code in sorted(wanted - have)
+    ]
+    UnitCode.objects.bulk_create(new)
+    return len(new)

@@ -29,6 +29,18 @@ def _strip_marks(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).replace("đ", "d")
 
 
+# How the name of a provincial department (sở, ban, ngành) starts, as the portal writes it:
+# "Sở Y tế", "Ban Quản lý Khu kinh tế", "Thanh tra tỉnh", "Văn phòng UBND tỉnh", "BQL …".
+# With diacritics: "Bản Mù" is a commune, "Ban Dân tộc" a department.
+_DEPARTMENT_STARTS = ("sở ", "ban ", "thanh tra tỉnh", "văn phòng ", "bql ")
+
+
+def looks_like_department(name: str) -> bool:
+    """True when a name reads as a provincial department's (docs/DOMAIN.md §5)."""
+    text = unicodedata.normalize("NFC", " ".join(name.casefold().split()))
+    return text.startswith(_DEPARTMENT_STARTS)
+
+
 def fold_name(text: str) -> str:
     """Fold a bare name for comparison: lowercase, no diacritics, đ→d, single spaces.
 

@@ -19,6 +19,7 @@ from actions.services import action_create
 from indicators import services as snapshot_services
 from ingest import services as ingest_services
 from ingest.models import Upload, UploadStatus
+from notifications.emails import unsubscribe_token
 from tests.units.factories import DepartmentFactory, DistrictFactory, OldCommuneFactory
 from units.models import UnitKind
 
@@ -157,6 +158,7 @@ def world(binh_duong):
         owner=w.users["chair_tanbinh"],
         due_date=AS_OF,
     )
+    w.unsubscribe_token = unsubscribe_token(w.users["chair_dian"])
     return w
 
 
@@ -468,6 +470,12 @@ def cases(w):
         "api:upload-discard": [
             ("post", f"/api/v1/uploads/{w.pending['api_discard']}/discard/", None, API_UPLOADERS_BD)
         ],
+        # The caller's own notifications; another's id is a 404 (tests/api/test_notifications.py).
+        "api:notification-list": [("get", "/api/v1/notifications/", None, API_REFERENCE)],
+        "api:notification-read": [
+            ("post", "/api/v1/notifications/1/read/", None, expect(NOT_FOUND, anon=401))
+        ],
+        "api:notification-read-all": [("post", "/api/v1/notifications/read/", None, API_REFERENCE)],
         "api:schema": [("get", "/api/schema/", None, API_REFERENCE)],
         "api:docs": [("get", "/api/docs/", None, LOGGED_IN)],
         "api:not_found": [("get", "/api/v2/leaderboard/", None, expect(NOT_FOUND))],
@@ -536,6 +544,17 @@ def cases(w):
                 {**READERS_BD, "chair_dian": OK},
             ),
         ],
+        # Everyone's own notification centre: a user without a role sees an empty one.
+        "notifications:list": [("get", "/thong-bao/", None, LOGGED_IN)],
+        "notifications:mark_read": [("post", "/thong-bao/1/da-doc", None, LOGGED_IN)],
+        "notifications:mark_all_read": [("post", "/thong-bao/da-doc-het", None, LOGGED_IN)],
+        "notifications:settings": [("get", "/thong-bao/cai-dat/", None, LOGGED_IN)],
+        "notifications:digest_preview": [("get", "/thong-bao/ban-tin/", None, LOGGED_IN)],
+        # The e-mails' link works without a login; a forged token is a 404 for everyone.
+        "notifications:unsubscribe": [
+            ("get", f"/thong-bao/huy-dang-ky/{w.unsubscribe_token}/", None, ANYONE),
+            ("get", "/thong-bao/huy-dang-ky/forged/", None, expect(NOT_FOUND)),
+        ],
         "ingest:upload_list": [("get", "/uploads/", None, UPLOAD_PAGE)],
         "ingest:upload_detail": [
             ("get", f"/uploads/{bd_upload}/", None, UPLOADERS_BD),
@@ -557,6 +576,9 @@ def cases(w):
         ],
         "ingest:upload_discard": [("post", f"/uploads/{bd_upload}/discard", None, UPLOADERS_BD)],
         "ingest:upload_retry": [("post", f"/uploads/{w.failed_bd}/retry", None, UPLOADERS_BD)],
+        "ingest:upload_register_departments": [
+            ("post", f"/uploads/{w.failed_bd}/register-departments", None, UPLOADERS_BD)
+        ],
     }
 
 
@@ -586,7 +608,9 @@ def test_every_route_has_a_rule(world):
     assert not missing, f"routes without an access rule: {missing}"
 
 
-def test_access_matrix(world, client):
+def test_access_matrix(world, client, published_cache_on):
+    """Every route as every role, in turn, on one cache: what one role's request cached is
+    served to the next one only through the access decisions."""
     mismatches = []
     for name, route_cases in cases(world).items():
         for method, path, data, expected in route_cases:
@@ -634,8 +658,9 @@ def _page_html(client, scope, snapshot) -> str | int:
     return response.content.decode() if response.status_code == 200 else response.status_code
 
 
-def test_national_snapshots_show_each_role_only_its_rows(world, client):
-    """A country-scope table: national roles read all of it, a province its own rows only."""
+def test_national_snapshots_show_each_role_only_its_rows(world, client, published_cache):
+    """A country-scope table: national roles read all of it, a province its own rows only;
+    with the cache, rows cached by the first role (root reads them all) are filtered after."""
     w = world
     bd_wards = {u.pk for u in w.wards.values()}
     everyone = bd_wards | {w.dn_ward.pk}

@@ -15,6 +15,7 @@ from django.test import Client
 from ingest.demo import DEMO_USERS, demo_load, demo_users_create
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS
 from tests.dashboard.crawl import crawl, dead_links
+from units.services import units_load
 
 pytestmark = pytest.mark.browser
 
@@ -30,8 +31,10 @@ HEADER_MAX = 110  # px at 390 px wide: two short lines, not a fifth of the scree
 
 
 @pytest.fixture
-def demo_sessions(transactional_db, binh_duong, live_server):
-    """The demo data and one session cookie per demo user, built before Playwright starts."""
+def demo_sessions(transactional_db, framework, live_server):
+    """The whole demo (today's map and 2025's) on the real registry, and one session cookie
+    per demo user, built before Playwright starts."""
+    units_load()
     report = demo_load()
     assert not report.rejected, report.rejected
     demo_users_create()

@@ -51,11 +51,11 @@ def test_a_unit_with_scores_is_never_said_to_have_none(demo, client):
 
 def test_a_table_with_rows_the_viewer_may_not_read_says_so(demo, client):
     _login(client, "canbo.binhduong")
-    # As the provinces table is for a provincial reader once access keeps only their own
-    # province's row: rows withheld by access must be said, not silently missing.
-    with mock.patch("dashboard.views.visible_rows", lambda access, snapshot, rows: rows[:2]):
+    # Access is decided per peer table (`readable_peer_keys`, read before the board is
+    # queried): a table withheld by access must be said, not silently missing.
+    with mock.patch("dashboard.views.readable_peer_keys", lambda access, snapshot: set()):
         html = client.get(f"/bang-xep-hang/{demo.province.pk}/").content.decode()
-    assert "7 đơn vị của bảng này nằm ngoài các đơn vị được giao cho bạn" in html
+    assert "9 đơn vị của bảng này nằm ngoài các đơn vị được giao cho bạn" in html
 
 
 def test_superseded_revisions_are_listed_with_a_link(demo, client):

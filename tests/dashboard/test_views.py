@@ -3,9 +3,11 @@
 import datetime
 import json
 import re
+import traceback
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -58,7 +60,12 @@ def _province_with(n: int):
     return province, communes, snapshot
 
 
-def _count_queries(client, url) -> int:
+def _count_queries(client, url, *, warm: bool = False) -> int:
+    """Queries of one request; on a cold cache unless warm (published data cached)."""
+    from django.core.cache import cache
+
+    if not warm:
+        cache.clear()
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
@@ -262,7 +269,7 @@ def test_leaderboard_queries_do_not_grow_with_units(admin_client, framework):
 
 def test_leaderboard_query_budget(admin_client, django_assert_max_num_queries, framework):
     province, _, _ = _province_with(200)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):  # 14, and the header bell's unread count
         admin_client.get(f"/bang-xep-hang/{province.pk}/")
 
 
@@ -272,6 +279,24 @@ def test_leaderboard_paginates_long_tables(admin_client, framework):
     assert len(_row_ids(first)) == 200 and "?page=2" in first
     second = _html(admin_client.get(f"/bang-xep-hang/{province.pk}/", {"page": 2}))
     assert len(_row_ids(second)) == 30
+
+
+@pytest.mark.parametrize("sort", ["total", "name", "movement", "CKMB"])
+def test_a_long_board_builds_only_the_rows_it_shows(
+    admin_client, framework, sort, monkeypatch, settings
+):
+    """Sorted and paged before rows are built: 230 communes, 30 rows built for page 2."""
+    from indicators import selectors
+
+    settings.SCOREBOARD_PUBLISHED_CACHE = False  # built, not read from the cache
+
+    province, _, _ = _province_with(230)
+    built = []
+    real = selectors.LeaderboardRow
+    monkeypatch.setattr(selectors, "LeaderboardRow", lambda **kw: built.append(1) or real(**kw))
+    html = _html(admin_client.get(f"/bang-xep-hang/{province.pk}/", {"page": 2, "sort": sort}))
+    assert len(_row_ids(html)) == 30
+    assert len(built) <= 30 + 1  # the page's rows and the leader
 
 
 # --- Unit -------------------------------------------------------------------------------------
@@ -528,3 +553,76 @@ def test_the_pages_old_url_names_still_reverse_to_the_same_paths():
         assert reverse(f"indicators:{name}", kwargs=kwargs) == reverse(
             f"dashboard:{name}", kwargs=kwargs
         )
+
+
+def _weekly_history(weeks: int):
+    """A district's three communes scored weekly, `weeks` published snapshots."""
+    province = ProvinceFactory()
+    communes = [CommuneFactory(parent=province) for _ in range(3)]
+    for week in range(weeks):
+        snapshot = make_snapshot(
+            scope=province, as_of=datetime.date(2026, 1, 5) + datetime.timedelta(weeks=week)
+        )
+        load_groups(
+            snapshot,
+            {
+                c: (groups_for(Decimal(60 + i) + Decimal(week % 30) / 10), None)
+                for i, c in enumerate(communes)
+            },
+        )
+        snapshot_publish(snapshot_id=snapshot.pk)
+    return communes[1]
+
+
+def test_a_unit_page_stays_flat_as_its_history_grows(admin_client, framework, monkeypatch):
+    """10 or 156 weeks: the same queries and the same documents decoded (history is narrow)."""
+    decoded = []
+    real_loads = json.loads
+
+    def counting(*args, **kwargs):  # the app's own documents, not the libraries' files
+        caller = traceback.extract_stack(limit=2)[0].filename
+        if caller.startswith(str(settings.BASE_DIR)) and "site-packages" not in caller:
+            decoded.append(caller)
+        return real_loads(*args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting)
+    costs = []
+    for weeks in (10, 156):
+        unit = _weekly_history(weeks)
+        decoded.clear()
+        with CaptureQueriesContext(connection) as queries:
+            html = _html(admin_client.get(f"/don-vi/{unit.pk}/"))
+        assert html.count("<tr><td>") >= weeks  # the whole history is in the table
+        costs.append((len(queries), len(decoded)))
+    assert costs[0] == costs[1]
+
+
+def test_a_post_merger_province_sees_its_communes_from_the_national_snapshot(client, framework):
+    """TP Hồ Chí Minh has no snapshot of its own: the national one holds its communes and
+    departments, and its staff's home page shows them, not "no data published"."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import Role
+    from accounts.services import membership_grant
+    from tests.units.factories import CountryFactory
+
+    country = CountryFactory()
+    hcmc, other = ProvinceFactory(name="Hồ Chí Minh", parent=country), ProvinceFactory()
+    communes = [CommuneFactory(parent=hcmc) for _ in range(3)]
+    strangers = [CommuneFactory(parent=other) for _ in range(2)]
+    department = DepartmentFactory(parent=hcmc)
+    snapshot = make_snapshot(scope=country, as_of=NOV_20)
+    units = [hcmc, other, *communes, *strangers, department]
+    load_groups(snapshot, {u: (groups_for(Decimal(70 + i)), None) for i, u in enumerate(units)})
+    snapshot = snapshot_publish(snapshot_id=snapshot.pk)
+    user = get_user_model().objects.create_user(username="canbo.hcm", password="x-766-long-pass")
+    membership_grant(user=user, unit=hcmc, role=Role.PROVINCIAL_STAFF)
+    client.force_login(user)
+
+    html = _html(client.get("/"))
+    assert "empty-state" not in html
+    shown = set(_row_ids(html))
+    assert shown == {u.pk for u in [*communes, department]}  # its own tables, nobody else's
+    assert f"/bang-xep-hang/{country.pk}/?snapshot={snapshot.pk}&amp;peers={hcmc.pk}%3A" in html
+    unit_page = _html(client.get(f"/don-vi/{hcmc.pk}/"))
+    assert all(f"/don-vi/{c.pk}/" in unit_page for c in communes)  # children tables too

@@ -217,3 +217,48 @@ def test_a_window_of_the_leaderboard_is_that_slice_of_it(framework, django_asser
         assert [r.unit_id for r in leaderboard(snapshot=snapshot, band=whole[0].band_code)] == [
             r.unit_id for r in whole if r.band_code == whole[0].band_code
         ]
+
+
+def _reference_order(rows, sort, descending, group_code=None):
+    """The order the pages sorted in Python before the SQL sort: stable, unknowns last."""
+    from units.text import vietnamese_sort_key
+
+    def value(row):
+        if sort == "name":
+            return vietnamese_sort_key(row.unit_name)
+        if sort == "movement":
+            return row.delta_total
+        if sort == "total":
+            return row.ranking_total
+        return row.groups[group_code].ranking_points
+
+    known = [r for r in rows if value(r) is not None]
+    known.sort(key=value, reverse=descending)
+    return [r.unit_id for r in known] + [r.unit_id for r in rows if value(r) is None]
+
+
+def test_board_entries_sort_as_the_built_rows_would(framework, django_assert_num_queries):
+    """Every sort the board offers, in SQL (or on the group documents), in both directions,
+    gives the order of sorting the built rows; filters and peer order apply as in `leaderboard`."""
+    from indicators.selectors import leaderboard_entries
+
+    board = build_binh_duong(weeks=2)
+    for snapshot in (board.snapshots[-1], board.ward_snapshots[-1]):
+        rows = leaderboard(snapshot=snapshot)
+        group_ids = {g.code: g.pk for g in framework.groups.all()}
+        for sort in ("total", "name", "movement", "CKMB", "SHHS", "CCDVTT"):
+            for descending in (True, False):
+                with django_assert_num_queries(1):
+                    entries = leaderboard_entries(
+                        snapshot=snapshot,
+                        sort=sort,
+                        descending=descending,
+                        group_id=group_ids.get(sort),
+                    )
+                expected = _reference_order(rows, sort, descending, sort)
+                assert [e.unit_id for e in entries] == expected, (sort, descending)
+        key = rows[0].peer_key
+        assert [e.unit_id for e in leaderboard_entries(snapshot=snapshot, peer_keys={key})] == [
+            r.unit_id for r in rows if r.peer_key == key
+        ]
+        assert leaderboard_entries(snapshot=snapshot, peer_keys=set()) == []

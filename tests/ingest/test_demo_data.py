@@ -12,7 +12,12 @@ from ingest.parsers import GROUP_CODES, builtin_limits, parse_table
 DEFAULT_INDICATORS = builtin_limits().indicators
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
-MANIFEST = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))["files"]
+ALL_FILES = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))["files"]
+MANIFEST = [e for e in ALL_FILES if e["as_of"].startswith("2025")]  # Bình Dương, 2025
+PRESENT = [e for e in ALL_FILES if e["as_of"].startswith("2026")]  # today's map
+GIA_LAI_REAL = json.loads(
+    (DEMO.parent / "tests/fixtures/portal/gia-lai-children-2026-10-10-excerpt.json").read_text()
+)["data"]["evaluation"]
 D = Decimal
 
 
@@ -44,9 +49,35 @@ def test_every_demo_file_parses_without_errors(entry):
 
 
 def test_manifest_lists_every_demo_export_once():
-    files = sorted(p.name for p in DEMO.iterdir() if p.suffix in {".csv", ".xlsx"})
-    assert sorted(e["file"] for e in MANIFEST) == files
-    assert len({(e["scope"]["name"], e["as_of"], e["kind"]) for e in MANIFEST}) == len(MANIFEST)
+    files = sorted(p.name for p in DEMO.iterdir() if p.suffix in {".csv", ".xlsx", ".json"})
+    files.remove("manifest.json")
+    assert sorted(e["file"] for e in ALL_FILES) == files
+    assert len({(e["scope"]["name"], e["as_of"], e["kind"]) for e in ALL_FILES}) == len(ALL_FILES)
+
+
+def test_todays_map_the_34_provinces_are_the_portals_real_table():
+    (entry,) = [e for e in PRESENT if e["scope"]["level"] == "country"]
+    table = parse(entry["file"])
+    assert table.ok and table.layout == "six" and len(table.rows) == 34
+    assert entry["synthetic"] is False and entry["source"]
+    real = (DEMO.parent / "tests/fixtures/portal/provinces-2026-10-10.json").read_bytes()
+    assert (DEMO / entry["file"]).read_bytes() == real
+
+
+@pytest.mark.parametrize("entry", [e for e in PRESENT if e["scope"]["name"] == "Gia Lai"])
+def test_todays_map_gia_lai_weeks_list_its_departments_and_communes(entry):
+    table = parse(entry["file"])
+    assert table.ok and table.layout == "totals", [str(i) for i in table.errors]
+    groups = [row.child_group for row in table.rows]
+    assert groups.count("AGENCY") == 14 and groups.count("COMMUNE") == 135
+    assert entry["synthetic"] is True and entry["register_departments"] is True
+    top = [(row.unit_code, row.official_total) for row in table.rows[:5]]
+    real = [(i["departmentCode"], D(str(i["totalScore"]))) for i in GIA_LAI_REAL]
+    # On the day of the capture the table's top five are the portal's real rows; the
+    # invented figures stay below them.
+    if entry["as_of"] == "2026-10-10":
+        assert top == real
+        assert all(row.official_total < real[-1][1] for row in table.rows[5:])
 
 
 def test_di_an_seed_figures_on_20_may():

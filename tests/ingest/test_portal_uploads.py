@@ -19,12 +19,13 @@ from django.db import transaction
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from accounts.models import AuditAction, AuditEvent
 from indicators import selectors
 from indicators.scoring import competition_ranks
 from ingest import services
 from ingest.models import UploadStatus
 from units.models import AdministrativeUnit, UnitLevel
-from units.services import units_load
+from units.services import unit_match_many, units_load
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "portal"
 PROVINCES = FIXTURES / "provinces-2026-10-10.json"
@@ -185,3 +186,183 @@ def test_the_api_and_the_upload_page_take_the_json_too(vn, admin_user, client):
     upload = services.upload_validate(upload_id=int(response["Location"].strip("/").split("/")[-1]))
     assert [e["code"] for e in upload.errors] == ["missing_units"]  # one province short
     assert "short.json" in client.get(response["Location"]).content.decode()
+
+
+# --- Units as the portal names them: departments, names, codes --------------------------
+
+GIA_LAI_DEPARTMENTS = [
+    "Sở Văn hóa, Thể thao và Du lịch",
+    "Sở Y tế",
+    "Sở Tài chính",
+    "Sở Nội vụ",
+    "Sở Tư pháp",
+    "Sở Xây dựng",
+    "Sở Công Thương",
+    "Sở Nông nghiệp và Môi trường",
+    "Sở Giáo dục và Đào tạo",
+    "Sở Khoa học và Công nghệ",
+    "Sở Dân tộc và Tôn giáo",
+    "Ban Quản lý Khu kinh tế",
+    "Thanh tra tỉnh",
+    "Văn phòng UBND tỉnh",
+]
+
+
+def gia_lai_table(gia_lai, *, seed: int, as_json: bool) -> bytes:
+    """Gia Lai's 14 departments and its communes, names and codes as the portal writes them
+    ("Sở Y tế - tỉnh Gia Lai", "UBND xã Kông Bơ La - Gia Lai", "UBND xã Albá"), totals
+    only, with ties; the portal's JSON or the CSV a province copies from its page."""
+    rng = random.Random(seed)
+    rows = []
+    for n, name in enumerate(GIA_LAI_DEPARTMENTS, start=1):
+        total = Decimal(rng.randrange(7000, 8500, 50)).scaleb(-2)
+        rows.append((f"H21.{n}", f"{name} - tỉnh Gia Lai", total, "AGENCY"))
+    units = AdministrativeUnit.objects.filter(parent=gia_lai, level=UnitLevel.COMMUNE).valid_on(
+        AS_OF
+    )
+    for n, unit in enumerate(units.order_by("sort_key"), start=101):
+        prefix = {"phuong": "phường", "xa": "xã", "dac_khu": "đặc khu"}[unit.kind]
+        name = f"UBND {prefix} {unit.name}"
+        if unit.name == "Al Bá":
+            name = "UBND xã Albá"  # the portal's spelling
+        elif n % 9 == 0:
+            name += " - Gia Lai"
+        total = Decimal(rng.randrange(5500, 8000, 25)).scaleb(-2)
+        rows.append((f"H21.{n}", name, total, "COMMUNE"))
+    rows.sort(key=lambda r: -r[2])
+    if as_json:
+        items = [
+            {"departmentName": name, "departmentCode": code, "totalScore": float(total)}
+            | {"childGroup": group, "scoreDelta": None}
+            for code, name, total, group in rows
+        ]
+        overview = {"departmentName": "UBND tỉnh Gia Lai", "departmentCode": "H21"}
+        body = {"code": "OK", "data": {"overview": overview, "evaluation": items}}
+        return json.dumps(body, ensure_ascii=False).encode()
+    lines = ["STT;Mã đơn vị;Đơn vị;Tổng điểm"]
+    for i, (code, name, total, _group) in enumerate(rows, start=1):
+        lines.append(f"{i};{code};{name};{str(total).replace('.', ',')}")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _ingest(path, *args) -> tuple[int, str]:
+    out, err = StringIO(), StringIO()
+    command = [str(path), "--scope", "Gia Lai", "--as-of", "2026-10-10", "--period", "year"]
+    try:
+        call_command("ingest", *command, *args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue() + err.getvalue()
+
+
+def _printed_ranks(peers: str) -> list[tuple[int, Decimal]]:
+    out = StringIO()
+    call_command("leaderboard", scope="Gia Lai", peers=peers, stdout=out)
+    rows = []
+    for line in out.getvalue().splitlines()[6:]:
+        if line[:6].strip().isdigit():
+            words = line.split()
+            rows.append((int(words[0]), next(Decimal(w) for w in words[3:] if "." in w)))
+    return rows
+
+
+def _departments(gia_lai):
+    return AdministrativeUnit.objects.filter(parent=gia_lai, level=UnitLevel.DEPARTMENT)
+
+
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "csv"])
+def test_a_real_shaped_province_table_goes_in_untouched_with_its_departments(
+    gia_lai, tmp_path, as_json
+):
+    data = gia_lai_table(gia_lai, seed=3, as_json=as_json)
+    path = tmp_path / ("gia-lai.json" if as_json else "gia-lai.csv")
+    path.write_bytes(data)
+    # Without the admin's word nothing is registered: the departments are errors, said so.
+    code, printed = _ingest(path)
+    assert code == 2 and printed.count("not yet registered") == 14, printed
+    assert not _departments(gia_lai).exists()
+    # A dry run registers nothing either, though it shows the table would then go in.
+    code, printed = _ingest(path, "--register-departments", "--dry-run")
+    assert code == 0 and "Registered 14 department(s)" in printed, printed
+    assert not _departments(gia_lai).exists()
+
+    code, printed = _ingest(path, "--register-departments", "--publish")
+    assert code == 0 and "Published snapshot" in printed, printed
+    departments = _departments(gia_lai)
+    assert sorted(d.name for d in departments) == sorted(GIA_LAI_DEPARTMENTS)
+    assert {d.codes.get().code for d in departments} == {f"H21.{n}" for n in range(1, 15)}
+    assert all(d.valid_from == AS_OF for d in departments)
+    event = AuditEvent.objects.get(action=AuditAction.DEPARTMENTS_REGISTERED)
+    assert len(event.detail["units"]) == 14
+
+    # Each table ranks apart, by competition ranks on the official total, ties included.
+    for peers, count in (("departments", 14), ("communes", None)):
+        printed_rows = _printed_ranks(peers)
+        totals = [total for _rank, total in printed_rows]
+        assert totals == sorted(totals, reverse=True)
+        assert [rank for rank, _total in printed_rows] == _ranks(totals)
+        assert count is None or len(printed_rows) == count
+    commune_totals = [t for _r, t in _printed_ranks("communes")]
+    assert len(commune_totals) > 100 and len(set(commune_totals)) < len(commune_totals)
+
+
+def test_codes_found_by_name_are_kept_and_match_next_week_under_a_new_name(gia_lai, tmp_path):
+    path = tmp_path / "week1.json"
+    path.write_bytes(gia_lai_table(gia_lai, seed=5, as_json=True))
+    assert _ingest(path, "--register-departments", "--publish")[0] == 0
+    van_canh = AdministrativeUnit.objects.get(parent=gia_lai, name="Vân Canh")
+    kept = van_canh.codes.get(scheme="portal").code
+    assert kept.startswith("H21.")
+    body = json.loads(gia_lai_table(gia_lai, seed=6, as_json=True))
+    for item in body["data"]["evaluation"]:
+        if item["departmentCode"] == kept:
+            item["departmentName"] = "UBND xã Vân Canh (tên mới)"  # renamed on the portal
+    week2 = _receive(json.dumps(body).encode(), "week2.json", gia_lai, as_of=AS_OF.replace(day=17))
+    assert week2.status == UploadStatus.PREVIEWED, week2.errors
+
+
+def test_a_code_that_is_another_units_is_an_error_never_a_guess(gia_lai):
+    body = json.loads(gia_lai_children(gia_lai, seed=2))
+    body["data"]["evaluation"][0]["departmentCode"] = "H20"  # Đồng Tháp's portal code
+    upload = _receive(json.dumps(body).encode(), "clash.json", gia_lai)
+    assert [e["code"] for e in upload.errors] == ["portal_code_clash"]
+    assert "Đồng Tháp" in upload.errors[0]["message"]
+
+
+def test_an_admin_registers_the_departments_from_the_upload_page(gia_lai, admin_user, client):
+    upload = _receive(gia_lai_table(gia_lai, seed=4, as_json=True), "gl.json", gia_lai)
+    assert upload.status == UploadStatus.REJECTED
+    client.force_login(admin_user)
+    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    assert "14 rows look like departments" in page
+    response = client.post(f"/uploads/{upload.pk}/register-departments")
+    assert response.status_code == 302
+    assert _departments(gia_lai).count() == 14
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.RECEIVED  # queued again: the same upload, no re-upload
+    assert services.upload_validate(upload_id=upload.pk).status == UploadStatus.PREVIEWED
+
+
+def test_names_are_matched_as_a_person_would_and_only_when_unique(gia_lai):
+    texts = [
+        "UBND xã Kông Bơ La - Gia Lai",
+        "UBND xã Kông Bơ La - tỉnh Gia Lai",
+        "UBND xã Albá",
+        "UBND XÃ  VÂN   CANH",
+        "UBND xã Vân Canhh",
+    ]
+    found = unit_match_many(texts=texts, scope=gia_lai, as_of=AS_OF)
+    assert [m.unit.name if m.unit else None for m in found[:4]] == [
+        "Kông Bơ La",
+        "Kông Bơ La",
+        "Al Bá",
+        "Vân Canh",
+    ]
+    # Still unknown: the closest units of the scope are offered, never taken.
+    assert found[4].unit is None and "Vân Canh" in [c.name for c in found[4].candidates]
+    # A suffix naming another province is not the scope's: not stripped, not matched.
+    assert (
+        unit_match_many(texts=["UBND xã Vân Canh - Đắk Lắk"], scope=gia_lai, as_of=AS_OF)[0].unit
+        is None
+    )

@@ -40,6 +40,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--publish", action="store_true", help="publish once validated")
         parser.add_argument("--synthetic", action="store_true", help="label the data as demo data")
+        parser.add_argument(
+            "--register-departments",
+            action="store_true",
+            help="register the departments (sở, ban, ngành) of the province that the file names "
+            "and the registry lacks, then validate again",
+        )
 
     def handle(self, *args, **opts):
         path: Path = opts["file"]
@@ -75,6 +81,18 @@ class Command(BaseCommand):
             )
         upload = services.upload_validate(upload_id=upload.pk, on_progress=self._progress)
         self.stdout.write("")
+        if opts["register_departments"] and upload.status == UploadStatus.REJECTED:
+            units = services.upload_register_departments(upload_id=upload.pk, enqueue=False)
+        else:
+            units = []
+        if units:
+            kept = " (dry run: not kept)" if opts["dry_run"] else ""
+            self.stdout.write(
+                f"Registered {len(units)} department(s) of {scope}{kept}: "
+                + ", ".join(u.name for u in units)
+            )
+            upload = services.upload_validate(upload_id=upload.pk, on_progress=self._progress)
+            self.stdout.write("")
         for warning in upload.warnings:
             self.stdout.write(self.style.WARNING(f"warning: {warning['message']} {warning['fix']}"))
         if upload.status in (UploadStatus.REJECTED, UploadStatus.FAILED):
