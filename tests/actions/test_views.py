@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from actions.models import Action, ActionStatus
-from dashboard.download_views import pdf_available
+from dashboard.download_views import pdf_available, pdf_document
 from tests.actions.conftest import publish_next_week
 
 
@@ -156,3 +156,14 @@ def test_overdue_actions_are_flagged_on_the_unit_page(client, wards_week):
     assert Action.objects.get().due_date < datetime.date.today()
     page = client.get(f"/don-vi/{tan_binh.pk}/").content.decode()
     assert "overdue-flag" in page
+
+
+def test_the_unit_report_lists_the_open_actions(client, wards_week):
+    w = wards_week
+    _login(client, w, "chair_tanbinh")
+    tan_binh = w.wards["Tân Bình"]
+    _assign_from_row(client, w, tan_binh, group="TDGQ")
+    report = client.get(f"/don-vi/{tan_binh.pk}/bao-cao/").content.decode()
+    assert "Giải quyết 12 hồ sơ trễ hạn (TDGQ)" in report
+    if pdf_available():
+        assert len(pdf_document(report).pages) == 1  # still one A4 page
