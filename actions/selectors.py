@@ -336,3 +336,39 @@ def review(
     open_actions = action_views(readable.filter(status__in=ACTIVE_STATUSES), today=today)
     agreed = action_views(readable.filter(snapshot=snapshot), today=today)
     return Review(scope, snapshot, rows, falls, weak, open_actions, agreed)
+
+
+def what_it_takes_hint(*, snapshot: Snapshot, unit_id: int, indicator_code: str) -> str:
+    """Describe what raises one indicator of the unit, in dossiers ("" when unknown).
+
+    The what-it-takes line a "Giao việc" link comes from (`indicators.selectors.unit_what_it_takes`).
+    """
+    from django.utils.translation import gettext as _
+
+    from dashboard.templatetags.scores import points
+    from indicators.selectors import unit_what_it_takes
+
+    found = unit_what_it_takes(snapshot=snapshot, unit_id=unit_id)
+    line = (
+        next((o for o in found.opportunities if o.state.code == indicator_code), None)
+        if found
+        else None
+    )
+    if line is None:
+        return ""
+    parts = []
+    if line.first is not None:
+        parts.append(
+            _("%(dossiers)s more dossiers raise %(code)s by %(gain)s points.")
+            % {
+                "dossiers": line.first.dossiers,
+                "code": indicator_code,
+                "gain": points(line.first.gain),
+            }
+        )
+    if line.to_full is not None:
+        parts.append(
+            _("%(dossiers)s dossiers give it full marks (%(points)s).")
+            % {"dossiers": line.to_full.dossiers, "points": points(line.to_full.points_after)}
+        )
+    return " ".join(parts)

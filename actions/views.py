@@ -50,6 +50,11 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
     require(snapshot is not None)
     initial = {
         "title": request.GET.get("title", "")[:200],
+        "description": selectors.what_it_takes_hint(
+            snapshot=snapshot, unit_id=unit.pk, indicator_code=request.GET["indicator"]
+        )
+        if request.GET.get("indicator")
+        else "",
         "target": forms.initial_target(request.GET),
         "due_date": datetime.date.today() + datetime.timedelta(days=DEFAULT_DAYS),
         # The unit's own chair by default, else the person assigning.

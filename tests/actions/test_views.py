@@ -167,3 +167,18 @@ def test_the_unit_report_lists_the_open_actions(client, wards_week):
     assert "Giải quyết 12 hồ sơ trễ hạn (TDGQ)" in report
     if pdf_available():
         assert len(pdf_document(report).pages) == 1  # still one A4 page
+
+
+def test_a_what_it_takes_line_prefills_the_dossiers(client, wards_week):
+    from tests.actions.conftest import AFTER, publish
+
+    w = wards_week
+    counts = publish("di-an-phuong-chi-tieu-2025-05-20.csv", w.di_an, AFTER)
+    _login(client, w, "chair_tanbinh")
+    tan_binh = w.wards["Tân Bình"]
+    form = client.get(
+        f"/don-vi/{tan_binh.pk}/giao-viec/", {"snapshot": counts.pk, "indicator": "1.1"}
+    )
+    initial = form.context["form"].initial
+    assert initial["target"] == "i:1.1"
+    assert "hồ sơ" in str(initial["description"]) and "1.1" in str(initial["description"])
