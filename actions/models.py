@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -172,3 +173,24 @@ class ActionChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action_id} · {self.field}: {self.old_value} → {self.new_value}"
+
+    @property
+    def field_label(self) -> str:
+        """The changed field as the pages name it ("trạng thái")."""
+        try:
+            return str(Action._meta.get_field(self.field).verbose_name)
+        except FieldDoesNotExist:
+            return self.field
+
+    def _label(self, value: str) -> str:
+        if self.field == "status" and value in ActionStatus.values:
+            return str(ActionStatus(value).label)
+        return value
+
+    @property
+    def old_label(self) -> str:
+        return self._label(self.old_value)
+
+    @property
+    def new_label(self) -> str:
+        return self._label(self.new_value)

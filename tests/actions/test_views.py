@@ -60,6 +60,7 @@ def test_the_review_meeting_from_row_to_figure(client, wards_week):
     detail = client.get(f"/viec/{action.pk}/").content.decode()
     assert "19,12" in detail and "19,16" in detail
     assert "13/05/2025" in detail and "20/05/2025" in detail
+    assert "Xong" in detail and "trạng thái" in detail  # the history in words
 
 
 def test_a_chair_cannot_create_or_read_another_units_actions(client, wards_week):
