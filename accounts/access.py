@@ -37,6 +37,7 @@ class Access:
     read_roots: frozenset[int] = field(default_factory=frozenset)
     chair_units: frozenset[int] = field(default_factory=frozenset)
     upload_roots: frozenset[int] = field(default_factory=frozenset)
+    staff_roots: frozenset[int] = field(default_factory=frozenset)  # provincial staff only
 
     @property
     def cache_key(self) -> str:
@@ -117,6 +118,20 @@ class Access:
         if level == UnitLevel.PROVINCE:
             return self.sees_national_ranking
         return parent is not None and self._in_subtree(parent, self.read_roots | self.chair_units)
+
+    def can_assign_actions(self, unit: AdministrativeUnit) -> bool:
+        """May the user give this unit an action after a review (actions app)?
+
+        Provincial staff for the units of their province; a chair for their own unit and the
+        units below it. Data admins upload, they do not assign work.
+        """
+        if self.is_superuser:
+            return True
+        return self._in_subtree(unit, self.staff_roots | self.chair_units)
+
+    @property
+    def assigns_actions_somewhere(self) -> bool:
+        return self.is_superuser or bool(self.staff_roots or self.chair_units)
 
     def can_upload(self, scope: AdministrativeUnit) -> bool:
         if self.is_superuser:
@@ -209,6 +224,7 @@ def access_for_user(user) -> Access:
     read: set[int] = set()
     chair: set[int] = set()
     upload: set[int] = set()
+    staff: set[int] = set()
     for unit_id, role in Membership.objects.filter(user=user).values_list("unit_id", "role"):
         if role == Role.UNIT_CHAIR:
             chair.add(unit_id)
@@ -216,11 +232,14 @@ def access_for_user(user) -> Access:
             read.add(unit_id)
             if role == Role.DATA_ADMIN:
                 upload.add(unit_id)
+            elif role == Role.PROVINCIAL_STAFF:
+                staff.add(unit_id)
     return Access(
         is_authenticated=True,
         read_roots=_with_predecessors(read),
         chair_units=frozenset(chair),
         upload_roots=_with_predecessors(upload),
+        staff_roots=_with_predecessors(staff),
     )
 
 

@@ -65,6 +65,9 @@ class AuditAction(models.TextChoices):
     ROLE_GRANTED = "role_granted", _("Role granted")
     ROLE_REVOKED = "role_revoked", _("Role revoked")
     DEPARTMENTS_REGISTERED = "departments_added", _("Departments registered")
+    ACTION_CREATED = "action_created", _("Action assigned")
+    ACTION_UPDATED = "action_updated", _("Action changed")
+    ACTION_COMMENTED = "action_commented", _("Action commented")
 
 
 class AuditEventQuerySet(models.QuerySet):

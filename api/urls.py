@@ -12,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from api import views
+from api.actions import ActionViewSet
 from api.base import LoginNotRequiredMixin
 from api.errors import not_found
 from api.notification_views import NotificationViewSet
@@ -37,6 +38,7 @@ router.register("units", views.UnitViewSet, basename="unit")
 router.register("frameworks", views.FrameworkViewSet, basename="framework")
 router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
 router.register("uploads", views.UploadViewSet, basename="upload")
+router.register("actions", ActionViewSet, basename="action")
 router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"

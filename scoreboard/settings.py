@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "indicators",
     "dashboard",
     "ingest",
+    "actions",
     "notifications",
     "reporting",
 ]
@@ -387,6 +388,7 @@ SPECTACULAR_SETTINGS = {
         "UploadStatusEnum": "ingest.models.UploadStatus",
         "UnitKindEnum": "units.models.UnitKind",
         "TableKindEnum": "ingest.models.TableKind",
+        "ActionStatusEnum": "actions.models.ActionStatus",
     },
 }
 

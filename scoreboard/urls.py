@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include(("dashboard.urls", "dashboard"), namespace="indicators")),
     # Downloads (CSV, XLSX) and the printable unit report, beside the pages they serve.
     path("", include("dashboard.download_urls")),
+    # Actions after the weekly review: assign, follow up, the review page and its minutes.
+    path("", include("actions.urls")),
     path("api/", include("api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("uploads/", include("ingest.urls")),

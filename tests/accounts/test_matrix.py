@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import Role
 from accounts.services import membership_grant
+from actions.services import action_create
 from indicators import services as snapshot_services
 from ingest import services as ingest_services
 from ingest.models import Upload, UploadStatus
@@ -66,7 +67,9 @@ def world(binh_duong):
         ROOT / "demo" / "binh-duong-cap-huyen-2025-05-20.csv", w.province
     ).snapshot
     # The wards by indicator counts, so what-it-takes has values to work on.
-    publish_file(ROOT / "demo" / "di-an-phuong-chi-tieu-2025-05-20.csv", w.di_an)
+    w.snapshot_wards = publish_file(
+        ROOT / "demo" / "di-an-phuong-chi-tieu-2025-05-20.csv", w.di_an
+    ).snapshot
     draft = snapshot_services.snapshot_create_draft(
         scope=w.other_province, as_of=AS_OF, period="ytd", period_year=2025
     )
@@ -146,6 +149,15 @@ def world(binh_duong):
     ]:
         w.users[name] = User.objects.create_user(name, password="x" * 20)
         membership_grant(user=w.users[name], unit=unit, role=role)
+    # An action of phường Tân Bình, its chair the owner (actions app).
+    w.action_tanbinh = action_create(
+        actor=w.users["chair_dian"],
+        unit=w.wards["Tân Bình"],
+        snapshot=w.snapshot_wards,
+        title="Giải quyết hồ sơ trễ hạn",
+        owner=w.users["chair_tanbinh"],
+        due_date=AS_OF,
+    )
     w.unsubscribe_token = unsubscribe_token(w.users["chair_dian"])
     return w
 
@@ -201,6 +213,7 @@ def cases(w):
     """Return {url name: [(method, path, data, expectations)]}."""
     tan_binh, an_binh = w.wards["Tân Bình"].pk, w.wards["An Bình"].pk
     bd_upload, dn_upload = w.upload_bd.pk, w.upload_dn.pk
+    action = w.action_tanbinh.pk
     return {
         "home": [("get", "/", None, EVERYONE_WITH_A_ROLE)],
         "healthz": [("get", "/healthz", None, ANYONE)],
@@ -426,6 +439,15 @@ def cases(w):
                 {**API_READERS_BD, "chair_tanbinh": OK, "chair_dian": OK},
             ),
         ],
+        "api:action-list": [("get", "/api/v1/actions/", None, API_REFERENCE)],
+        "api:action-detail": [
+            (
+                "get",
+                f"/api/v1/actions/{action}/",
+                None,
+                {**API_READERS_BD, "chair_tanbinh": OK, "chair_dian": OK},
+            )
+        ],
         "api:upload-list": [("get", "/api/v1/uploads/", None, {**UPLOAD_PAGE, "anon": 401})],
         "api:upload-detail": [
             ("get", f"/api/v1/uploads/{bd_upload}/", None, API_UPLOADERS_BD),
@@ -457,6 +479,71 @@ def cases(w):
         "api:schema": [("get", "/api/schema/", None, API_REFERENCE)],
         "api:docs": [("get", "/api/docs/", None, LOGGED_IN)],
         "api:not_found": [("get", "/api/v2/leaderboard/", None, expect(NOT_FOUND))],
+        # Actions: read with the unit; assigned by provincial staff and chairs (not data
+        # admins); changed by the owner, the creator or an assigner.
+        "actions:action_create": [
+            (
+                "get",
+                f"/don-vi/{tan_binh}/giao-viec/",
+                None,
+                {**READERS_BD, "chair_tanbinh": OK, "chair_dian": OK, "admin_bd": FORBIDDEN},
+            ),
+            (
+                "get",
+                f"/don-vi/{an_binh}/giao-viec/",
+                None,
+                {**READERS_BD, "chair_dian": OK, "admin_bd": FORBIDDEN},
+            ),
+        ],
+        "actions:action_list": [("get", "/viec/", None, EVERYONE_WITH_A_ROLE)],
+        "actions:action_export": [
+            ("get", "/viec/tai-ve.csv", None, EVERYONE_WITH_A_ROLE),
+            ("get", "/viec/tai-ve.xlsx", None, EVERYONE_WITH_A_ROLE),
+        ],
+        "actions:action_detail": [
+            ("get", f"/viec/{action}/", None, {**READERS_BD, "chair_tanbinh": OK, "chair_dian": OK})
+        ],
+        "actions:action_update": [
+            (
+                "post",
+                f"/viec/{action}/cap-nhat",
+                None,
+                {**READERS_BD, "chair_tanbinh": OK, "chair_dian": OK, "admin_bd": FORBIDDEN},
+            )
+        ],
+        "actions:action_comment": [
+            (
+                "post",
+                f"/viec/{action}/binh-luan",
+                None,
+                {**READERS_BD, "chair_tanbinh": OK, "chair_dian": OK},
+            )
+        ],
+        "actions:review": [
+            (
+                "get",
+                f"/hop-giao-ban/{w.di_an.pk}/",
+                None,
+                {**READERS_BD, "chair_dian": OK, "chair_tanbinh": OK},
+            ),
+            ("get", f"/hop-giao-ban/{w.province.pk}/", None, {**READERS_BD, "chair_dian": OK}),
+        ],
+        "actions:review_minutes": [
+            (
+                "get",
+                f"/hop-giao-ban/{w.di_an.pk}/bien-ban/",
+                None,
+                {**READERS_BD, "chair_dian": OK, "chair_tanbinh": OK},
+            ),
+        ],
+        "actions:review_minutes_pdf": [
+            (
+                "get",
+                f"/hop-giao-ban/{w.province.pk}/bien-ban.pdf",
+                None,
+                {**READERS_BD, "chair_dian": OK},
+            ),
+        ],
         # Everyone's own notification centre: a user without a role sees an empty one.
         "notifications:list": [("get", "/thong-bao/", None, LOGGED_IN)],
         "notifications:mark_read": [("post", "/thong-bao/1/da-doc", None, LOGGED_IN)],

@@ -26,6 +26,8 @@ def test_schema_is_openapi_3_with_every_endpoint(api):
         "/api/v1/uploads/{id}/preview/",
         "/api/v1/uploads/{id}/publish/",
         "/api/v1/uploads/{id}/discard/",
+        "/api/v1/actions/",
+        "/api/v1/actions/{id}/",
     ]:
         assert path in paths
     assert "tokenAuth" in schema["components"]["securitySchemes"]
