@@ -177,7 +177,7 @@ def digest_for(*, user, week: datetime.date | None = None) -> Digest:
     since = until - datetime.timedelta(days=7)
     notifications = list(
         Notification.objects.filter(user=user, created_at__gte=since, created_at__lt=until)
-        .select_related("alert__rule", "alert__unit", "alert__scope")
+        .select_related("alert__rule", "alert__unit", "alert__scope", "alert__action")
         .order_by("created_at", "pk")
     )
     return Digest(
