@@ -57,6 +57,7 @@ class CheapLine:
     dossiers: int
     gain: Decimal
     small_denominator: bool
+    counted: str = ""  # what one more dossier is (`Indicator.counted`), as the unit page says
 
 
 @dataclass
@@ -77,6 +78,7 @@ class DigestUnit:
                 o.first.dossiers,
                 o.first.gain,
                 o.small_denominator,
+                o.state.counted,
             )
             for o in self.cheapest
         ]

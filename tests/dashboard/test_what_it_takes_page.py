@@ -71,6 +71,51 @@ def test_the_leader_brief_holds_it_without_the_control(wards_with_counts, admin_
     assert 'data-role="what-if"' not in html
 
 
-def test_a_unit_without_indicator_values_says_nothing_of_dossiers(demo, admin_client):
+def test_each_line_names_the_dossiers_counted_as_the_framework_row_words_them(
+    wards_with_counts, admin_client
+):
+    from indicators.models import Indicator
+
+    world, snapshot = wards_with_counts
+    ward = world.wards["Bình An"]
+    advice = unit_what_it_takes(snapshot=snapshot, unit_id=ward.pk)
+    first = advice.opportunities[0].state.code
+    # Reword the first line's ratio in the framework: the page follows, nothing is hard-coded.
+    Indicator.objects.filter(framework_id=snapshot.framework_id, code=first).update(
+        ratio_definition="Hồ sơ thử nghiệm đạt chuẩn / hồ sơ tiếp nhận"
+    )
+    html = admin_client.get(f"/don-vi/{ward.pk}/").content.decode()
+    section = html.split('class="wit-lines"', 1)[1].split("</ol>", 1)[0]
+    lines = re.findall(r"<li>(.*?)</li>", section, re.S)
+    indicators = {i.code: i for i in Indicator.objects.filter(framework_id=snapshot.framework_id)}
+    assert "“Hồ sơ thử nghiệm đạt chuẩn”" in lines[0]
+    for line, item in zip(lines, advice.opportunities, strict=False):
+        assert f"“{indicators[item.state.code].counted}”" in line
+    # The API, the brief and the digest name the same.
+    api = admin_client.get(f"/api/v1/units/{ward.pk}/what-it-takes/").json()
+    assert api["opportunities"][0]["counted"] == "Hồ sơ thử nghiệm đạt chuẩn"
+    brief = admin_client.get(f"/don-vi/{ward.pk}/bao-cao/").content.decode()
+    assert "“Hồ sơ thử nghiệm đạt chuẩn”" in brief
+    hint = (
+        admin_client.get(
+            f"/don-vi/{ward.pk}/giao-viec/", {"snapshot": snapshot.pk, "indicator": first}
+        )
+        .context["form"]
+        .initial["description"]
+    )
+    assert "“Hồ sơ thử nghiệm đạt chuẩn”" in str(hint)
+
+
+def test_a_unit_with_only_group_scores_is_told_what_it_takes_needs(demo, admin_client):
+    # Dĩ An's table of 20 May has group scores only (no numerators and denominators).
     html = admin_client.get(f"/don-vi/{demo.di_an.pk}/").content.decode()
-    assert 'data-role="what-it-takes"' not in html
+    assert 'data-role="what-it-takes"' not in html and 'data-role="what-if"' not in html
+    section = html.split('data-role="what-it-takes-unavailable"', 1)[1].split("</section>")[0]
+    assert "cần số liệu từng chỉ tiêu" in section and "tử số, mẫu số" in section
+
+
+def test_a_unit_with_indicator_values_is_not_told_they_are_missing(wards_with_counts, admin_client):
+    world, _snapshot = wards_with_counts
+    html = admin_client.get(f"/don-vi/{world.wards['Bình An'].pk}/").content.decode()
+    assert 'data-role="what-it-takes"' in html
+    assert 'data-role="what-it-takes-unavailable"' not in html
