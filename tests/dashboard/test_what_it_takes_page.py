@@ -1,12 +1,16 @@
 """What it takes on the unit page, in the leader brief and in the what-if control (issue 18)."""
 
+import datetime
+import io
 import json
 import re
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 
 from dashboard.advice import WHAT_IF_MAX_DOSSIERS
+from dashboard.download_views import pdf_available, pdf_document
 from indicators.selectors import unit_what_it_takes
 from ingest import services
 from ingest.models import Upload, UploadStatus
@@ -119,3 +123,44 @@ def test_a_unit_with_indicator_values_is_not_told_they_are_missing(wards_with_co
     html = admin_client.get(f"/don-vi/{world.wards['Bình An'].pk}/").content.decode()
     assert 'data-role="what-it-takes"' in html
     assert 'data-role="what-it-takes-unavailable"' not in html
+
+
+@pytest.mark.skipif(not pdf_available(), reason="WeasyPrint needs the system's Pango library")
+def test_the_brief_of_the_fullest_demo_unit_is_one_a4_page(wards_with_counts, admin_client):
+    """The worst case the brief meets: every indicator with counts, what it takes, its goals,
+    and five open actions (the most it lists) with titles of the longest kind."""
+    from django.contrib.auth import get_user_model
+
+    from actions.services import action_create
+    from indicators.selectors import indicator_values
+
+    world, snapshot = wards_with_counts
+    lines = {
+        unit: len(indicator_values(snapshot=snapshot, unit_ids=[unit.pk]))
+        for unit in world.wards.values()
+    }
+    ward = max(
+        lines,
+        key=lambda u: (len(unit_what_it_takes(snapshot=snapshot, unit_id=u.pk).goals), lines[u]),
+    )
+    assert lines[ward] >= 15
+    advice = unit_what_it_takes(snapshot=snapshot, unit_id=ward.pk)
+    assert len(advice.opportunities) >= 3 and advice.goals
+    root = get_user_model().objects.get(username="admin")
+    for n in range(6):
+        action_create(
+            actor=root, unit=ward, snapshot=snapshot, owner=root,
+            title=f"Việc số {n + 1}: " + "giải quyết dứt điểm hồ sơ trễ hạn, số hóa và trả kết quả điện tử " * 3,
+            due_date=datetime.date(2025, 5, 16 + n),
+        )  # fmt: skip
+    html = admin_client.get(f"/don-vi/{ward.pk}/bao-cao/").content.decode()
+    assert html.count('<td title="Việc số ') == 5 and 'data-role="what-it-takes"' in html
+    document = pdf_document(html)
+    assert len(document.pages) == 1
+    # Nothing cut off the page: the last action and the footer are on it.
+    text = re.sub(r"\s+", " ", PdfReader(io.BytesIO(document.write_pdf())).pages[0].extract_text())
+    assert "Việc số 5" in text and "Điểm dễ lấy nhất" in text and "In lúc" in text
+    # The server's PDF is the same single page.
+    response = admin_client.get(f"/don-vi/{ward.pk}/bao-cao.pdf")
+    assert response.status_code == 200
+    assert len(PdfReader(io.BytesIO(response.content)).pages) == 1
