@@ -164,3 +164,42 @@ def test_the_brief_of_the_fullest_demo_unit_is_one_a4_page(wards_with_counts, ad
     response = admin_client.get(f"/don-vi/{ward.pk}/bao-cao.pdf")
     assert response.status_code == 200
     assert len(PdfReader(io.BytesIO(response.content)).pages) == 1
+
+
+def test_on_the_demo_wards_every_line_and_goal_holds_through_the_stored_counts(wards_with_counts):
+    """The real stack: the wards' indicator table published, then for each ward every line
+    and every reachable goal re-scored from the stored counts and the framework's rules."""
+    from indicators.selectors import indicator_values
+    from tests.indicators.test_what_it_takes import plan_gain, scored
+
+    world, snapshot = wards_with_counts
+    checked = 0
+    for ward in world.wards.values():
+        found = unit_what_it_takes(snapshot=snapshot, unit_id=ward.pk)
+        if found is None:
+            continue
+        stored = {
+            v.indicator.code: v for v in indicator_values(snapshot=snapshot, unit_ids=[ward.pk])
+        }
+        states = {o.state.code: o.state for o in found.opportunities}
+        for o in found.opportunities:
+            value = stored[o.state.code]
+            # The state is the stored row: its counts and the points the publication stored.
+            assert (o.state.numerator, o.state.denominator) == (value.numerator, value.denominator)
+            assert scored(o.state, 0) == value.points
+            if o.first:
+                assert scored(o.state, o.first.dossiers) == o.first.points_after
+                assert scored(o.state, o.first.dossiers - 1) == value.points
+            if o.to_full:
+                assert scored(o.state, o.to_full.dossiers) == o.state.max_points
+                assert scored(o.state, o.to_full.dossiers - 1) < o.state.max_points
+        for goal in found.goals:
+            if not goal.plan.reachable:
+                continue
+            group = [states[c] for c in goal.plan.dossiers]
+            assert plan_gain(group, goal.plan.dossiers) >= goal.needed
+            for code, k in goal.plan.dossiers.items():
+                fewer = {**goal.plan.dossiers, code: k - 1}
+                assert plan_gain(group, fewer) < goal.needed, (ward.name, goal.kind, code)
+            checked += 1
+    assert checked >= 5  # the goals of several wards
