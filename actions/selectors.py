@@ -359,9 +359,10 @@ def what_it_takes_hint(*, snapshot: Snapshot, unit_id: int, indicator_code: str)
     parts = []
     if line.first is not None:
         parts.append(
-            _("%(dossiers)s more dossiers raise %(code)s by %(gain)s points.")
+            _("%(dossiers)s more “%(counted)s” raise %(code)s by %(gain)s points.")
             % {
                 "dossiers": line.first.dossiers,
+                "counted": line.state.counted,
                 "code": indicator_code,
                 "gain": points(line.first.gain),
             }

@@ -28,6 +28,9 @@ class NotificationSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="alert.unit.full_name")
     scope_id = serializers.IntegerField(source="alert.scope_id")
     as_of = serializers.DateField(source="alert.as_of")
+    action_id = serializers.IntegerField(
+        source="alert.action_id", allow_null=True, help_text="the action an overdue alert is about"
+    )
     detail = serializers.JSONField(source="alert.detail")
     url = serializers.SerializerMethodField(
         help_text="the page it is about, if the caller may open it"
@@ -37,7 +40,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         model = Notification
         fields = [
             "id", "rule", "rule_name", "text", "unit_id", "unit_name", "scope_id", "as_of",
-            "detail", "created_at", "read_at", "url",
+            "action_id", "detail", "created_at", "read_at", "url",
         ]  # fmt: skip
 
     def get_rule_name(self, obj) -> str:
@@ -49,7 +52,13 @@ class NotificationSerializer(serializers.ModelSerializer):
     def get_url(self, obj) -> str | None:
         access = api_access(self.context["request"])
         alert = obj.alert
-        if alert.rule.kind in SCOPE_RULES:
+        if alert.action_id is not None:
+            allowed, name, target = (
+                access.can_read_unit(alert.unit),
+                "actions:action_detail",
+                alert.action_id,
+            )
+        elif alert.rule.kind in SCOPE_RULES:
             allowed, name, target = (
                 access.can_read_scope(alert.scope),
                 "dashboard:leaderboard",

@@ -476,6 +476,11 @@ class OpportunitySerializer(serializers.Serializer):
     indicator = serializers.CharField(source="state.code", read_only=True)
     group = serializers.CharField(source="state.group_code", read_only=True)
     improved_by = serializers.CharField(source="state.improved_by", read_only=True)
+    counted = serializers.CharField(
+        source="state.counted",
+        read_only=True,
+        help_text="what one more dossier is, as the framework's ratio names it",
+    )
     numerator = serializers.IntegerField(source="state.numerator", read_only=True)
     denominator = serializers.IntegerField(source="state.denominator", read_only=True)
     points = points_field(source="state.points")

@@ -25,7 +25,7 @@ class OpportunityLine:
     code: str
     name: str
     group_code: str
-    counted: str  # what one more dossier is: the numerator of the indicator's ratio
+    counted: str  # what one more dossier is: `Indicator.counted`, from the framework row
     is_new: bool  # a new good dossier (numerator and denominator grow), not one turning good
     points: Decimal
     max_points: Decimal
@@ -67,12 +67,11 @@ def unit_advice(*, snapshot: Snapshot | None, score) -> UnitAdvice | None:
 
 def _line(found: WhatItTakes, item: Opportunity) -> OpportunityLine:
     indicator = found.indicators[item.state.code]
-    counted = (indicator.ratio_definition or indicator.name).split(" / ")[0]
     return OpportunityLine(
         code=item.state.code,
         name=indicator.name,
         group_code=item.state.group_code,
-        counted=counted,
+        counted=item.state.counted or indicator.counted,
         is_new=item.state.improved_by == NEW,
         points=item.state.points,
         max_points=item.state.max_points,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -111,6 +112,18 @@ class SnapshotStatus(models.TextChoices):
 
 
 UNCONFIRMED_LABEL = _("unconfirmed")
+# A ratio computed from others is entered as a plain one: "… (nhập dưới dạng A / B)".
+_ENTERED_AS = re.compile(r"nhập dưới dạng\s+(?P<numerator>[^/()]+?)\s*/")
+
+
+def counted_of(ratio_definition: str) -> str:
+    """The numerator a ratio definition names ("A / B × c" → "A"), "" when it names none."""
+    definition = (ratio_definition or "").strip()
+    entered = _ENTERED_AS.search(definition)
+    if entered:
+        return entered["numerator"].strip()
+    numerator = definition.split(" / ")[0].strip() if " / " in definition else ""
+    return numerator
 
 
 class FrameworkQuerySet(models.QuerySet):
@@ -252,6 +265,12 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def counted(self) -> str:
+        """What one more good item of the indicator is ("Hồ sơ nộp trực tuyến"), as its framework
+        row's ratio names it: the numerator, or what the ratio says is entered as one."""
+        return counted_of(self.ratio_definition) or self.name
 
     def applies_to(self, level: str) -> bool:
         return level in self.levels

@@ -824,6 +824,7 @@ def unit_what_it_takes(*, snapshot: Snapshot, unit_id: int) -> WhatItTakes | Non
             numerator=int(v.numerator),
             denominator=int(v.denominator),
             limit=remaining if v.indicator.improved_by == what_it_takes.NEW else None,
+            counted=v.indicator.counted,
         )
         for v in values
         if what_it_takes.is_scored(v.status) and v.numerator is not None

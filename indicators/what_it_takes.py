@@ -54,6 +54,8 @@ class IndicatorState:
     # The most dossiers this indicator can still take: what is missing (`existing`) or the
     # period's expected remaining dossiers (`new`); None = no known bound.
     limit: int | None = None
+    # What one more dossier is, as the framework's ratio names it (`Indicator.counted`).
+    counted: str = ""
 
     def points_with(self, added: int) -> Decimal:
         """Score the indicator with `added` more good dossiers."""

@@ -57,6 +57,7 @@ class CheapLine:
     dossiers: int
     gain: Decimal
     small_denominator: bool
+    counted: str = ""  # what one more dossier is (`Indicator.counted`), as the unit page says
 
 
 @dataclass
@@ -77,6 +78,7 @@ class DigestUnit:
                 o.first.dossiers,
                 o.first.gain,
                 o.small_denominator,
+                o.state.counted,
             )
             for o in self.cheapest
         ]
@@ -177,7 +179,7 @@ def digest_for(*, user, week: datetime.date | None = None) -> Digest:
     since = until - datetime.timedelta(days=7)
     notifications = list(
         Notification.objects.filter(user=user, created_at__gte=since, created_at__lt=until)
-        .select_related("alert__rule", "alert__unit", "alert__scope")
+        .select_related("alert__rule", "alert__unit", "alert__scope", "alert__action")
         .order_by("created_at", "pk")
     )
     return Digest(

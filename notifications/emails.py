@@ -105,7 +105,10 @@ def email_send(*, email_id: int) -> bool:
     if not claimed:
         return False
     email = OutgoingEmail.objects.select_related(
-        "user", "notification__alert__rule", "notification__alert__unit"
+        "user",
+        "notification__alert__rule",
+        "notification__alert__unit",
+        "notification__alert__action",
     ).get(pk=email_id)
     if not email.user.email:
         OutgoingEmail.objects.filter(pk=email_id).update(last_error="no address", claimed_at=None)

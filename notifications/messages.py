@@ -104,4 +104,11 @@ def alert_text(alert: Alert) -> str:
             "latest": _date(datetime.date.fromisoformat(d["latest"])),
             "date": when,
         }
+    if kind == RuleKind.OVERDUE_ACTION:
+        title = alert.action.title if alert.action_id and alert.action else d.get("title", "")
+        return _("The action “%(title)s” of %(unit)s was due on %(date)s and is not done.") % {
+            "title": title,
+            "unit": unit,
+            "date": when,
+        }
     return str(alert.rule)

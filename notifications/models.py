@@ -26,6 +26,7 @@ class RuleKind(models.TextChoices):
     TOTALS_DISAGREE = "totals_disagree", _("Official total disagrees with the groups")
     MISSING_UPLOAD = "missing_upload", _("Weekly data missing at the deadline")
     STALE_TABLE = "stale_table", _("A table lags the scope's others")
+    OVERDUE_ACTION = "overdue_action", _("An action is overdue")
 
 
 # Rules raised when a snapshot is published, against the previous published one; the others
@@ -42,6 +43,8 @@ SNAPSHOT_RULES = frozenset(
 )
 # Rules about a scope (its table) rather than one unit of it.
 SCOPE_RULES = frozenset({RuleKind.MISSING_UPLOAD, RuleKind.STALE_TABLE})
+# Rules about one action (actions app): told to its owner and its creator, not by role.
+ACTION_RULES = frozenset({RuleKind.OVERDUE_ACTION})
 
 
 class AlertRule(models.Model):
@@ -109,7 +112,9 @@ class Alert(models.Model):
     The key is the scope, date and period of the data, not the snapshot: a correction is a
     new revision of the same key, so publishing it again raises nothing new for a rule that
     already fired (the unique constraint holds even against a retry running alongside).
-    For missing_upload, as_of is the deadline's date; for stale_table, the date the table lags.
+    For missing_upload, as_of is the deadline's date; for stale_table, the date the table lags;
+    for overdue_action, the action's due date, so a due date moved later and passed again is a
+    new alert while the same due date never is.
     """
 
     rule = models.ForeignKey(
@@ -140,6 +145,15 @@ class Alert(models.Model):
         blank=True,
         related_name="+",
     )
+    # overdue_action: the action it is about (its unit is `unit`).
+    action = models.ForeignKey(
+        "actions.Action",
+        verbose_name=_("action"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # The figures the message shows (ranks, points, group codes), as JSON.
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True, db_index=True)
@@ -151,8 +165,15 @@ class Alert(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["rule", "unit", "scope", "as_of", "period", "period_year", "period_number"],
+                condition=Q(action__isnull=True),
                 name="alert_once_per_rule_unit_key",
-            )
+            ),
+            # Two actions of one unit may fall due the same day: each is alerted.
+            models.UniqueConstraint(
+                fields=["rule", "action", "as_of"],
+                condition=Q(action__isnull=False),
+                name="alert_once_per_action_due_date",
+            ),
         ]
 
     def __str__(self) -> str:

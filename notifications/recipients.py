@@ -5,6 +5,10 @@ province's units and tables; data admins about its tables and disagreements (whi
 each role hears by default is `AlertRule.default_roles`, in the database). A user who saved
 their settings hears the rules and units they chose instead. Whatever the choice, nobody is
 told about a unit that `accounts.access` does not let them read.
+
+An overdue action is told to its owner and its creator instead (once each, even when they are
+the same person), whatever their roles and chosen units, unless they unticked the rule; the
+same access check applies (an owner moved off the unit is not told).
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from collections import defaultdict
 
 from accounts.access import access_for_user
 from accounts.models import Membership
-from notifications.models import SCOPE_RULES, Alert, NotificationPreference
+from actions.models import Action
+from notifications.models import ACTION_RULES, SCOPE_RULES, Alert, NotificationPreference
 from units.models import AdministrativeUnit
 
 _ANCESTORS = "parent__parent__parent__parent"
@@ -54,6 +59,8 @@ def recipients(
 ) -> list[tuple[object, NotificationPreference]]:
     """Return (user, preference) for everyone to tell about alert, in user order (4 queries, and
     2 per candidate for their access unless `accesses` (user id → Access) has it already)."""
+    if alert.rule.kind in ACTION_RULES:
+        return _action_recipients(alert, {} if accesses is None else accesses)
     unit = AdministrativeUnit.objects.select_related(_ANCESTORS).get(pk=alert.unit_id)
     chain = _chain(unit)
     roles: dict[int, set[str]] = defaultdict(set)
@@ -92,5 +99,33 @@ def recipients(
             access.can_read_scope(unit) if rule.kind in SCOPE_RULES else access.can_read_unit(unit)
         )
         if readable:
+            found.append((user, pref))
+    return found
+
+
+def _action_recipients(alert: Alert, accesses: dict) -> list[tuple[object, NotificationPreference]]:
+    """The action's owner and creator, each once, who are active, want the rule and may still
+    read its unit."""
+    action = (
+        Action.objects.select_related("owner", "created_by", "unit__" + _ANCESTORS)
+        .filter(pk=alert.action_id)
+        .first()
+    )
+    if action is None:
+        return []
+    users = {u.pk: u for u in (action.owner, action.created_by) if u is not None and u.is_active}
+    prefs = {
+        p.user_id: p
+        for p in NotificationPreference.objects.filter(user_id__in=users).prefetch_related("rules")
+    }
+    found = []
+    for user_id in sorted(users):
+        user = users[user_id]
+        pref = prefs.get(user_id) or NotificationPreference(user=user)
+        if pref.rules_customised and not any(r.pk == alert.rule_id for r in pref.rules.all()):
+            continue
+        if user_id not in accesses:
+            accesses[user_id] = access_for_user(user)
+        if accesses[user_id].can_read_unit(action.unit):
             found.append((user, pref))
     return found

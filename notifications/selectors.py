@@ -19,6 +19,7 @@ def notification_list(*, user, unread_only: bool = False) -> QuerySet[Notificati
         "alert__unit__parent__parent__parent__parent",
         "alert__scope__parent__parent__parent__parent",
         "alert__snapshot",
+        "alert__action",
     )
     if unread_only:
         found = found.filter(read_at__isnull=True)

@@ -7,8 +7,9 @@
    (rule, unit, data key): a retry or a correction of the same key finds its alert there.
 3. `alert_notify` tells each recipient once (`Notification` per user and alert) and queues
    an e-mail per notification for those who chose e-mail, immediately.
-4. The scheduler runs `alert_evaluate_schedule` (missing uploads, stale tables, and any
-   publication whose message was lost) and, on Monday morning, the weekly digests.
+4. The scheduler runs `alert_evaluate_schedule` (missing uploads, stale tables, overdue
+   actions, and any publication whose message was lost) and, on Monday morning, the weekly
+   digests.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from actions.selectors import overdue_actions
 from indicators.models import Band, Snapshot, SnapshotStatus
 from indicators.selectors import leaderboard, snapshot_previous_published
 from notifications import recipients as recipient_rules
@@ -267,6 +269,34 @@ def _stale_alerts(scope: AdministrativeUnit, active: dict[str, AlertRule]) -> li
     return alerts
 
 
+def _overdue_action_alerts(rule: AlertRule, now: datetime.datetime) -> list[Alert]:
+    """Raise an alert for each action still to do whose due date (local) has passed, once per
+    due date; return the new ones only.
+
+    Keyed by the action and its due date: the next run, or the next day, finds the alert and
+    skips the action in the query itself (the scheduler runs every few minutes); a due date
+    moved later is a new key, alerted when it passes in turn. Only new alerts are told, so a
+    change of owner after the alert does not tell anyone again for the same due date.
+    """
+    alerted = Alert.objects.filter(rule=rule, action=OuterRef("pk"), as_of=OuterRef("due_date"))
+    alerts = []
+    for action in overdue_actions(today=now.astimezone(LOCAL).date()).exclude(Exists(alerted)):
+        alert, created = Alert.objects.get_or_create(
+            rule=rule,
+            action=action,
+            as_of=action.due_date,
+            defaults={
+                "unit_id": action.unit_id,
+                "scope_id": action.snapshot.scope_id,
+                "snapshot_id": action.snapshot_id,
+                "detail": {"title": action.title, "due_date": action.due_date.isoformat()},
+            },
+        )
+        if created:
+            alerts.append(alert)
+    return alerts
+
+
 def alert_evaluate_schedule(*, now: datetime.datetime | None = None) -> list[Alert]:
     """The time-based rules, and publications not evaluated yet (run by beat); idempotent."""
     now = now or timezone.now()
@@ -284,6 +314,8 @@ def alert_evaluate_schedule(*, now: datetime.datetime | None = None) -> list[Ale
         for scope in _reporting_scopes(now.astimezone(LOCAL).date()):
             if scope.level == "province":
                 alerts += _stale_alerts(scope, active)
+        if RuleKind.OVERDUE_ACTION in active:
+            alerts += _overdue_action_alerts(active[RuleKind.OVERDUE_ACTION], now)
         alert_notify(alerts=alerts)
     return alerts
 
@@ -361,7 +393,8 @@ def preference_unsubscribe(*, user) -> NotificationPreference:
 
 
 def alert_demo_load() -> tuple[int, int]:
-    """Evaluate every published snapshot (oldest first) and tell today's users; idempotent.
+    """Evaluate every published snapshot (oldest first) and the overdue actions, and tell
+    today's users; idempotent.
 
     The demo publishes its weeks before its users exist: this tells them afterwards.
     Returns (alerts in all, notifications created now).
@@ -374,5 +407,9 @@ def alert_demo_load() -> tuple[int, int]:
     ):
         alert_evaluate_snapshot(snapshot_id=snapshot_id)
     with transaction.atomic():
+        # The demo's actions of May 2025 are long overdue: their owners and creators hear so.
+        overdue = _enabled_rules().get(RuleKind.OVERDUE_ACTION)
+        if overdue is not None:
+            _overdue_action_alerts(overdue, timezone.now())
         alert_notify(alerts=list(Alert.objects.select_related("rule")))
     return Alert.objects.count(), Notification.objects.count() - before

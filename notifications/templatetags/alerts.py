@@ -3,7 +3,7 @@
 from django import template
 
 from notifications.messages import alert_text as _alert_text
-from notifications.models import SCOPE_RULES
+from notifications.models import ACTION_RULES, SCOPE_RULES
 
 register = template.Library()
 
@@ -16,3 +16,8 @@ def alert_text(alert) -> str:
 @register.filter
 def is_scope_alert(alert) -> bool:
     return alert.rule.kind in SCOPE_RULES
+
+
+@register.filter
+def is_action_alert(alert) -> bool:
+    return alert.rule.kind in ACTION_RULES

@@ -165,7 +165,8 @@ def test_the_unit_report_lists_the_open_actions(client, wards_week):
     tan_binh = w.wards["Tân Bình"]
     _assign_from_row(client, w, tan_binh, group="TDGQ")
     report = client.get(f"/don-vi/{tan_binh.pk}/bao-cao/").content.decode()
-    assert "Giải quyết 12 hồ sơ trễ hạn (TDGQ)" in report
+    row = report[report.index('<td title="Giải quyết 12 hồ sơ trễ hạn">') :].split("</tr>")[0]
+    assert "TDGQ" in row and "16/05/2025" in row
     if pdf_available():
         assert len(pdf_document(report).pages) == 1  # still one A4 page
 
@@ -183,3 +184,70 @@ def test_a_what_it_takes_line_prefills_the_dossiers(client, wards_week):
     initial = form.context["form"].initial
     assert initial["target"] == "i:1.1"
     assert "hồ sơ" in str(initial["description"]) and "1.1" in str(initial["description"])
+
+
+def test_a_chair_cannot_post_an_action_for_another_unit_from_its_page_or_the_review(
+    client, wards_week
+):
+    w = wards_week
+    an_binh, tan_binh = w.wards["An Bình"], w.wards["Tân Bình"]
+    _login(client, w, "chair_tanbinh")
+    response = client.post(
+        f"/don-vi/{an_binh.pk}/giao-viec/?snapshot={w.snapshot.pk}",
+        {"title": "Số hóa hồ sơ", "owner": w.users["chair_tanbinh"].pk, "due_date": "30/05/2025"},
+    )
+    assert response.status_code == 404
+    # The review of Dĩ An offers the chair their own ward only; a forged row for An Bình (its
+    # chair as owner) is ignored, the chair's own row is created.
+    review = client.get(f"/hop-giao-ban/{w.di_an.pk}/?snapshot={w.snapshot.pk}")
+    assert f"u{an_binh.pk}-title" not in review.content.decode()
+    data = _review_post(w, [an_binh, tan_binh])
+    data[f"u{tan_binh.pk}-owner"] = w.users["chair_tanbinh"].pk
+    client.post(f"/hop-giao-ban/{w.di_an.pk}/?snapshot={w.snapshot.pk}", data)
+    assert list(Action.objects.values_list("unit__name", flat=True)) == ["Tân Bình"]
+
+
+def test_a_chair_reads_on_the_review_only_the_actions_of_units_they_may_read(client, wards_week):
+    w = wards_week
+    an_binh = w.wards["An Bình"]
+    _login(client, w, "chair_anbinh")
+    client.post(
+        f"/don-vi/{an_binh.pk}/giao-viec/?snapshot={w.snapshot.pk}",
+        {"title": "Việc riêng của An Bình", "owner": w.users["chair_anbinh"].pk,
+         "due_date": "30/05/2025"},
+    )  # fmt: skip
+    assert Action.objects.filter(unit=an_binh).exists()
+    _login(client, w, "chair_tanbinh")
+    for url in (
+        f"/hop-giao-ban/{w.di_an.pk}/?snapshot={w.snapshot.pk}",
+        f"/hop-giao-ban/{w.di_an.pk}/bien-ban/?snapshot={w.snapshot.pk}",
+        f"/api/v1/actions/?unit={an_binh.pk}",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Việc riêng của An Bình" not in response.content.decode(), url
+    # The provincial officer reads it there.
+    _login(client, w, "staff_bd")
+    review = client.get(f"/hop-giao-ban/{w.di_an.pk}/?snapshot={w.snapshot.pk}")
+    assert "Việc riêng của An Bình" in review.content.decode()
+
+
+def test_after_the_next_snapshot_the_review_and_its_minutes_show_the_figure_then_and_now(
+    client, wards_week
+):
+    w = wards_week
+    tan_binh = w.wards["Tân Bình"]
+    _login(client, w, "chair_tanbinh")
+    _assign_from_row(client, w, tan_binh, group="TDGQ", snapshot=w.snapshot.pk)
+    action = Action.objects.get()
+    _login(client, w, "staff_bd")
+    before = client.get(f"/hop-giao-ban/{w.di_an.pk}/?snapshot={w.snapshot.pk}").content.decode()
+    assert f'data-action="{action.pk}"' in before and "19,16" not in before
+    publish_next_week(w)
+    for url in (
+        f"/hop-giao-ban/{w.di_an.pk}/?snapshot={w.snapshot.pk}",
+        f"/hop-giao-ban/{w.di_an.pk}/bien-ban/?snapshot={w.snapshot.pk}",
+    ):
+        page = client.get(url).content.decode()
+        row = page[page.index("Giải quyết 12 hồ sơ trễ hạn") :].split("</tr>")[0]
+        assert "19,12" in row and "19,16" in row, url

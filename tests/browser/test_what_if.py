@@ -58,3 +58,41 @@ def test_adding_dossiers_moves_total_rank_and_band_as_the_server_scores_them(
     assert form.locator("[data-role=rank]").inner_text() == rank
     assert form.locator("[data-role=band]").inner_text() == band
     assert not [e for e in page.errors if "favicon" not in e and "404" not in e]
+
+
+@pytest.fixture
+def brief_with_actions(ward_with_counts, session_cookie):
+    """Five open actions of the longest kind on the ward (the most the brief lists)."""
+    from django.contrib.auth import get_user_model
+
+    from actions.services import action_create
+    from indicators.models import Snapshot
+
+    ward = ward_with_counts[0]
+    user = get_user_model().objects.get(username="browser")
+    snapshot = Snapshot.objects.get(scope__name="Dĩ An", status="published")
+    for n in range(5):
+        action_create(
+            actor=user, unit=ward, snapshot=snapshot, owner=user,
+            title=f"Việc số {n + 1}: " + "số hóa hồ sơ tồn đọng và trả kết quả điện tử " * 4,
+            due_date=datetime.date(2025, 5, 16 + n),
+        )  # fmt: skip
+    return ward
+
+
+def test_the_leader_brief_prints_on_one_a4_page_from_the_browser(
+    live_server, brief_with_actions, browser_page
+):
+    import io
+
+    from pypdf import PdfReader
+
+    page = browser_page
+    page.goto(f"{live_server.url}/don-vi/{brief_with_actions.pk}/bao-cao/")
+    assert page.locator("[data-role=what-it-takes] .wit-lines li").count() == 3
+    page.emulate_media(media="print")
+    printed = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    assert len(printed.pages) == 1
+    # Its last line (after the actions) is on that page: nothing was cut.
+    assert page.locator(".report-actions-table tbody tr").count() == 5
+    assert "In lúc" in printed.pages[0].extract_text()

@@ -116,3 +116,28 @@ def test_inconsistent_definitions_are_rejected(edit, error):
     data = copy.deepcopy(read_framework("766-2022"))
     edit(data)
     assert any(error in e for e in validate_framework(data))
+
+
+def test_each_indicator_names_what_one_more_counts_from_its_ratio(framework):
+    counted = {i.code: i.counted for i in Indicator.objects.filter(framework=framework)}
+    # The kinds of dossier issue 18 names, as the framework's rows word them.
+    assert counted["2.1"] == "Hồ sơ trước hạn, đúng hạn (kể cả đang xử lý trong hạn)"  # on time
+    assert counted["3.3"] == "Hồ sơ nộp trực tuyến"  # online
+    assert counted["3.6"] == "Hồ sơ thanh toán trực tuyến"  # paid online
+    assert counted["4.2"] == "Hồ sơ được số hóa"  # digitised
+    assert counted["5.3"] == "PAKN hài lòng"  # satisfied feedback
+    # A ratio computed from others names what is entered as its numerator.
+    assert counted["5.4"] == "hồ sơ không trễ hạn, không bị phản ánh"
+    for code, text in counted.items():
+        assert text and "/" not in text and text.count("(") == text.count(")"), code
+
+
+def test_what_is_counted_follows_the_framework_row():
+    from indicators.models import counted_of
+
+    assert counted_of("Hồ sơ A / hồ sơ B × tỷ lệ C") == "Hồ sơ A"
+    assert counted_of("100% − x (nhập dưới dạng hồ sơ tốt / hồ sơ)") == "hồ sơ tốt"
+    assert counted_of("") == ""
+    assert Indicator(name="Tên chỉ tiêu", ratio_definition="không là tỷ lệ").counted == (
+        "Tên chỉ tiêu"
+    )

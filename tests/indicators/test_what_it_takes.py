@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators.scoring import quantize_points
+from indicators.scoring import indicator_points, quantize_points
 from indicators.what_it_takes import (
     EXISTING,
     NEW,
@@ -39,6 +39,39 @@ def states(draw, code="x", group="G", max_denominator=20_000):
     )
 
 
+def scored(state: IndicatorState, added: int) -> Decimal:
+    """The points the scoring rules give with `added` more good dossiers, computed here from
+    the counts (not through the module's own `points_with`): a good dossier raises the
+    numerator, and the denominator too when it is a new one."""
+    result = indicator_points(
+        state.numerator + added,
+        state.denominator + (added if state.improved_by == NEW else 0),
+        max_points=state.max_points,
+        threshold=state.threshold,
+        zero_denominator_policy=state.zero_denominator_policy,
+    )
+    return result.points if result.points is not None else D(0)
+
+
+def plan_gain(group, dossiers: dict[str, int]) -> Decimal:
+    by_code = {s.code: s for s in group}
+    return sum((scored(by_code[c], k) - scored(by_code[c], 0) for c, k in dossiers.items()), D(0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(states(), st.integers(min_value=1, max_value=2_000))
+def test_the_dossiers_named_reach_the_points_and_one_fewer_does_not(state, hundredths):
+    target = min(state.points + D(hundredths) / 100, quantize_points(state.max_points))
+    needed = dossiers_to_reach(state, target)
+    if needed is None:
+        # Out of reach: even every dossier the bound allows falls short.
+        assert state.headroom is not None and scored(state, state.headroom) < target
+        return
+    assert scored(state, needed) >= target  # never fewer points than stated
+    assert needed == 0 or scored(state, needed - 1) < target  # one dossier fewer does not
+    assert state.headroom is None or needed <= state.headroom
+
+
 @settings(max_examples=300, deadline=None)
 @given(states())
 def test_the_first_step_is_the_fewest_dossiers_that_raise_the_points(state):
@@ -48,9 +81,9 @@ def test_the_first_step_is_the_fewest_dossiers_that_raise_the_points(state):
         # At its maximum, or no dossier within the bound raises it.
         assert state.points == maximum or state.points_with(state.headroom) == state.points
         return
-    assert step.dossiers >= 1 and step.points_after > step.points_before == state.points
-    assert state.points_with(step.dossiers) == step.points_after  # reaches what it says
-    assert state.points_with(step.dossiers - 1) == state.points  # one fewer does not
+    assert step.dossiers >= 1 and step.points_after > step.points_before == scored(state, 0)
+    assert scored(state, step.dossiers) == step.points_after  # reaches what it says
+    assert scored(state, step.dossiers - 1) == scored(state, 0)  # one fewer does not
     assert state.headroom is None or step.dossiers <= state.headroom
 
 
@@ -62,8 +95,8 @@ def test_full_marks_take_exactly_the_dossiers_named(state):
     if step is None:
         assert state.points == maximum or state.points_with(state.headroom) < maximum
         return
-    assert state.points_with(step.dossiers) == maximum
-    assert state.points_with(step.dossiers - 1) < maximum
+    assert scored(state, step.dossiers) == maximum
+    assert scored(state, step.dossiers - 1) < maximum
 
 
 @settings(max_examples=200, deadline=None)
@@ -75,12 +108,16 @@ def test_a_plan_reaches_its_goal_when_it_says_so(raw, needed):
     group = [IndicatorState(**{**s.__dict__, "code": str(i)}) for i, s in enumerate(raw)]
     plan = plan_for(group, needed)
     by_code = {s.code: s for s in group}
-    scored = sum(by_code[c].points_with(k) - by_code[c].points for c, k in plan.dossiers.items())
-    assert plan.gain == scored
-    assert plan.reachable == (scored >= needed)
+    gain = plan_gain(group, plan.dossiers)
+    assert plan.gain == gain  # the points it states are the rules' own
+    assert plan.reachable == (gain >= needed)
     for code, dossiers in plan.dossiers.items():
         headroom = by_code[code].headroom
         assert dossiers >= 1 and (headroom is None or dossiers <= headroom)
+        if plan.reachable:
+            # One dossier fewer, on any indicator of the plan, falls short of the goal.
+            fewer = {**plan.dossiers, code: dossiers - 1}
+            assert plan_gain(group, fewer) < needed, code
     if not plan.reachable:
         # Nothing was left on the table: every indicator is at its maximum or its bound.
         for state in group:

@@ -37,8 +37,8 @@ NEXT_WEEK_CSV = """STT;Mã đơn vị;Đơn vị;Công khai, minh bạch (18 đi
 @pytest.fixture(autouse=True)
 def alert_rules(db):
     """The default rules of the data migration (transactional tests elsewhere flush them)."""
-    migration = importlib.import_module("notifications.migrations.0002_default_rules")
-    migration.create(apps, None)
+    for name in ("0002_default_rules", "0003_overdue_action"):
+        importlib.import_module(f"notifications.migrations.{name}").create(apps, None)
 
 
 def publish(data: bytes, scope, as_of: datetime.date, name: str = "export.csv"):

@@ -45,6 +45,9 @@ def test_a_demo_chairs_digest_holds_the_figures_of_its_unit_page(demo_with_value
         takes = unit_what_it_takes(snapshot=page.snapshot, unit_id=entry.unit.pk)
         expected = [(o.state.code, o.first.dossiers, o.first.gain) for o in takes.opportunities[:3]]
         assert [(c.code, c.dossiers, c.gain) for c in entry.cheapest_lines] == expected
+        # Each names the kind of dossier as the unit page does (the framework row's ratio).
+        counted = [takes.indicators[o.state.code].counted for o in takes.opportunities[:3]]
+        assert [c.counted for c in entry.cheapest_lines] == counted and all(counted)
         assert len(expected) == 3
 
 

@@ -11,7 +11,7 @@ class Command(BaseCommand):
         # Each step is provided by its app; a step that does not exist yet is skipped so the
         # chain keeps working while the apps are built out.
         available = get_commands()
-        for name in ("load_units", "load_demo", "load_demo_alerts", "load_demo_actions"):
+        for name in ("load_units", "load_demo", "load_demo_actions", "load_demo_alerts"):
             if name in available:
                 self.stdout.write(f"→ {name}")
                 call_command(name, stdout=self.stdout, stderr=self.stderr)
