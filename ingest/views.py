@@ -86,11 +86,23 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "period_label": _period_label(upload),
         # Rows that read as departments the registry lacks: the admin may register them.
         "department_rows": sum(e["code"] == "unknown_department" for e in upload.errors),
+        # Names no unit answers to: the admin may pick the unit each one means.
+        **_name_picks(upload),
         # The confirmation step before publishing: what will change, then one more click.
         "confirming": request.GET.get("confirm") == "publish"
         and upload.status == UploadStatus.PREVIEWED,
     }
     return render(request, "ingest/upload_detail.html", context)
+
+
+def _name_picks(upload) -> dict:
+    if upload.status != UploadStatus.REJECTED:
+        return {"unknown_names": [], "pick_choices": []}
+    names = selectors.upload_unknown_names(upload)
+    return {
+        "unknown_names": names,
+        "pick_choices": selectors.upload_pick_choices(upload, names) if names else [],
+    }
 
 
 def _period_label(upload) -> str:
@@ -179,6 +191,37 @@ def upload_register_departments(request: HttpRequest, pk: int) -> HttpResponse:
                 len(units),
             )
             % {"count": len(units)},
+        )
+        _say_if_unsent(request, upload)
+    return redirect("ingest:upload_detail", pk=upload.pk)
+
+
+@uploader_view
+@require_POST
+def upload_pick_aliases(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep the units picked for a rejected upload's unknown names as their aliases, and
+    validate it again; a refused pick changes nothing and says why."""
+    upload = get_object_or_404(_visible_uploads(request), pk=pk)
+    picks = {
+        request.POST[key]: request.POST.get(f"unit-{key.removeprefix('name-')}", "")
+        for key in request.POST
+        if key.startswith("name-")
+    }
+    try:
+        created = services.upload_pick_aliases(
+            upload_id=upload.pk, picks=picks, user=request.user, origin=request_origin(request)
+        )
+    except (services.UploadStateError, services.AliasRefused) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s name was kept as the unit's alias; the file is being checked again.",
+                "%(count)s names were kept as the units' aliases; the file is being checked again.",
+                len(created),
+            )
+            % {"count": len(created)},
         )
         _say_if_unsent(request, upload)
     return redirect("ingest:upload_detail", pk=upload.pk)
