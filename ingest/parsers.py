@@ -87,24 +87,29 @@ class TableLimits:
     indicator_max: Mapping[str, Decimal]
     bands: tuple[str, ...]
     group_names: Mapping[str, str]  # as a message names a missing group column
+    # Each code a source may give a group under (the framework's own, the portal API's:
+    # CLGQ is DVCTT, MDSH is SHHS) → the framework's code; the portal's JSON maps by it.
+    group_codes: Mapping[str, str] = field(default_factory=dict)
     tolerance: Decimal = DISAGREEMENT_TOLERANCE
 
     @classmethod
     def build(
         cls,
         *,
-        groups: Iterable[tuple[str, str, str, Decimal, bool]],
+        groups: Iterable[tuple[str, str, str, Decimal, bool, Iterable[str]]],
         indicators: Iterable[tuple[str, Decimal]],
         bands: Iterable[str],
     ) -> TableLimits:
         """From the framework's rows: groups as (code, name, five-group code, maximum,
-        combined)."""
+        combined, portal API codes)."""
         group_max: dict[str, Decimal] = {}
         names: dict[str, str] = {}
         combined: dict[str, Decimal] = {}
-        for code, name, five, maximum, is_combined in groups:
+        codes: dict[str, str] = {}
+        for code, name, five, maximum, is_combined, api_codes in groups:
             names[code] = name
             group_max[code] = D(maximum)
+            codes.update({c.strip().upper(): code for c in (code, *(api_codes or ()))})
             if not is_combined:
                 combined[five] = combined.get(five, D(0)) + D(maximum)
         for code, maximum in combined.items():  # the five-group view, if no row states it
@@ -118,6 +123,7 @@ class TableLimits:
             indicator_max=indicator_max,
             bands=tuple(bands),
             group_names=names,
+            group_codes=codes,
         )
 
 
@@ -128,7 +134,14 @@ def builtin_limits(code: str = "766-2022") -> TableLimits:
     data = read_framework(code)
     return TableLimits.build(
         groups=[
-            (g["code"], g["name"], g["five_group_code"], D(g["max_points"]), g.get("is_combined"))
+            (
+                g["code"],
+                g["name"],
+                g["five_group_code"],
+                D(g["max_points"]),
+                g.get("is_combined"),
+                g.get("api_codes", ()),
+            )
             for g in data["groups"]
         ],
         indicators=[(i["code"], D(i["max_points"])) for i in data["indicators"]],
@@ -677,7 +690,7 @@ def parse_table(
     try:
         data = bytes(data)
         if looks_like_json(data):
-            grid = read_portal_grid(data)
+            grid = read_portal_grid(data, group_codes=limits.group_codes)
         else:
             grid = read_grid(data, filename=table.file, sheet=sheet)
         table.sheet = grid.sheet
@@ -742,6 +755,10 @@ def _read_failure(exc: ReadError) -> Failure:
         "detail": p.get("detail", ""),
         "path": p.get("path"),
         "answer": p.get("answer"),
+        "field": p.get("field"),
+        "given": p.get("given"),
+        "group": p.get("group"),
+        "expected": p.get("expected"),
     }
     if "limit" in p and code.startswith("too_many"):
         # Grouped as the language writes it (200.000 in Vietnamese), whatever the settings.
@@ -1001,6 +1018,12 @@ class _Checks:
         not_number = coded.of(lambda v: v is _NOT_NUMBER)[rows]
         self.fail("not_a_number.count" if count else "not_a_number", rows[not_number], key)
         self.fail("not_a_number.date", rows[coded.of(lambda v: v is _DATE)[rows]], key)
+        if self.reader.table.source_format == "json":
+            # The portal gives numbers as numbers: a quoted "92,05" was typed or edited, and
+            # which of "," and "." is the decimal mark is then a guess.
+            quoted = self.mapped(key, lambda v: isinstance(v, str)).of(bool)[rows]
+            bad = coded.of(lambda v: isinstance(v, _BAD))[rows]
+            self.fail("number_as_text", rows[quoted & ~bad], key)
         values = Coded([None if isinstance(v, _BAD) else v for v in coded.values], coded.index)
         self.fail("negative_value", rows[values.of(lambda v: v is not None and v < 0)[rows]], key)
         return values

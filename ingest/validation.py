@@ -64,7 +64,7 @@ def framework_limits(framework: Framework) -> TableLimits:
     """The limits a table is checked against: the framework version's own rows."""
     return TableLimits.build(
         groups=[
-            (g.code, g.name, g.five_group_code, g.max_points, g.is_combined)
+            (g.code, g.name, g.five_group_code, g.max_points, g.is_combined, g.api_codes)
             for g in framework.groups.order_by("position")
         ],
         indicators=framework.indicators.order_by("position").values_list("code", "max_points"),
