@@ -53,8 +53,8 @@ from ingest.messages import (
 )
 from ingest.portal_json import looks_like_json, read_portal_grid
 from ingest.readers import Grid, ReadError, read_grid
+from units.text import code_key, fold_name, without_marks
 from units.text import fold as fold_unit_name
-from units.text import fold_name
 
 logger = logging.getLogger(__name__)
 
@@ -509,8 +509,7 @@ _INDICATOR_NOISE = re.compile(r"[\s_:\-]+")
 @lru_cache(maxsize=1024)
 def _indicator_key(text: str) -> str:
     """Canonical form of an indicator id cell: " 3,5A " → "3.5a", "Chỉ tiêu 1.1" → "1.1"."""
-    bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    key = "".join(ch for ch in bare if not unicodedata.combining(ch)).lower().replace(",", ".")
+    key = without_marks(text).replace(",", ".")
     key = _INDICATOR_NOISE.sub("", key)
     for prefix in ("chitieu", "chiso", "tieuchi", "ct", "cs"):
         if key.startswith(prefix) and key[len(prefix) : len(prefix) + 1].isdigit():
@@ -656,7 +655,7 @@ def _is_summary(name: str | None, code: str | None) -> bool:
 def duplicate_key(code: str | None, name: str | None) -> str:
     """What makes two rows name the same unit before the registry is asked: the code, or
     without one the name folded as unit matching folds it (units.text.fold)."""
-    return ("code:" + code.casefold()) if code else ("name:" + _fold_name(name or ""))
+    return ("code:" + code_key(code)) if code else ("name:" + _fold_name(name or ""))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -663,25 +663,31 @@ def upload_register_departments(
             )
             if created:
                 registered.append(unit)
-        audit_record(
-            action=AuditAction.DEPARTMENTS_REGISTERED,
-            actor=user,
-            username="cli",
-            target=f"#{upload.pk} {upload.original_filename}",
-            detail={
-                "upload": upload.pk,
-                "province": upload.scope_id,
-                "units": [[u.pk, u.name] for u in registered],
-            },
+        _check_again(
+            upload,
+            enqueue=enqueue,
+            audited=AuditAction.DEPARTMENTS_REGISTERED,
+            detail={"province": upload.scope_id, "units": [[u.pk, u.name] for u in registered]},
+            user=user,
             origin=origin,
         )
-        _check_again(upload, enqueue=enqueue)
     return registered
 
 
-def _check_again(upload: Upload, *, enqueue: bool) -> None:
-    """A rejected upload whose registry was just completed goes back to "received" and is
-    queued again: the same kept file, validated with what was added."""
+def _check_again(
+    upload: Upload, *, enqueue: bool, audited: str, detail: dict, user, origin: dict | None
+) -> None:
+    """A rejected upload whose registry an admin just completed: one audit event says what
+    was added, and the upload goes back to "received", queued again: the same kept file,
+    validated with what was added."""
+    audit_record(
+        action=audited,
+        actor=user,
+        username="cli",
+        target=f"#{upload.pk} {upload.original_filename}",
+        detail={"upload": upload.pk, **detail},
+        origin=origin,
+    )
     upload.status = UploadStatus.RECEIVED
     upload.errors, upload.warnings = [], []
     upload.progress, upload.progress_message = 0, _("Waiting for a worker")
@@ -761,19 +767,14 @@ def upload_pick_aliases(
             as_of=upload.as_of,
             picks=[(name, units[unit_id]) for name, unit_id in ids.items()],
         )
-        audit_record(
-            action=AuditAction.ALIASES_ADDED,
-            actor=user,
-            username="cli",
-            target=f"#{upload.pk} {upload.original_filename}",
-            detail={
-                "upload": upload.pk,
-                "scope": upload.scope_id,
-                "aliases": [[c.unit_id, c.code] for c in created],
-            },
+        _check_again(
+            upload,
+            enqueue=enqueue,
+            audited=AuditAction.ALIASES_ADDED,
+            detail={"scope": upload.scope_id, "aliases": [[c.unit_id, c.code] for c in created]},
+            user=user,
             origin=origin,
         )
-        _check_again(upload, enqueue=enqueue)
     return created
 
 

@@ -155,20 +155,32 @@ def upload_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("ingest:upload_detail", pk=upload.pk)
 
 
+def _step(request: HttpRequest, upload, run, *, said=None, refused=()) -> HttpResponse:
+    """Run one step of an upload for the page: a refusal is a message, never an error page;
+    `said(result)` is the success message."""
+    try:
+        result = run()
+    except (services.UploadStateError, *refused) as exc:
+        messages.error(request, str(exc))
+    else:
+        if said is not None:
+            messages.success(request, said(result))
+        _say_if_unsent(request, upload)
+    return redirect("ingest:upload_detail", pk=upload.pk)
+
+
 @uploader_view
 @require_POST
 def upload_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Run a failed upload again from its kept file."""
     upload = get_object_or_404(_visible_uploads(request), pk=pk)
-    try:
-        services.upload_retry(
+    return _step(
+        request,
+        upload,
+        lambda: services.upload_retry(
             upload_id=upload.pk, user=request.user, origin=request_origin(request)
-        )
-    except services.UploadStateError as exc:
-        messages.error(request, str(exc))
-    else:
-        _say_if_unsent(request, upload)
-    return redirect("ingest:upload_detail", pk=upload.pk)
+        ),
+    )
 
 
 @uploader_view
@@ -176,24 +188,21 @@ def upload_retry(request: HttpRequest, pk: int) -> HttpResponse:
 def upload_register_departments(request: HttpRequest, pk: int) -> HttpResponse:
     """Register the departments a rejected province table names, and validate it again."""
     upload = get_object_or_404(_visible_uploads(request), pk=pk)
-    try:
-        units = services.upload_register_departments(
+    return _step(
+        request,
+        upload,
+        lambda: services.upload_register_departments(
             upload_id=upload.pk, user=request.user, origin=request_origin(request)
-        )
-    except services.UploadStateError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
+        ),
+        said=lambda units: (
             ngettext(
                 "%(count)s department was registered; the file is being checked again.",
                 "%(count)s departments were registered; the file is being checked again.",
                 len(units),
             )
-            % {"count": len(units)},
-        )
-        _say_if_unsent(request, upload)
-    return redirect("ingest:upload_detail", pk=upload.pk)
+            % {"count": len(units)}
+        ),
+    )
 
 
 @uploader_view
@@ -207,24 +216,22 @@ def upload_pick_aliases(request: HttpRequest, pk: int) -> HttpResponse:
         for key in request.POST
         if key.startswith("name-")
     }
-    try:
-        created = services.upload_pick_aliases(
+    return _step(
+        request,
+        upload,
+        lambda: services.upload_pick_aliases(
             upload_id=upload.pk, picks=picks, user=request.user, origin=request_origin(request)
-        )
-    except (services.UploadStateError, services.AliasRefused) as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
+        ),
+        refused=(services.AliasRefused,),
+        said=lambda created: (
             ngettext(
                 "%(count)s name was kept as the unit's alias; the file is being checked again.",
                 "%(count)s names were kept as the units' aliases; the file is being checked again.",
                 len(created),
             )
-            % {"count": len(created)},
-        )
-        _say_if_unsent(request, upload)
-    return redirect("ingest:upload_detail", pk=upload.pk)
+            % {"count": len(created)}
+        ),
+    )
 
 
 @uploader_view

@@ -25,7 +25,7 @@ from units.models import (
     valid_on_q,
 )
 from units.selectors import UnitPeers, peer_key_of
-from units.text import fold, fold_name, parse_unit_name
+from units.text import code_key, fold, fold_name, parse_unit_name
 
 # --- Loading ------------------------------------------------------------------------------------
 
@@ -291,14 +291,6 @@ def unit_describe(unit: AdministrativeUnit) -> str:
     return f"{unit.full_name} ({parent.full_name})"
 
 
-def _code_key(code: str) -> str:
-    code = code.strip().upper()
-    # GSO codes are written with or without leading zeros ("00004" and "4").
-    if code.isdigit():
-        return code.lstrip("0") or "0"
-    return code
-
-
 # Which scheme wins when one code means different units in different schemes (the converter's
 # own numbers overlap GSO ones): the portal's codes, then GSO, then the converter's.
 _SCHEME_ORDER = [CodeScheme.PORTAL, CodeScheme.GSO, CodeScheme.ALIAS, CodeScheme.VAC]
@@ -393,7 +385,7 @@ def unit_ids_by_exact_text(
         if not stripped:
             continue
         if by_code:
-            key = _code_key(stripped)
+            key = code_key(stripped)
             if key in by_code:  # a code decides, or leaves it to unit_match_many
                 if by_code[key] is None:
                     ambiguous.add(text)
@@ -428,7 +420,7 @@ def _scope_codes(
     # A subquery, not a list of ids: a country-wide scope has 10,000 units before 2025.
     codes = UnitCode.objects.filter(valid_on_q(as_of), unit__in=scope_qs.values("id"))
     for unit_id, scheme, code in codes.values_list("unit_id", "scheme", "code"):
-        by_code[_code_key(code)][scheme].add(unit_id)
+        by_code[code_key(code)][scheme].add(unit_id)
         if scheme == CodeScheme.ALIAS:
             aliases.append((unit_id, code))
     return by_code, aliases
@@ -607,7 +599,7 @@ def _match_one(text, by_code, names: _Names, max_candidates) -> UnitMatch:
     if not stripped:
         return UnitMatch(None, [], MatchReason.EMPTY, text)
 
-    ids = _decisive(by_code.get(_code_key(stripped), {}))
+    ids = _decisive(by_code.get(code_key(stripped), {}))
     if len(ids) == 1:
         return UnitMatch(by_id[next(iter(ids))], [], MatchReason.CODE, text)
     if ids:
