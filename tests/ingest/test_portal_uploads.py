@@ -122,6 +122,25 @@ def test_the_34_provinces_rank_as_the_portal_lists_them(vn):
     assert ranks == [[str(rank), "34"] for rank in _ranks(totals)]
 
 
+def test_the_34_provinces_go_in_by_the_command_and_rank_as_listed(vn):
+    out = StringIO()
+    call_command(
+        "ingest",
+        str(PROVINCES),
+        *("--scope", "VN", "--as-of", "2026-10-10", "--period", "year", "--publish"),
+        stdout=out,
+    )
+    assert "Published snapshot" in out.getvalue(), out.getvalue()
+    listed = json.loads(PROVINCES.read_text())["data"]["evaluation"]
+    totals = [Decimal(str(item["totalScore"])) for item in listed]
+    out = StringIO()
+    call_command("leaderboard", scope="VN", peers="provinces", stdout=out)
+    rows = [line.split() for line in out.getvalue().splitlines()[6:] if line[:6].strip().isdigit()]
+    assert [(int(r[0]), int(r[1])) for r in rows] == [(rank, 34) for rank in _ranks(totals)]
+    # In the portal's order: Đồng Tháp first, Đồng Nai second (no ties in the total that day).
+    assert "Đồng Tháp" in " ".join(rows[0]) and "Đồng Nai" in " ".join(rows[1])
+
+
 def test_a_provinces_children_table_of_totals_ranks_by_the_official_total(gia_lai):
     data = gia_lai_children(gia_lai, seed=7)
     upload = _receive(data, "gia-lai.json", gia_lai)
