@@ -599,9 +599,14 @@ def _match_one(text, by_code, names: _Names, max_candidates) -> UnitMatch:
     if not stripped:
         return UnitMatch(None, [], MatchReason.EMPTY, text)
 
-    ids = _decisive(by_code.get(code_key(stripped), {}))
+    schemes = by_code.get(code_key(stripped), {})
+    ids = _decisive(schemes)
     if len(ids) == 1:
-        return UnitMatch(by_id[next(iter(ids))], [], MatchReason.CODE, text)
+        # An alias is a name the admin gave the unit: matched by it, the row is matched by
+        # name (so the file's portal code is kept for the unit, as for any name).
+        by_alias = next(s for s in _SCHEME_ORDER if schemes.get(s)) == CodeScheme.ALIAS
+        reason = MatchReason.NAME if by_alias else MatchReason.CODE
+        return UnitMatch(by_id[next(iter(ids))], [], reason, text)
     if ids:
         return UnitMatch(None, units_of(ids)[:max_candidates], MatchReason.AMBIGUOUS, text)
 

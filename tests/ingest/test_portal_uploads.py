@@ -427,8 +427,23 @@ def test_an_unknown_name_lists_its_candidates_and_the_pick_makes_it_match(gia_la
     upload.refresh_from_db()
     assert upload.status == UploadStatus.RECEIVED  # the same upload, checked again
     assert services.upload_validate(upload_id=upload.pk).status == UploadStatus.PREVIEWED
+    # Matched by a name (its alias), the unit keeps the file's portal code on publish.
+    code = next(
+        i["departmentCode"]
+        for i in json.loads(upload.file.open("rb").read())["data"]["evaluation"]
+        if i["departmentName"] == written
+    )
+    _publish(upload)
+    assert van_canh.codes.get(scheme=CodeScheme.PORTAL).code == code
     # Next week's file writes the name the same way: it matches without asking.
-    week2 = _renamed(gia_lai, seed=9, unit_name="Vân Canh", written=written + " - Gia Lai")
+    # (Without its code, which the unit now has: the name alone must find it.)
+    week2 = json.loads(
+        _renamed(gia_lai, seed=9, unit_name="Vân Canh", written=written + " - Gia Lai")
+    )
+    for item in week2["data"]["evaluation"]:
+        if item["departmentName"].startswith(written):
+            del item["departmentCode"]
+    week2 = json.dumps(week2).encode()
     later = _receive(week2, "w2.json", gia_lai, as_of=AS_OF.replace(day=17))
     assert later.status == UploadStatus.PREVIEWED, later.errors
 
