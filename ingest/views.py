@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import access_for
 from accounts.decorators import uploader_view
 from accounts.services import request_origin
-from indicators.models import SnapshotPeriod
+from indicators.models import period_label, period_number_on
 from ingest import selectors, services
 from ingest.forms import UploadForm
 from ingest.models import UploadStatus
@@ -109,8 +109,9 @@ def _period_label(upload) -> str:
     """The period in words ("lũy kế năm 2025"), never the stored code ("ytd")."""
     if upload.snapshot_id is not None:
         return upload.snapshot.period_label
-    names = dict(SnapshotPeriod.choices)
-    return f"{names.get(upload.period, upload.period)} {upload.period_year}"
+    return period_label(
+        upload.period, upload.period_year, period_number_on(upload.period, upload.as_of)
+    )
 
 
 @uploader_view

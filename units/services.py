@@ -242,6 +242,7 @@ class MatchReason:
     """Why a text matched or did not (stable strings, for logs and tests)."""
 
     CODE = "code"
+    ALIAS = "alias"  # a name an admin kept for the unit (units.services.unit_aliases_add)
     EXACT_NAME = "exact_name"
     NAME = "name"
     AMBIGUOUS = "ambiguous"
@@ -602,10 +603,10 @@ def _match_one(text, by_code, names: _Names, max_candidates) -> UnitMatch:
     schemes = by_code.get(code_key(stripped), {})
     ids = _decisive(schemes)
     if len(ids) == 1:
-        # An alias is a name the admin gave the unit: matched by it, the row is matched by
-        # name (so the file's portal code is kept for the unit, as for any name).
+        # An alias is a name the admin gave the unit, not a code: a row it matches keeps
+        # the file's portal code for the unit, as one matched by any name does.
         by_alias = next(s for s in _SCHEME_ORDER if schemes.get(s)) == CodeScheme.ALIAS
-        reason = MatchReason.NAME if by_alias else MatchReason.CODE
+        reason = MatchReason.ALIAS if by_alias else MatchReason.CODE
         return UnitMatch(by_id[next(iter(ids))], [], reason, text)
     if ids:
         return UnitMatch(None, units_of(ids)[:max_candidates], MatchReason.AMBIGUOUS, text)
