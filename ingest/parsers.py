@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Literal
 
 import numpy as np
@@ -91,6 +91,11 @@ class TableLimits:
     # CLGQ is DVCTT, MDSH is SHHS) → the framework's code; the portal's JSON maps by it.
     group_codes: Mapping[str, str] = field(default_factory=dict)
     tolerance: Decimal = DISAGREEMENT_TOLERANCE
+
+    @cached_property
+    def header_codes(self) -> tuple[tuple[str, str], ...]:
+        """`group_codes` as a header cell folds them ("clgq" → "DVCTT"), hashable."""
+        return tuple(sorted((code.casefold(), group) for code, group in self.group_codes.items()))
 
     @classmethod
     def build(
@@ -304,9 +309,9 @@ _GROUP_ALIASES = {
     "rank": ("hang", "xep hang", "thu hang", "rank"),
     "CKMB": ("ckmb", "cong khai minh bach", "cong khai"),
     "TDGQ": ("tdgq", "tien do giai quyet", "tien do"),
-    "DVCTT": ("dvctt", "clgq", "dich vu cong truc tuyen", "dvc truc tuyen", "dvctt clgq"),
+    "DVCTT": ("dvctt", "dich vu cong truc tuyen", "dvc truc tuyen", "dvctt clgq"),
     "TTTT": ("tttt", "thanh toan truc tuyen"),
-    "SHHS": ("shhs", "mdsh", "so hoa ho so", "so hoa", "muc do so hoa"),
+    "SHHS": ("shhs", "so hoa ho so", "so hoa", "muc do so hoa"),
     "MDHL": ("mdhl", "muc do hai long", "hai long", "su hai long"),
     "CCDVTT": ("ccdvtt", "cung cap dich vu truc tuyen", "dich vu truc tuyen"),
     "total": (
@@ -356,8 +361,10 @@ _LEADING_WORDS = ("diem ", "nhom chi so ", "nhom ")
 
 
 @lru_cache(maxsize=4096)
-def _header_key(text: str, kind: str) -> str | None:
-    """Return the canonical key of a header cell for a table kind, or None."""
+def _header_key(text: str, kind: str, codes: tuple[tuple[str, str], ...] = ()) -> str | None:
+    """Return the canonical key of a header cell for a table kind, or None. `codes` are
+    the framework's group codes by every code a source may give (TableLimits.header_codes:
+    the portal API's "CLGQ" is DVCTT): the framework rows decide them, not this module."""
     folded = _fold_header(text)
     if not folded:
         return None
@@ -368,6 +375,10 @@ def _header_key(text: str, kind: str) -> str | None:
         if candidate in aliases:
             return aliases[candidate]
     if kind == "group":
+        by_code = dict(codes)
+        for candidate in candidates:
+            if candidate in by_code:
+                return by_code[candidate]
         for candidate in candidates:
             for alias, key in _GROUP_NAME_PREFIXES:
                 if candidate.startswith(alias + " "):
@@ -566,7 +577,10 @@ class _Column:
 
 
 def _find_header(
-    head: list[tuple[int, list]], forced: Kind | None, first_column: int
+    head: list[tuple[int, list]],
+    forced: Kind | None,
+    first_column: int,
+    codes: tuple[tuple[str, str], ...] = (),
 ) -> tuple[Kind, int, dict[str, _Column], list[_Column], list[tuple[_Column, _Column]]] | None:
     """Pick the header row (most recognised headers, earliest on a tie) and the table kind.
 
@@ -582,7 +596,7 @@ def _find_header(
             continue
         ranked = []
         for kind in kinds:
-            keys = [_header_key(c, kind) if type(c) is str else None for c in cells]
+            keys = [_header_key(c, kind, codes) if type(c) is str else None for c in cells]
             score = sum(1 for k in keys if k)
             specific = len({k for k in keys if k in _SPECIFIC[kind]})
             if score and (forced or specific):
@@ -601,9 +615,9 @@ def _find_header(
     # merged "Cung cấp dịch vụ trực tuyến".
     fill: dict[int, tuple[str, int]] = {}
     for neighbour in (position - 1, position + 1):
-        if 0 <= neighbour < len(head) and _is_header_like(head[neighbour][1], kind):
+        if 0 <= neighbour < len(head) and _is_header_like(head[neighbour][1], kind, codes):
             for index, cell in enumerate(head[neighbour][1]):
-                if type(cell) is str and _header_key(cell, kind) and index not in fill:
+                if type(cell) is str and _header_key(cell, kind, codes) and index not in fill:
                     fill[index] = (cell, neighbour)
     columns: dict[str, _Column] = {}
     ignored: list[_Column] = []
@@ -611,10 +625,10 @@ def _find_header(
     last_header_row = position
     for index in range(max(len(cells), max(fill, default=-1) + 1)):
         text = _text(cells[index]) if index < len(cells) else None
-        key = _header_key(text, kind) if text else None
+        key = _header_key(text, kind, codes) if text else None
         if index in fill:
             other, neighbour = fill[index]
-            other_key = _header_key(other, kind)
+            other_key = _header_key(other, kind, codes)
             if key is None or (key == "CCDVTT" and other_key in SPLIT_GROUP_CODES):
                 text, key = _text(other), other_key
                 last_header_row = max(last_header_row, neighbour)
@@ -630,7 +644,7 @@ def _find_header(
     return kind, last_header_row, columns, ignored, duplicates
 
 
-def _is_header_like(cells: list, kind: str) -> bool:
+def _is_header_like(cells: list, kind: str, codes: tuple[tuple[str, str], ...] = ()) -> bool:
     """A row of labels only, at least one of them a known header."""
     recognised = False
     for cell in cells:
@@ -643,7 +657,7 @@ def _is_header_like(cells: list, kind: str) -> bool:
             return False
         except _BadNumber:
             pass
-        recognised = recognised or _header_key(cell, kind) is not None
+        recognised = recognised or _header_key(cell, kind, codes) is not None
     return recognised
 
 
@@ -830,7 +844,7 @@ class _Reader:
         if blank_rows.all():
             self.fail("empty_file", None)
             return
-        found = _find_header(head, table.kind, grid.first_column)
+        found = _find_header(head, table.kind, grid.first_column, self.limits.header_codes)
         if found is None:
             self.fail("header_not_found", None, count=HEADER_SCAN_ROWS)
             return

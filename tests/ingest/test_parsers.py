@@ -467,7 +467,7 @@ def test_workbook_non_numbers(value):
     ],
 )
 def test_group_header_aliases(header, key):
-    assert parsers._header_key(header, "group") == key
+    assert parsers._header_key(header, "group", parsers.builtin_limits().header_codes) == key
 
 
 @pytest.mark.parametrize(
