@@ -65,6 +65,7 @@ class AuditAction(models.TextChoices):
     ROLE_GRANTED = "role_granted", _("Role granted")
     ROLE_REVOKED = "role_revoked", _("Role revoked")
     DEPARTMENTS_REGISTERED = "departments_added", _("Departments registered")
+    ALIASES_ADDED = "aliases_added", _("Unit names picked")
     ACTION_CREATED = "action_created", _("Action assigned")
     ACTION_UPDATED = "action_updated", _("Action changed")
     ACTION_COMMENTED = "action_commented", _("Action commented")

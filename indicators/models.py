@@ -104,6 +104,25 @@ PERIODS_PER_YEAR = {
 }
 
 
+def period_number_on(period: str, as_of: datetime.date) -> int:
+    """The number of the period of its kind that `as_of` falls in (0 for the year to date)."""
+    if period == SnapshotPeriod.YTD:
+        return 0
+    return (as_of.month - 1) // (12 // PERIODS_PER_YEAR[SnapshotPeriod(period)]) + 1
+
+
+def period_label(period: str, year: int, number: int) -> str:
+    """The period in words ("lũy kế từ đầu năm 2026", "quý 3/2026"), never its code."""
+    if period == SnapshotPeriod.YTD:
+        return _("year to date %(year)s") % {"year": year}
+    names = {
+        SnapshotPeriod.MONTH: _("month %(number)s/%(year)s"),
+        SnapshotPeriod.QUARTER: _("quarter %(number)s/%(year)s"),
+        SnapshotPeriod.HALF: _("half %(number)s/%(year)s"),
+    }
+    return names[SnapshotPeriod(period)] % {"number": number, "year": year}
+
+
 class SnapshotStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
@@ -432,17 +451,7 @@ class Snapshot(models.Model):
 
     @property
     def period_label(self) -> str:
-        if self.period == SnapshotPeriod.YTD:
-            return _("year to date %(year)s") % {"year": self.period_year}
-        names = {
-            SnapshotPeriod.MONTH: _("month %(number)s/%(year)s"),
-            SnapshotPeriod.QUARTER: _("quarter %(number)s/%(year)s"),
-            SnapshotPeriod.HALF: _("half %(number)s/%(year)s"),
-        }
-        return names[SnapshotPeriod(self.period)] % {
-            "number": self.period_number,
-            "year": self.period_year,
-        }
+        return period_label(self.period, self.period_year, self.period_number)
 
 
 class Movement:

@@ -41,6 +41,7 @@ from indicators.models import (
     SnapshotStatus,
     UnitScore,
     ValueStatus,
+    period_number_on,
 )
 from indicators.selectors import snapshot_previous_published
 from scoreboard.arrays import all_distinct, factorize
@@ -107,12 +108,9 @@ class SnapshotValues:
 
 
 def _default_period_number(period: str, period_year: int, as_of: datetime.date) -> int:
-    if period == SnapshotPeriod.YTD:
-        return 0
-    if as_of.year != period_year:
+    if period != SnapshotPeriod.YTD and as_of.year != period_year:
         raise ValueError("period_number is required when as_of is outside period_year")
-    months = {SnapshotPeriod.MONTH: 1, SnapshotPeriod.QUARTER: 3, SnapshotPeriod.HALF: 6}
-    return (as_of.month - 1) // months[SnapshotPeriod(period)] + 1
+    return period_number_on(period, as_of)
 
 
 def snapshot_create_draft(

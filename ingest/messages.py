@@ -147,6 +147,36 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
             "(docs/FORMATS.md)."
         ),
     ),
+    "portal_field_missing": (
+        _E,
+        L(
+            "%(where)s: item %(path)s has no field “%(field)s” (its fields: %(given)s); the "
+            "portal's results give it for every unit."
+        ),
+        L(
+            "Upload the portal's response as it was saved. If the portal has renamed the "
+            "field, tell the administrators: the reader expects the portal's names."
+        ),
+    ),
+    "portal_group_unknown": (
+        _E,
+        L(
+            "%(where)s: %(path)s gives the group “%(field)s”, which the framework in force "
+            "does not have (its codes: %(expected)s)."
+        ),
+        L(
+            "Check the response against the portal. If the portal has added or renamed a "
+            "group, tell the administrators: the framework's groups decide what is read."
+        ),
+    ),
+    "portal_bundle_partial": (
+        _E,
+        L(
+            "%(where)s: the bundle has the responses of other groups but not “%(path)s” "
+            "(group %(group)s), so every unit would lack that group."
+        ),
+        L("Fetch the bundle again until every group's endpoint has answered, then upload it."),
+    ),
     "portal_refused": (
         _E,
         L("%(where)s: the portal answered “%(answer)s” instead of results (%(detail)s)."),
@@ -253,6 +283,14 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     ),
     "not_a_number": (_E, _NOT_A_NUMBER, _NUMBER_FIX),
     "not_a_number.count": (_E, _NOT_A_NUMBER, _COUNT_FIX),
+    "number_as_text": (
+        _E,
+        L("%(where)s: “%(value)s” is written as text, in quotes; the portal gives numbers."),
+        L(
+            "Upload the portal's response as it was saved, not edited: the portal writes "
+            "92.05 without quotes (and a quoted “92,05” leaves the decimal mark a guess)."
+        ),
+    ),
     "not_a_number.date": (
         _E,
         L("%(where)s: “%(value)s” is a date, not a number."),

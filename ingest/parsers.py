@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Literal
 
 import numpy as np
@@ -53,8 +53,8 @@ from ingest.messages import (
 )
 from ingest.portal_json import looks_like_json, read_portal_grid
 from ingest.readers import Grid, ReadError, read_grid
+from units.text import code_key, fold_name, without_marks
 from units.text import fold as fold_unit_name
-from units.text import fold_name
 
 logger = logging.getLogger(__name__)
 
@@ -87,24 +87,34 @@ class TableLimits:
     indicator_max: Mapping[str, Decimal]
     bands: tuple[str, ...]
     group_names: Mapping[str, str]  # as a message names a missing group column
+    # Each code a source may give a group under (the framework's own, the portal API's:
+    # CLGQ is DVCTT, MDSH is SHHS) → the framework's code; the portal's JSON maps by it.
+    group_codes: Mapping[str, str] = field(default_factory=dict)
     tolerance: Decimal = DISAGREEMENT_TOLERANCE
+
+    @cached_property
+    def header_codes(self) -> tuple[tuple[str, str], ...]:
+        """`group_codes` as a header cell folds them ("clgq" → "DVCTT"), hashable."""
+        return tuple(sorted((code.casefold(), group) for code, group in self.group_codes.items()))
 
     @classmethod
     def build(
         cls,
         *,
-        groups: Iterable[tuple[str, str, str, Decimal, bool]],
+        groups: Iterable[tuple[str, str, str, Decimal, bool, Iterable[str]]],
         indicators: Iterable[tuple[str, Decimal]],
         bands: Iterable[str],
     ) -> TableLimits:
         """From the framework's rows: groups as (code, name, five-group code, maximum,
-        combined)."""
+        combined, portal API codes)."""
         group_max: dict[str, Decimal] = {}
         names: dict[str, str] = {}
         combined: dict[str, Decimal] = {}
-        for code, name, five, maximum, is_combined in groups:
+        codes: dict[str, str] = {}
+        for code, name, five, maximum, is_combined, api_codes in groups:
             names[code] = name
             group_max[code] = D(maximum)
+            codes.update({c.strip().upper(): code for c in (code, *(api_codes or ()))})
             if not is_combined:
                 combined[five] = combined.get(five, D(0)) + D(maximum)
         for code, maximum in combined.items():  # the five-group view, if no row states it
@@ -118,6 +128,7 @@ class TableLimits:
             indicator_max=indicator_max,
             bands=tuple(bands),
             group_names=names,
+            group_codes=codes,
         )
 
 
@@ -128,7 +139,14 @@ def builtin_limits(code: str = "766-2022") -> TableLimits:
     data = read_framework(code)
     return TableLimits.build(
         groups=[
-            (g["code"], g["name"], g["five_group_code"], D(g["max_points"]), g.get("is_combined"))
+            (
+                g["code"],
+                g["name"],
+                g["five_group_code"],
+                D(g["max_points"]),
+                g.get("is_combined"),
+                g.get("api_codes", ()),
+            )
             for g in data["groups"]
         ],
         indicators=[(i["code"], D(i["max_points"])) for i in data["indicators"]],
@@ -291,9 +309,9 @@ _GROUP_ALIASES = {
     "rank": ("hang", "xep hang", "thu hang", "rank"),
     "CKMB": ("ckmb", "cong khai minh bach", "cong khai"),
     "TDGQ": ("tdgq", "tien do giai quyet", "tien do"),
-    "DVCTT": ("dvctt", "clgq", "dich vu cong truc tuyen", "dvc truc tuyen", "dvctt clgq"),
+    "DVCTT": ("dvctt", "dich vu cong truc tuyen", "dvc truc tuyen", "dvctt clgq"),
     "TTTT": ("tttt", "thanh toan truc tuyen"),
-    "SHHS": ("shhs", "mdsh", "so hoa ho so", "so hoa", "muc do so hoa"),
+    "SHHS": ("shhs", "so hoa ho so", "so hoa", "muc do so hoa"),
     "MDHL": ("mdhl", "muc do hai long", "hai long", "su hai long"),
     "CCDVTT": ("ccdvtt", "cung cap dich vu truc tuyen", "dich vu truc tuyen"),
     "total": (
@@ -343,8 +361,10 @@ _LEADING_WORDS = ("diem ", "nhom chi so ", "nhom ")
 
 
 @lru_cache(maxsize=4096)
-def _header_key(text: str, kind: str) -> str | None:
-    """Return the canonical key of a header cell for a table kind, or None."""
+def _header_key(text: str, kind: str, codes: tuple[tuple[str, str], ...] = ()) -> str | None:
+    """Return the canonical key of a header cell for a table kind, or None. `codes` are
+    the framework's group codes by every code a source may give (TableLimits.header_codes:
+    the portal API's "CLGQ" is DVCTT): the framework rows decide them, not this module."""
     folded = _fold_header(text)
     if not folded:
         return None
@@ -355,6 +375,10 @@ def _header_key(text: str, kind: str) -> str | None:
         if candidate in aliases:
             return aliases[candidate]
     if kind == "group":
+        by_code = dict(codes)
+        for candidate in candidates:
+            if candidate in by_code:
+                return by_code[candidate]
         for candidate in candidates:
             for alias, key in _GROUP_NAME_PREFIXES:
                 if candidate.startswith(alias + " "):
@@ -496,8 +520,7 @@ _INDICATOR_NOISE = re.compile(r"[\s_:\-]+")
 @lru_cache(maxsize=1024)
 def _indicator_key(text: str) -> str:
     """Canonical form of an indicator id cell: " 3,5A " → "3.5a", "Chỉ tiêu 1.1" → "1.1"."""
-    bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    key = "".join(ch for ch in bare if not unicodedata.combining(ch)).lower().replace(",", ".")
+    key = without_marks(text).replace(",", ".")
     key = _INDICATOR_NOISE.sub("", key)
     for prefix in ("chitieu", "chiso", "tieuchi", "ct", "cs"):
         if key.startswith(prefix) and key[len(prefix) : len(prefix) + 1].isdigit():
@@ -554,7 +577,10 @@ class _Column:
 
 
 def _find_header(
-    head: list[tuple[int, list]], forced: Kind | None, first_column: int
+    head: list[tuple[int, list]],
+    forced: Kind | None,
+    first_column: int,
+    codes: tuple[tuple[str, str], ...] = (),
 ) -> tuple[Kind, int, dict[str, _Column], list[_Column], list[tuple[_Column, _Column]]] | None:
     """Pick the header row (most recognised headers, earliest on a tie) and the table kind.
 
@@ -570,7 +596,7 @@ def _find_header(
             continue
         ranked = []
         for kind in kinds:
-            keys = [_header_key(c, kind) if type(c) is str else None for c in cells]
+            keys = [_header_key(c, kind, codes) if type(c) is str else None for c in cells]
             score = sum(1 for k in keys if k)
             specific = len({k for k in keys if k in _SPECIFIC[kind]})
             if score and (forced or specific):
@@ -589,9 +615,9 @@ def _find_header(
     # merged "Cung cấp dịch vụ trực tuyến".
     fill: dict[int, tuple[str, int]] = {}
     for neighbour in (position - 1, position + 1):
-        if 0 <= neighbour < len(head) and _is_header_like(head[neighbour][1], kind):
+        if 0 <= neighbour < len(head) and _is_header_like(head[neighbour][1], kind, codes):
             for index, cell in enumerate(head[neighbour][1]):
-                if type(cell) is str and _header_key(cell, kind) and index not in fill:
+                if type(cell) is str and _header_key(cell, kind, codes) and index not in fill:
                     fill[index] = (cell, neighbour)
     columns: dict[str, _Column] = {}
     ignored: list[_Column] = []
@@ -599,10 +625,10 @@ def _find_header(
     last_header_row = position
     for index in range(max(len(cells), max(fill, default=-1) + 1)):
         text = _text(cells[index]) if index < len(cells) else None
-        key = _header_key(text, kind) if text else None
+        key = _header_key(text, kind, codes) if text else None
         if index in fill:
             other, neighbour = fill[index]
-            other_key = _header_key(other, kind)
+            other_key = _header_key(other, kind, codes)
             if key is None or (key == "CCDVTT" and other_key in SPLIT_GROUP_CODES):
                 text, key = _text(other), other_key
                 last_header_row = max(last_header_row, neighbour)
@@ -618,7 +644,7 @@ def _find_header(
     return kind, last_header_row, columns, ignored, duplicates
 
 
-def _is_header_like(cells: list, kind: str) -> bool:
+def _is_header_like(cells: list, kind: str, codes: tuple[tuple[str, str], ...] = ()) -> bool:
     """A row of labels only, at least one of them a known header."""
     recognised = False
     for cell in cells:
@@ -631,7 +657,7 @@ def _is_header_like(cells: list, kind: str) -> bool:
             return False
         except _BadNumber:
             pass
-        recognised = recognised or _header_key(cell, kind) is not None
+        recognised = recognised or _header_key(cell, kind, codes) is not None
     return recognised
 
 
@@ -643,7 +669,7 @@ def _is_summary(name: str | None, code: str | None) -> bool:
 def duplicate_key(code: str | None, name: str | None) -> str:
     """What makes two rows name the same unit before the registry is asked: the code, or
     without one the name folded as unit matching folds it (units.text.fold)."""
-    return ("code:" + code.casefold()) if code else ("name:" + _fold_name(name or ""))
+    return ("code:" + code_key(code)) if code else ("name:" + _fold_name(name or ""))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -677,7 +703,7 @@ def parse_table(
     try:
         data = bytes(data)
         if looks_like_json(data):
-            grid = read_portal_grid(data)
+            grid = read_portal_grid(data, group_codes=limits.group_codes)
         else:
             grid = read_grid(data, filename=table.file, sheet=sheet)
         table.sheet = grid.sheet
@@ -742,6 +768,10 @@ def _read_failure(exc: ReadError) -> Failure:
         "detail": p.get("detail", ""),
         "path": p.get("path"),
         "answer": p.get("answer"),
+        "field": p.get("field"),
+        "given": p.get("given"),
+        "group": p.get("group"),
+        "expected": p.get("expected"),
     }
     if "limit" in p and code.startswith("too_many"):
         # Grouped as the language writes it (200.000 in Vietnamese), whatever the settings.
@@ -814,7 +844,7 @@ class _Reader:
         if blank_rows.all():
             self.fail("empty_file", None)
             return
-        found = _find_header(head, table.kind, grid.first_column)
+        found = _find_header(head, table.kind, grid.first_column, self.limits.header_codes)
         if found is None:
             self.fail("header_not_found", None, count=HEADER_SCAN_ROWS)
             return
@@ -1001,6 +1031,12 @@ class _Checks:
         not_number = coded.of(lambda v: v is _NOT_NUMBER)[rows]
         self.fail("not_a_number.count" if count else "not_a_number", rows[not_number], key)
         self.fail("not_a_number.date", rows[coded.of(lambda v: v is _DATE)[rows]], key)
+        if self.reader.table.source_format == "json":
+            # The portal gives numbers as numbers: a quoted "92,05" was typed or edited, and
+            # which of "," and "." is the decimal mark is then a guess.
+            quoted = self.mapped(key, lambda v: isinstance(v, str)).of(bool)[rows]
+            bad = coded.of(lambda v: isinstance(v, _BAD))[rows]
+            self.fail("number_as_text", rows[quoted & ~bad], key)
         values = Coded([None if isinstance(v, _BAD) else v for v in coded.values], coded.index)
         self.fail("negative_value", rows[values.of(lambda v: v is not None and v < 0)[rows]], key)
         return values

@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import json
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from ingest.readers import MAX_FILE_BYTES, Grid, ReadError, grid_from_rows
 
@@ -45,15 +45,19 @@ def looks_like_json(data: bytes) -> bool:
     return data.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n")[:1] in (b"{", b"[")
 
 
-def read_portal_grid(data: bytes) -> Grid:
+def read_portal_grid(data: bytes, *, group_codes: Mapping[str, str] | None = None) -> Grid:
     """Decode a portal response or bundle into a Grid: header row 0, then item i as row i.
 
-    1. Parse the JSON (UTF-8, a BOM allowed); a broken or truncated body is "json_invalid".
-    2. A bundle's `responses` must hold `service-results`; the group endpoints' points join
-       its units by `departmentId`.
-    3. The response must say `"code": "OK"` and hold a list `data.evaluation` of objects.
-    4. Each item gives one row: code, name, total, the groups, childGroup. Values are passed on
-       as they are: the pipeline's checks say what is wrong with a cell and where.
+    1. Parse the JSON (UTF-8, a BOM allowed); a broken, truncated or too deeply nested body
+       is "json_invalid"; one over the upload limit is refused before it is parsed.
+    2. A bundle's `responses` must hold `service-results`, and all the group endpoints or
+       none; their points join its units by `departmentId`.
+    3. The response must say `"code": "OK"` and hold a list `data.evaluation` of objects,
+       each with a code or a name and a `totalScore`.
+    4. Each item gives one row: code, name, total, the groups, childGroup. The groups are
+       headed by the framework's codes: `group_codes` maps the portal's (CLGQ → DVCTT), from
+       the framework rows (parsers.TableLimits); a code it lacks is refused. Values are
+       passed on as they are: the pipeline's checks say what is wrong with a cell and where.
     """
     if len(data) > MAX_FILE_BYTES:
         raise ReadError("upload_too_large", limit=MAX_FILE_BYTES // 1024**2)
@@ -62,8 +66,11 @@ def read_portal_grid(data: bytes) -> Grid:
     if isinstance(document, dict) and "format" in document:
         document, groups_by_id = _unbundle(document)
     items, overview = _evaluation(document, where="")
-    group_codes = _group_codes(items, groups_by_id)
-    header = [CODE, NAME, TOTAL, *group_codes, CHILD_GROUP]
+    given_codes = _group_codes(items, groups_by_id)
+    ours = _framework_codes(given_codes, group_codes)
+    # "DVCTT (CLGQ)": the framework's group, and the field as the file names it (messages).
+    groups = [ours[c] if ours[c] == c else f"{ours[c]} ({c})" for c in given_codes]
+    header = [CODE, NAME, TOTAL, *groups, CHILD_GROUP]
 
     def rows() -> Iterator[tuple[int, list]]:
         yield 0, header
@@ -78,7 +85,7 @@ def read_portal_grid(data: bytes) -> Grid:
                     _cell(item.get(CODE)),
                     _cell(item.get(NAME)),
                     _cell(item.get(TOTAL)),
-                    *(_cell(given.get(code)) for code in group_codes),
+                    *(_cell(given.get(code)) for code in given_codes),
                     _cell(item.get(CHILD_GROUP)),
                 ],
             )
@@ -97,6 +104,8 @@ def _parse(data: bytes) -> object:
     except json.JSONDecodeError as exc:
         detail = f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
         raise ReadError("json_invalid", detail=detail) from exc
+    except RecursionError as exc:  # "[[[[…" a hundred thousand deep: no response is
+        raise ReadError("json_invalid", detail="nested too deeply") from exc
 
 
 def _unbundle(bundle: dict) -> tuple[object, dict[str, dict[str, object]]]:
@@ -109,6 +118,15 @@ def _unbundle(bundle: dict) -> tuple[object, dict[str, dict[str, object]]]:
     unknown = sorted(set(responses) - {RESULTS, *GROUP_ENDPOINTS})
     if unknown:
         raise ReadError("portal_shape", path=f"responses.{unknown[0]}")
+    given = [endpoint for endpoint in GROUP_ENDPOINTS if endpoint in responses]
+    if given and len(given) < len(GROUP_ENDPOINTS):
+        # A group missing for every unit would rank them all on a total without it.
+        missing = next(endpoint for endpoint in GROUP_ENDPOINTS if endpoint not in responses)
+        raise ReadError(
+            "portal_bundle_partial",
+            path=f"responses.{missing}",
+            group=GROUP_ENDPOINTS[missing],
+        )
     points: dict[str, dict[str, object]] = {}
     for endpoint, code in GROUP_ENDPOINTS.items():
         if endpoint in responses:
@@ -156,8 +174,21 @@ def _evaluation(response: object, *, where: str) -> tuple[list[dict], dict | Non
     if not isinstance(items, list):
         raise ReadError("portal_shape", path=ITEMS)
     for index, item in enumerate(items):
-        if not isinstance(item, dict) or not ({CODE, NAME} & item.keys()):
+        if not isinstance(item, dict):
             raise ReadError("portal_shape", path=f"{ITEMS}[{index}]")
+        # A field the portal renamed: say which one is expected, and what the item has.
+        if not ({CODE, NAME} & item.keys()):
+            missing = f"{CODE} / {NAME}"
+        elif TOTAL not in item:
+            missing = TOTAL
+        else:
+            continue
+        raise ReadError(
+            "portal_field_missing",
+            path=f"{ITEMS}[{index}]",
+            field=missing,
+            given=", ".join(sorted(map(str, item))) or "—",
+        )
     overview = data.get("overview")
     return items, overview if isinstance(overview, dict) else None
 
@@ -174,11 +205,33 @@ def _group_codes(items: list[dict], groups_by_id: dict[str, dict[str, object]]) 
     return list(codes)
 
 
+def _framework_codes(given: list[str], group_codes: Mapping[str, str] | None) -> dict[str, str]:
+    """Each group code the file gives → the framework's code for it; a code the framework
+    does not know is refused, naming the ones it does."""
+    if group_codes is None:
+        return {code: code for code in given}
+    ours = {}
+    for code in given:
+        key = str(code).strip().upper()
+        if key not in group_codes:
+            raise ReadError(
+                "portal_group_unknown",
+                path=f"{ITEMS}[].groupScores",
+                field=str(code),
+                expected=", ".join(sorted(group_codes)),
+            )
+        ours[code] = group_codes[key]
+    return ours
+
+
 def _cell(value: object) -> object:
     """A JSON value as a cell: text normalised as a spreadsheet's is, lists and objects kept
     as their JSON text so the checks can quote them."""
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        try:
+            return json.dumps(value, ensure_ascii=False)
+        except RecursionError:
+            return "[…]"
     return value

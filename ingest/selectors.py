@@ -12,6 +12,11 @@ from indicators.selectors import snapshot_previous_published
 from ingest.models import Upload
 
 JUMP_LIMIT = 5  # how many of the biggest rises and falls the preview lists
+# The error code of a row whose unit is unknown (ingest.messages): the names an admin may pick.
+UNKNOWN_UNIT = "unknown_unit"
+# A province has a few hundred units; a national scope's 3,321 communes would make each select
+# a page long: beyond this, only the candidates are offered.
+PICK_CHOICES_LIMIT = 1000
 
 
 def upload_list(*, scope_ids: list[int] | None = None) -> QuerySet[Upload]:
@@ -168,3 +173,49 @@ def issues_in_row_order(issues: list[dict]) -> list[dict]:
         )
 
     return sorted(issues or [], key=key)
+
+
+@dataclass
+class UnknownName:
+    """A name an upload's rows give that no unit of its scope answers to, and the units of
+    the scope it reads closest to (units.services.unit_match_many), for the admin's pick."""
+
+    text: str
+    rows: list[int]
+    candidates: list = field(default_factory=list)
+
+
+def upload_unknown_names(upload: Upload, *, with_candidates: bool = True) -> list[UnknownName]:
+    """The names of a rejected upload's "unknown unit" errors, in the file's order, derived
+    from what validation stored (Upload.errors): a department is registered, not picked."""
+    from units.services import unit_match_many
+
+    names: dict[str, UnknownName] = {}
+    for issue in issues_in_row_order(upload.errors):
+        if issue.get("code") == UNKNOWN_UNIT and issue.get("value"):
+            row = (issue.get("ref") or {}).get("row")
+            entry = names.setdefault(issue["value"], UnknownName(issue["value"], []))
+            if row is not None:
+                entry.rows.append(row)
+    found = list(names.values())
+    if with_candidates and found:
+        matches = unit_match_many(
+            texts=[n.text for n in found], scope=upload.scope, as_of=upload.as_of
+        )
+        for name, match in zip(found, matches, strict=True):
+            name.candidates = match.candidates
+    return found
+
+
+def upload_pick_choices(upload: Upload, names: list[UnknownName]) -> list:
+    """Every unit of the upload's scope an unknown name may be picked as, beyond its
+    candidates: the scope's units at the candidates' levels (all levels when none); none
+    when there are more than PICK_CHOICES_LIMIT."""
+    from units.selectors import unit_descendants
+
+    levels = {c.level for n in names for c in n.candidates}
+    units = unit_descendants(scope=upload.scope, as_of=upload.as_of)
+    if levels:
+        units = units.filter(level__in=levels)
+    units = list(units[: PICK_CHOICES_LIMIT + 1])
+    return units if len(units) <= PICK_CHOICES_LIMIT else []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import date
 
@@ -27,10 +27,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import access_for_user
 from accounts.models import AuditAction
 from accounts.services import audit_record
 from indicators import services as snapshot_services
 from indicators.models import Framework, Snapshot, SnapshotPeriod, SnapshotStatus, period_from_input
+from ingest import selectors
 from ingest.leases import (
     RELEASED,
     WAITING_STATUS_OF,
@@ -43,8 +45,13 @@ from ingest.leases import (
 from ingest.models import LIVE_STATUSES, WORKER_STATUSES, Upload, UploadStatus, WorkerProbe
 from ingest.parsers import gc_paused
 from ingest.validation import ValidatedTable, validate_upload_bytes
-from units.models import AdministrativeUnit
-from units.services import department_register, units_keep_portal_codes
+from units.models import AdministrativeUnit, UnitCode
+from units.services import (
+    AliasRefused,
+    department_register,
+    unit_aliases_add,
+    units_keep_portal_codes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -656,36 +663,119 @@ def upload_register_departments(
             )
             if created:
                 registered.append(unit)
-        audit_record(
-            action=AuditAction.DEPARTMENTS_REGISTERED,
-            actor=user,
-            username="cli",
-            target=f"#{upload.pk} {upload.original_filename}",
-            detail={
-                "upload": upload.pk,
-                "province": upload.scope_id,
-                "units": [[u.pk, u.name] for u in registered],
-            },
+        _check_again(
+            upload,
+            enqueue=enqueue,
+            audited=AuditAction.DEPARTMENTS_REGISTERED,
+            detail={"province": upload.scope_id, "units": [[u.pk, u.name] for u in registered]},
+            user=user,
             origin=origin,
         )
-        upload.status = UploadStatus.RECEIVED
-        upload.errors, upload.warnings = [], []
-        upload.progress, upload.progress_message = 0, _("Waiting for a worker")
-        _queue_fields(upload, enqueue=enqueue)
-        upload.save(
-            update_fields=[
-                "status",
-                "errors",
-                "warnings",
-                "progress",
-                "progress_message",
-                "status_changed_at",
-                *_QUEUE_FIELDS,
-            ]
-        )
-        if enqueue:
-            _send_on_commit(upload.pk)
     return registered
+
+
+def _check_again(
+    upload: Upload, *, enqueue: bool, audited: str, detail: dict, user, origin: dict | None
+) -> None:
+    """A rejected upload whose registry an admin just completed: one audit event says what
+    was added, and the upload goes back to "received", queued again: the same kept file,
+    validated with what was added."""
+    audit_record(
+        action=audited,
+        actor=user,
+        username="cli",
+        target=f"#{upload.pk} {upload.original_filename}",
+        detail={"upload": upload.pk, **detail},
+        origin=origin,
+    )
+    upload.status = UploadStatus.RECEIVED
+    upload.errors, upload.warnings = [], []
+    upload.progress, upload.progress_message = 0, _("Waiting for a worker")
+    _queue_fields(upload, enqueue=enqueue)
+    upload.save(
+        update_fields=[
+            "status",
+            "errors",
+            "warnings",
+            "progress",
+            "progress_message",
+            "status_changed_at",
+            *_QUEUE_FIELDS,
+        ]
+    )
+    if enqueue:
+        _send_on_commit(upload.pk)
+
+
+def upload_pick_aliases(
+    *,
+    upload_id: int,
+    picks: Mapping[str, int | str | None],
+    user=None,
+    enqueue: bool = True,
+    origin: dict | None = None,
+) -> list[UnitCode]:
+    """On a data admin's pick, keep unknown names of a rejected upload as aliases of units of
+    its scope, and validate the same upload again (nothing to upload twice).
+
+    `picks`: name as the file writes it (the value of an "unknown unit" error) → unit id;
+    a blank id leaves the name unknown. Everything is checked before anything changes
+    (AliasRefused, nothing kept): each name is one of the upload's unknown names, each unit
+    one of the scope's that the admin reads, and no alias makes a name of the scope name
+    two units (units.services.unit_aliases_add). One audit event lists what was kept; next
+    week's file with the same name matches without asking.
+    """
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().select_related("scope").get(pk=upload_id)
+        if upload.status != UploadStatus.REJECTED:
+            raise UploadStateError(
+                _("Names are picked on a rejected upload (this one is “%(status)s”).")
+                % {"status": upload.get_status_display()}
+            )
+        access = access_for_user(user) if user is not None else None
+        if access is not None and not access.can_upload(upload.scope):
+            raise AliasRefused(
+                _("Only a data admin of %(scope)s picks its names.")
+                % {"scope": upload.scope.full_name}
+            )
+        chosen = {name: unit for name, unit in picks.items() if str(unit or "").strip()}
+        if not chosen:
+            raise AliasRefused(_("Pick a unit for at least one of the unknown names."))
+        unknown = {n.text for n in selectors.upload_unknown_names(upload, with_candidates=False)}
+        strange = sorted(set(chosen) - unknown)
+        if strange:
+            raise AliasRefused(
+                _("“%(text)s” is not one of the names this upload could not match.")
+                % {"text": strange[0]}
+            )
+        try:
+            ids = {name: int(str(unit).strip()) for name, unit in chosen.items()}
+        except ValueError:
+            raise AliasRefused(_("A pick is not a unit.")) from None
+        units = AdministrativeUnit.objects.select_related("parent__parent__parent").in_bulk(
+            set(ids.values())
+        )
+        for name, unit_id in ids.items():
+            unit = units.get(unit_id)
+            if unit is None or (access is not None and not access.can_read_unit(unit)):
+                raise AliasRefused(
+                    _("The unit picked for “%(text)s” is not one of %(scope)s.")
+                    % {"text": name, "scope": upload.scope.full_name}
+                )
+        created = unit_aliases_add(
+            scope=upload.scope,
+            as_of=upload.as_of,
+            picks=[(name, units[unit_id]) for name, unit_id in ids.items()],
+        )
+        _check_again(
+            upload,
+            enqueue=enqueue,
+            audited=AuditAction.ALIASES_ADDED,
+            detail={"scope": upload.scope_id, "aliases": [[c.unit_id, c.code] for c in created]},
+            user=user,
+            origin=origin,
+        )
+    return created
 
 
 def upload_sweep(*, now=None) -> dict[str, int]:

@@ -15,4 +15,5 @@ urlpatterns = [
         views.upload_register_departments,
         name="upload_register_departments",
     ),
+    path("<int:pk>/names", views.upload_pick_aliases, name="upload_pick_aliases"),
 ]

@@ -64,7 +64,7 @@ def framework_limits(framework: Framework) -> TableLimits:
     """The limits a table is checked against: the framework version's own rows."""
     return TableLimits.build(
         groups=[
-            (g.code, g.name, g.five_group_code, g.max_points, g.is_combined)
+            (g.code, g.name, g.five_group_code, g.max_points, g.is_combined, g.api_codes)
             for g in framework.groups.order_by("position")
         ],
         indicators=framework.indicators.order_by("position").values_list("code", "max_points"),
@@ -285,7 +285,10 @@ def _match_pairs(
     matches = []
     for code, name in zip(codes, names, strict=True):
         c, n = by_code[code], by_name[name]
-        matches.append(c if c.ok else (n if n.ok or not code.strip() else c))
+        # Both unknown: the closest *names* are what helps the admin (and what they pick
+        # from); the closest codes to "H21.227" mean nothing.
+        unknown = c.reason == n.reason == MatchReason.UNKNOWN and name.strip()
+        matches.append(c if c.ok else (n if n.ok or not code.strip() or unknown else c))
     levels = Counter(m.unit.level for m in {id(m): m for m in matches if m.ok}.values())
     level = levels.most_common(1)[0][0] if levels else None
     ambiguous = [i for i, m in enumerate(matches) if m.reason == MatchReason.AMBIGUOUS]

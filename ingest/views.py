@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import access_for
 from accounts.decorators import uploader_view
 from accounts.services import request_origin
-from indicators.models import SnapshotPeriod
+from indicators.models import period_label, period_number_on
 from ingest import selectors, services
 from ingest.forms import UploadForm
 from ingest.models import UploadStatus
@@ -86,6 +86,8 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "period_label": _period_label(upload),
         # Rows that read as departments the registry lacks: the admin may register them.
         "department_rows": sum(e["code"] == "unknown_department" for e in upload.errors),
+        # Names no unit answers to: the admin may pick the unit each one means.
+        **_name_picks(upload),
         # The confirmation step before publishing: what will change, then one more click.
         "confirming": request.GET.get("confirm") == "publish"
         and upload.status == UploadStatus.PREVIEWED,
@@ -93,12 +95,23 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "ingest/upload_detail.html", context)
 
 
+def _name_picks(upload) -> dict:
+    if upload.status != UploadStatus.REJECTED:
+        return {"unknown_names": [], "pick_choices": []}
+    names = selectors.upload_unknown_names(upload)
+    return {
+        "unknown_names": names,
+        "pick_choices": selectors.upload_pick_choices(upload, names) if names else [],
+    }
+
+
 def _period_label(upload) -> str:
     """The period in words ("lũy kế năm 2025"), never the stored code ("ytd")."""
     if upload.snapshot_id is not None:
         return upload.snapshot.period_label
-    names = dict(SnapshotPeriod.choices)
-    return f"{names.get(upload.period, upload.period)} {upload.period_year}"
+    return period_label(
+        upload.period, upload.period_year, period_number_on(upload.period, upload.as_of)
+    )
 
 
 @uploader_view
@@ -143,20 +156,32 @@ def upload_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("ingest:upload_detail", pk=upload.pk)
 
 
+def _step(request: HttpRequest, upload, run, *, said=None, refused=()) -> HttpResponse:
+    """Run one step of an upload for the page: a refusal is a message, never an error page;
+    `said(result)` is the success message."""
+    try:
+        result = run()
+    except (services.UploadStateError, *refused) as exc:
+        messages.error(request, str(exc))
+    else:
+        if said is not None:
+            messages.success(request, said(result))
+        _say_if_unsent(request, upload)
+    return redirect("ingest:upload_detail", pk=upload.pk)
+
+
 @uploader_view
 @require_POST
 def upload_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Run a failed upload again from its kept file."""
     upload = get_object_or_404(_visible_uploads(request), pk=pk)
-    try:
-        services.upload_retry(
+    return _step(
+        request,
+        upload,
+        lambda: services.upload_retry(
             upload_id=upload.pk, user=request.user, origin=request_origin(request)
-        )
-    except services.UploadStateError as exc:
-        messages.error(request, str(exc))
-    else:
-        _say_if_unsent(request, upload)
-    return redirect("ingest:upload_detail", pk=upload.pk)
+        ),
+    )
 
 
 @uploader_view
@@ -164,24 +189,50 @@ def upload_retry(request: HttpRequest, pk: int) -> HttpResponse:
 def upload_register_departments(request: HttpRequest, pk: int) -> HttpResponse:
     """Register the departments a rejected province table names, and validate it again."""
     upload = get_object_or_404(_visible_uploads(request), pk=pk)
-    try:
-        units = services.upload_register_departments(
+    return _step(
+        request,
+        upload,
+        lambda: services.upload_register_departments(
             upload_id=upload.pk, user=request.user, origin=request_origin(request)
-        )
-    except services.UploadStateError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
+        ),
+        said=lambda units: (
             ngettext(
                 "%(count)s department was registered; the file is being checked again.",
                 "%(count)s departments were registered; the file is being checked again.",
                 len(units),
             )
-            % {"count": len(units)},
-        )
-        _say_if_unsent(request, upload)
-    return redirect("ingest:upload_detail", pk=upload.pk)
+            % {"count": len(units)}
+        ),
+    )
+
+
+@uploader_view
+@require_POST
+def upload_pick_aliases(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep the units picked for a rejected upload's unknown names as their aliases, and
+    validate it again; a refused pick changes nothing and says why."""
+    upload = get_object_or_404(_visible_uploads(request), pk=pk)
+    picks = {
+        request.POST[key]: request.POST.get(f"unit-{key.removeprefix('name-')}", "")
+        for key in request.POST
+        if key.startswith("name-")
+    }
+    return _step(
+        request,
+        upload,
+        lambda: services.upload_pick_aliases(
+            upload_id=upload.pk, picks=picks, user=request.user, origin=request_origin(request)
+        ),
+        refused=(services.AliasRefused,),
+        said=lambda created: (
+            ngettext(
+                "%(count)s name was kept as the unit's alias; the file is being checked again.",
+                "%(count)s names were kept as the units' aliases; the file is being checked again.",
+                len(created),
+            )
+            % {"count": len(created)}
+        ),
+    )
 
 
 @uploader_view

@@ -25,7 +25,7 @@ from units.models import (
     valid_on_q,
 )
 from units.selectors import UnitPeers, peer_key_of
-from units.text import fold, fold_name, parse_unit_name
+from units.text import code_key, fold, fold_name, parse_unit_name
 
 # --- Loading ------------------------------------------------------------------------------------
 
@@ -242,6 +242,7 @@ class MatchReason:
     """Why a text matched or did not (stable strings, for logs and tests)."""
 
     CODE = "code"
+    ALIAS = "alias"  # a name an admin kept for the unit (units.services.unit_aliases_add)
     EXACT_NAME = "exact_name"
     NAME = "name"
     AMBIGUOUS = "ambiguous"
@@ -289,14 +290,6 @@ def unit_describe(unit: AdministrativeUnit) -> str:
     if parent is None or parent.level == UnitLevel.COUNTRY:
         return unit.full_name
     return f"{unit.full_name} ({parent.full_name})"
-
-
-def _code_key(code: str) -> str:
-    code = code.strip().upper()
-    # GSO codes are written with or without leading zeros ("00004" and "4").
-    if code.isdigit():
-        return code.lstrip("0") or "0"
-    return code
 
 
 # Which scheme wins when one code means different units in different schemes (the converter's
@@ -393,7 +386,7 @@ def unit_ids_by_exact_text(
         if not stripped:
             continue
         if by_code:
-            key = _code_key(stripped)
+            key = code_key(stripped)
             if key in by_code:  # a code decides, or leaves it to unit_match_many
                 if by_code[key] is None:
                     ambiguous.add(text)
@@ -428,7 +421,7 @@ def _scope_codes(
     # A subquery, not a list of ids: a country-wide scope has 10,000 units before 2025.
     codes = UnitCode.objects.filter(valid_on_q(as_of), unit__in=scope_qs.values("id"))
     for unit_id, scheme, code in codes.values_list("unit_id", "scheme", "code"):
-        by_code[_code_key(code)][scheme].add(unit_id)
+        by_code[code_key(code)][scheme].add(unit_id)
         if scheme == CodeScheme.ALIAS:
             aliases.append((unit_id, code))
     return by_code, aliases
@@ -607,9 +600,14 @@ def _match_one(text, by_code, names: _Names, max_candidates) -> UnitMatch:
     if not stripped:
         return UnitMatch(None, [], MatchReason.EMPTY, text)
 
-    ids = _decisive(by_code.get(_code_key(stripped), {}))
+    schemes = by_code.get(code_key(stripped), {})
+    ids = _decisive(schemes)
     if len(ids) == 1:
-        return UnitMatch(by_id[next(iter(ids))], [], MatchReason.CODE, text)
+        # An alias is a name the admin gave the unit, not a code: a row it matches keeps
+        # the file's portal code for the unit, as one matched by any name does.
+        by_alias = next(s for s in _SCHEME_ORDER if schemes.get(s)) == CodeScheme.ALIAS
+        reason = MatchReason.ALIAS if by_alias else MatchReason.CODE
+        return UnitMatch(by_id[next(iter(ids))], [], reason, text)
     if ids:
         return UnitMatch(None, units_of(ids)[:max_candidates], MatchReason.AMBIGUOUS, text)
 
@@ -708,3 +706,96 @@ def units_keep_portal_codes(*, codes: Sequence[Sequence], valid_from: datetime.d
     ]
     UnitCode.objects.bulk_create(new)
     return len(new)
+
+
+class AliasRefused(ValueError):
+    """An alias that cannot be kept: the sentence says why, for the admin who picked it."""
+
+
+def unit_alias_text(text: str, *, scope: AdministrativeUnit) -> str:
+    """The alias a name as a file writes it is kept under: without a trailing " - X" that
+    names the scope (the matcher strips it before looking), spaces collapsed."""
+    return " ".join(_without_scope_suffix(text, frozenset({fold(scope.name)})).split())
+
+
+@transaction.atomic
+def unit_aliases_add(
+    *,
+    scope: AdministrativeUnit,
+    as_of: datetime.date,
+    picks: Sequence[tuple[str, AdministrativeUnit]],
+) -> list[UnitCode]:
+    """Keep each (name as a file writes it, unit) as an alias of the unit, so the name
+    matches that unit in `scope` from now on; all or none.
+
+    Refused (AliasRefused, nothing kept) when a unit is not one of the scope's on `as_of`, or
+    when, with the aliases added, a name would not name its unit alone in the scope (another
+    unit already folds to it, or two picks give one name to two units): matching never
+    guesses, so an alias must not make it. The check is the matcher's own answer.
+    """
+    in_scope = set(_units_in_scope(scope, as_of, None).values_list("id", flat=True))
+    wanted: dict[str, AdministrativeUnit] = {}
+    for text, unit in picks:
+        alias = unit_alias_text(text, scope=scope)
+        if not alias:
+            raise AliasRefused(_("An empty name cannot be an alias."))
+        if unit.pk not in in_scope:
+            raise AliasRefused(
+                _("%(unit)s is not a unit of %(scope)s on %(date)s.")
+                % {
+                    "unit": unit_describe(unit),
+                    "scope": scope.full_name,
+                    "date": as_of.strftime("%d/%m/%Y"),
+                }
+            )
+        if wanted.setdefault(alias, unit).pk != unit.pk:
+            raise AliasRefused(
+                _("“%(text)s” cannot be the name of both %(first)s and %(second)s.")
+                % {
+                    "text": alias,
+                    "first": unit_describe(wanted[alias]),
+                    "second": unit_describe(unit),
+                }
+            )
+    texts = list(wanted)
+    # An alias is looked up like a code, before any name: one that a unit of the scope
+    # already answers to would take the name from it (or hide that it names several).
+    before = unit_match_many(texts=texts, scope=scope, as_of=as_of)
+    for alias, match in zip(texts, before, strict=True):
+        if match.reason == MatchReason.UNKNOWN or (match.ok and match.unit.pk == wanted[alias].pk):
+            continue
+        _refuse_alias(alias, wanted[alias], match, scope=scope)
+    have = set(
+        UnitCode.objects.filter(
+            scheme=CodeScheme.ALIAS, unit__in=[u.pk for u in wanted.values()]
+        ).values_list("unit_id", "code")
+    )
+    created = [
+        UnitCode.objects.create(unit=unit, scheme=CodeScheme.ALIAS, code=alias)
+        for alias, unit in wanted.items()
+        if (unit.pk, alias) not in have
+    ]
+    after = unit_match_many(texts=texts, scope=scope, as_of=as_of)
+    for alias, match in zip(texts, after, strict=True):
+        if not (match.ok and match.unit.pk == wanted[alias].pk):
+            # Raising rolls the aliases back: nothing is kept from a refused submission.
+            _refuse_alias(alias, wanted[alias], match, scope=scope)
+    return created
+
+
+def _refuse_alias(alias: str, unit: AdministrativeUnit, match: UnitMatch, *, scope) -> None:
+    others = [c for c in match.candidates if c.pk != unit.pk]
+    if match.ok and match.unit.pk != unit.pk:
+        others.insert(0, match.unit)
+    raise AliasRefused(
+        _(
+            "“%(text)s” would not name %(unit)s alone in %(scope)s: %(others)s already "
+            "answer to it. Pick another unit or correct the file."
+        )
+        % {
+            "text": alias,
+            "unit": unit_describe(unit),
+            "scope": scope.full_name,
+            "others": "; ".join(unit_describe(u) for u in others) or "—",
+        }
+    )

@@ -35,6 +35,20 @@ def _strip_marks(text: str) -> str:
 _DEPARTMENT_STARTS = ("sở ", "ban ", "thanh tra tỉnh", "văn phòng ", "bql ")
 
 
+def without_marks(text: str) -> str:
+    """Lowercase, without diacritics, đ→d, everything else kept: "3,5Đ" → "3,5d"."""
+    return _strip_marks(unicodedata.normalize("NFD", text.casefold()))
+
+
+def code_key(code: str) -> str:
+    """A unit code as it is compared: case and blanks aside, and GSO codes written with or
+    without leading zeros ("00004" and "4") alike."""
+    code = code.strip().upper()
+    if code.isdigit():
+        return code.lstrip("0") or "0"
+    return code
+
+
 def looks_like_department(name: str) -> bool:
     """True when a name reads as a provincial department's (docs/DOMAIN.md §5)."""
     text = unicodedata.normalize("NFC", " ".join(name.casefold().split()))

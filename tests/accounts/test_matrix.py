@@ -579,6 +579,16 @@ def cases(w):
         "ingest:upload_register_departments": [
             ("post", f"/uploads/{w.failed_bd}/register-departments", None, UPLOADERS_BD)
         ],
+        # A refused pick (not a rejected upload) is a message on the page: 302 for admins.
+        "ingest:upload_pick_aliases": [
+            ("post", f"/uploads/{w.failed_bd}/names", None, UPLOADERS_BD),
+            (
+                "post",
+                f"/uploads/{dn_upload}/names",
+                None,
+                {**UPLOADERS_BD, "admin_bd": NOT_FOUND, "admin_dn": OK},
+            ),
+        ],
     }
 
 

@@ -257,6 +257,13 @@ DEFECTS = [
     ("bad-missing-indicator.csv", {}, "missing_indicator", "error", 5, "C", "Chỉ tiêu"),
     ("bad-duplicate-indicator.csv", {}, "duplicate_indicator", "error", 7, "C", "Chỉ tiêu"),
     ("bad-indicator-no-denominator-column.csv", {}, "missing_column", "error", 1, None, None),
+    # The portal's JSON: a JSON file has items and fields (row = item number, from 1).
+    ("portal/bad-number-text.json", {}, "number_as_text", "error", 4, None, "totalScore"),
+    ("portal/bad-number-text-group.json", {}, "number_as_text", "error", 6, None, "CKMB"),
+    ("portal/bad-field-renamed.json", {}, "portal_field_missing", "error", None, None, None),
+    ("portal/bad-group-unknown.json", {}, "portal_group_unknown", "error", None, None, None),
+    ("portal/bad-bundle-partial.json", {}, "portal_bundle_partial", "error", None, None, None),
+    ("portal/bad-nested.json", {}, "json_invalid", "error", None, None, None),
 ]  # fmt: skip
 
 
@@ -272,16 +279,22 @@ def test_each_defect_file_reports_exactly_its_issue(
     reported = table.errors if severity == "error" else table.warnings
     assert codes(table.issues) == [code], [str(i) for i in table.issues]
     [issue] = reported
+    file = Path(name).name
     assert issue.severity == severity
-    assert issue.ref.file == name
+    assert issue.ref.file == file
     assert issue.ref.row == row
     assert issue.ref.letter == letter
     assert issue.ref.column == header
-    assert issue.message.startswith(name)
-    if row is not None:
-        assert f"row {row}" in issue.message
-    if header is not None:
-        assert f"column {letter} “{header}”" in issue.message
+    assert issue.message.startswith(file)
+    if name.endswith(".json"):
+        if row is not None:
+            where = f"{file}, item data.evaluation[{row - 1}], field “{header}”:"
+            assert issue.message.startswith(where), issue.message
+    else:
+        if row is not None:
+            assert f"row {row}" in issue.message
+        if header is not None:
+            assert f"column {letter} “{header}”" in issue.message
     assert issue.fix and issue.fix.endswith(".")
     assert isinstance(table, ParsedTable)
 
@@ -454,7 +467,7 @@ def test_workbook_non_numbers(value):
     ],
 )
 def test_group_header_aliases(header, key):
-    assert parsers._header_key(header, "group") == key
+    assert parsers._header_key(header, "group", parsers.builtin_limits().header_codes) == key
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """The portal's own JSON as an upload: its responses and the sync's bundles, read by the one
 pipeline (ingest.portal_json → ingest.parsers), and refused clearly when they are not such."""
 
+import dataclasses
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -10,8 +11,10 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ingest import parsers
 from ingest.parsers import parse_table
 from ingest.portal_json import BUNDLE_FORMAT, looks_like_json
+from ingest.readers import MAX_FILE_BYTES
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "portal"
 PROVINCES = SAMPLES / "provinces-2026-10-10.json"
@@ -133,7 +136,16 @@ def test_a_bundle_joins_each_groups_endpoint_by_the_units_id():
         ({"code": "OK", "data": {"items": []}}, "portal_shape", "data.evaluation"),
         ({"code": "OK", "data": []}, "portal_shape", "“data”"),
         (_response([{"departmentName": "X", "totalScore": 70}, 5]), "portal_shape", "[1]"),
-        (_response([{"name": "X", "score": 70}]), "portal_shape", "data.evaluation[0]"),
+        (
+            _response([{"name": "X", "score": 70}]),
+            "portal_field_missing",
+            "data.evaluation[0] has no field “departmentCode / departmentName” (its fields: name, score)",
+        ),
+        (
+            _response([{"departmentName": "X", "total": 70}]),
+            "portal_field_missing",
+            "no field “totalScore” (its fields: departmentName, total)",
+        ),
         ({"format": "something-else/2", "responses": {}}, "portal_shape", "format"),
         (
             {"format": BUNDLE_FORMAT, "responses": {"service-results": _response([]), "x": {}}},
@@ -197,3 +209,50 @@ def test_arbitrary_json_gives_issues_never_an_exception_nor_an_internal_error(do
     assert "internal_error" not in {i.code for i in table.issues}
     table = _parse(json.dumps(document).encode())
     assert "internal_error" not in {i.code for i in table.issues}
+
+
+def test_the_groups_are_mapped_by_the_framework_rows_not_by_constants():
+    limits = parsers.builtin_limits()
+    raw = json.loads(PROVINCES.read_text())["data"]["evaluation"][0]["groupScores"]
+    # A framework whose rows call the online-services group "DVC" on the portal.
+    renamed = dataclasses.replace(
+        limits, group_codes={**limits.group_codes, "DVC": "DVCTT"} | {"CLGQ": "SHHS"}
+    )
+    body = json.loads(PROVINCES.read_text())
+    for item in body["data"]["evaluation"]:
+        item["groupScores"]["DVC"] = item["groupScores"].pop("CLGQ")
+        item["groupScores"].pop("MDSH")
+        item["groupScores"]["CLGQ"] = raw["MDSH"] if item is body["data"]["evaluation"][0] else 0
+    table = parse_table(json.dumps(body).encode(), filename="p.json", limits=renamed)
+    assert table.group_rows[0].groups["DVCTT"] == Decimal(str(raw["CLGQ"]))
+    assert table.group_rows[0].groups["SHHS"] == Decimal(str(raw["MDSH"]))
+    # With the framework in force, "DVC" is no group: refused, naming the codes it has.
+    [error] = parse_table(json.dumps(body).encode(), filename="p.json").errors
+    assert error.code == "portal_group_unknown"
+    assert "“DVC”" in error.message and "CLGQ" in error.message and "MDSH" in error.message
+
+
+def test_portal_defects_name_the_item_and_the_field():
+    def error(name):
+        [issue] = _parse((SAMPLES / name).read_bytes(), name).errors
+        return issue.message
+
+    total = json.loads((SAMPLES / "bad-number-text.json").read_text())["data"]["evaluation"][3]
+    assert error("bad-number-text.json") == (
+        f"bad-number-text.json, item data.evaluation[3], field “totalScore”: "
+        f"“{total['totalScore']}” is written as text, in quotes; the portal gives numbers."
+    )
+    assert "item data.evaluation[0] has no field “totalScore” (its fields: " in error(
+        "bad-field-renamed.json"
+    )
+    assert "total_score" in error("bad-field-renamed.json")
+    partial = error("bad-bundle-partial.json")
+    assert "“responses.handling-satisfaction” (group MDHL)" in partial
+    assert "nested too deeply" in error("bad-nested.json")
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed():
+    data = b'{"code": "OK", "data": {"evaluation": [' + b" " * MAX_FILE_BYTES + b"]}}"
+    [issue] = _parse(data, "huge.json").errors
+    assert issue.code == "file_too_large"
+    assert "larger than 32 MB" in issue.message

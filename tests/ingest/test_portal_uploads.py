@@ -19,13 +19,14 @@ from django.db import transaction
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from accounts.models import AuditAction, AuditEvent
+from accounts.models import AuditAction, AuditEvent, Membership, Role
 from indicators import selectors
 from indicators.scoring import competition_ranks
+from ingest import selectors as ingest_selectors
 from ingest import services
 from ingest.models import UploadStatus
-from units.models import AdministrativeUnit, UnitLevel
-from units.services import unit_match_many, units_load
+from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel
+from units.services import AliasRefused, unit_aliases_add, unit_match_many, units_load
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "portal"
 PROVINCES = FIXTURES / "provinces-2026-10-10.json"
@@ -119,6 +120,25 @@ def test_the_34_provinces_rank_as_the_portal_lists_them(vn):
         line.split()[:2] for line in out.getvalue().splitlines()[6:] if line[:6].strip().isdigit()
     ]
     assert ranks == [[str(rank), "34"] for rank in _ranks(totals)]
+
+
+def test_the_34_provinces_go_in_by_the_command_and_rank_as_listed(vn):
+    out = StringIO()
+    call_command(
+        "ingest",
+        str(PROVINCES),
+        *("--scope", "VN", "--as-of", "2026-10-10", "--period", "year", "--publish"),
+        stdout=out,
+    )
+    assert "Published snapshot" in out.getvalue(), out.getvalue()
+    listed = json.loads(PROVINCES.read_text())["data"]["evaluation"]
+    totals = [Decimal(str(item["totalScore"])) for item in listed]
+    out = StringIO()
+    call_command("leaderboard", scope="VN", peers="provinces", stdout=out)
+    rows = [line.split() for line in out.getvalue().splitlines()[6:] if line[:6].strip().isdigit()]
+    assert [(int(r[0]), int(r[1])) for r in rows] == [(rank, 34) for rank in _ranks(totals)]
+    # In the portal's order: Đồng Tháp first, Đồng Nai second (no ties in the total that day).
+    assert "Đồng Tháp" in " ".join(rows[0]) and "Đồng Nai" in " ".join(rows[1])
 
 
 def test_a_provinces_children_table_of_totals_ranks_by_the_official_total(gia_lai):
@@ -367,3 +387,128 @@ def test_names_are_matched_as_a_person_would_and_only_when_unique(gia_lai):
         unit_match_many(texts=["UBND xã Vân Canh - Đắk Lắk"], scope=gia_lai, as_of=AS_OF)[0].unit
         is None
     )
+
+
+# --- The admin's pick: an unknown name kept as an alias -----------------------------------
+
+
+def _renamed(gia_lai, *, seed: int, unit_name: str, written: str) -> bytes:
+    body = json.loads(gia_lai_children(gia_lai, seed=seed))
+    for item in body["data"]["evaluation"]:
+        if item["departmentName"].endswith(f" {unit_name}"):
+            item["departmentName"] = written
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _aliases():
+    return UnitCode.objects.filter(scheme=CodeScheme.ALIAS)
+
+
+def test_an_unknown_name_lists_its_candidates_and_the_pick_makes_it_match(gia_lai, admin_user):
+    van_canh = AdministrativeUnit.objects.get(parent=gia_lai, name="Vân Canh")
+    written = "UBND xã Vân Kanh"
+    upload = _receive(
+        _renamed(gia_lai, seed=8, unit_name="Vân Canh", written=written), "w1.json", gia_lai
+    )
+    assert upload.status == UploadStatus.REJECTED
+    assert [e["code"] for e in upload.errors] == ["unknown_unit"]
+    assert "Did you mean" in upload.errors[0]["fix"] and "Vân Canh" in upload.errors[0]["fix"]
+    [unknown] = ingest_selectors.upload_unknown_names(upload)
+    assert unknown.text == written and van_canh in unknown.candidates
+    before = _aliases().count()
+
+    created = services.upload_pick_aliases(
+        upload_id=upload.pk, picks={written: str(van_canh.pk)}, user=admin_user, enqueue=False
+    )
+    assert [(c.unit, c.code) for c in created] == [(van_canh, written)]
+    assert _aliases().count() == before + 1
+    event = AuditEvent.objects.get(action=AuditAction.ALIASES_ADDED)
+    assert event.detail["aliases"] == [[van_canh.pk, written]] and event.actor == admin_user
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.RECEIVED  # the same upload, checked again
+    assert services.upload_validate(upload_id=upload.pk).status == UploadStatus.PREVIEWED
+    # Matched by a name (its alias), the unit keeps the file's portal code on publish.
+    code = next(
+        i["departmentCode"]
+        for i in json.loads(upload.file.open("rb").read())["data"]["evaluation"]
+        if i["departmentName"] == written
+    )
+    _publish(upload)
+    assert van_canh.codes.get(scheme=CodeScheme.PORTAL).code == code
+    # Next week's file writes the name the same way: it matches without asking.
+    # (Without its code, which the unit now has: the name alone must find it.)
+    week2 = json.loads(
+        _renamed(gia_lai, seed=9, unit_name="Vân Canh", written=written + " - Gia Lai")
+    )
+    for item in week2["data"]["evaluation"]:
+        if item["departmentName"].startswith(written):
+            del item["departmentCode"]
+    week2 = json.dumps(week2).encode()
+    later = _receive(week2, "w2.json", gia_lai, as_of=AS_OF.replace(day=17))
+    assert later.status == UploadStatus.PREVIEWED, later.errors
+
+
+def test_a_bad_pick_changes_nothing(gia_lai, vn, admin_user, django_user_model):
+    body = json.loads(gia_lai_children(gia_lai, seed=10))
+    items = body["data"]["evaluation"]
+    items[0]["departmentName"] = "UBND xã Tên Lạ"
+    items[1]["departmentName"] = "UBND xã Tên Lạ - Gia Lai"  # the same name once stripped
+    upload = _receive(json.dumps(body).encode(), "bad.json", gia_lai)
+    names = [n.text for n in ingest_selectors.upload_unknown_names(upload)]
+    assert len(names) == 2
+    in_gia_lai = AdministrativeUnit.objects.filter(parent=gia_lai, level=UnitLevel.COMMUNE)
+    first, second = in_gia_lai.order_by("pk")[:2]
+    dong_thap = AdministrativeUnit.objects.get(level=UnitLevel.PROVINCE, name="Đồng Tháp")
+    elsewhere = AdministrativeUnit.objects.filter(parent=dong_thap).first()
+    other_admin = django_user_model.objects.create_user("admin_dt")
+    Membership.objects.create(user=other_admin, unit=dong_thap, role=Role.DATA_ADMIN)
+    before, errors = _aliases().count(), upload.errors
+
+    refused = [
+        ({names[0]: elsewhere.pk}, admin_user, "not a unit of Tỉnh Gia Lai"),  # another scope's
+        ({names[0]: first.pk, names[1]: second.pk}, admin_user, "both"),  # one name, two units
+        ({"UBND xã Khác": first.pk}, admin_user, "could not match"),  # not an unknown name
+        ({names[0]: "x"}, admin_user, "not a unit"),
+        ({names[0]: 10**9}, admin_user, "is not one of"),  # no such unit
+        ({names[0]: ""}, admin_user, "at least one"),
+        ({names[0]: first.pk}, other_admin, "Only a data admin"),  # another province's admin
+    ]
+    for picks, user, says in refused:
+        with pytest.raises(services.AliasRefused, match=says):
+            services.upload_pick_aliases(upload_id=upload.pk, picks=picks, user=user, enqueue=False)
+    upload.refresh_from_db()
+    assert (upload.status, upload.errors, _aliases().count()) == ("rejected", errors, before)
+    assert not AuditEvent.objects.filter(action=AuditAction.ALIASES_ADDED).exists()
+    # An alias another unit of the scope already answers to would make the name ambiguous.
+    with pytest.raises(AliasRefused, match="Kông Bơ La"):
+        unit_aliases_add(scope=gia_lai, as_of=AS_OF, picks=[("UBND xã Kông Bơ La", first)])
+    assert _aliases().count() == before
+
+
+def test_the_pick_on_the_upload_page(gia_lai, admin_user, client, django_user_model):
+    van_canh = AdministrativeUnit.objects.get(parent=gia_lai, name="Vân Canh")
+    written = "UBND xã Vân Canh Mới"
+    upload = _receive(
+        _renamed(gia_lai, seed=11, unit_name="Vân Canh", written=written), "p.json", gia_lai
+    )
+    staff = django_user_model.objects.create_user("staff_gl")
+    Membership.objects.create(user=staff, unit=gia_lai, role=Role.PROVINCIAL_STAFF)
+    chair = django_user_model.objects.create_user("chair_vc")
+    Membership.objects.create(user=chair, unit=van_canh, role=Role.UNIT_CHAIR)
+    admin = django_user_model.objects.create_user("admin_gl")
+    Membership.objects.create(user=admin, unit=gia_lai, role=Role.DATA_ADMIN)
+    url = f"/uploads/{upload.pk}/names"
+    for user in (staff, chair):
+        client.force_login(user)
+        assert client.post(url, {"name-1": written, "unit-1": van_canh.pk}).status_code == 403
+    assert not _aliases().filter(code=written).exists()
+
+    client.force_login(admin)
+    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    form = page.split('<div class="actions notice name-picks">', 1)[1].split("</form>", 1)[0]
+    assert f'action="{url}"' in form and written in form
+    assert f'<option value="{van_canh.pk}">Xã Vân Canh</option>' in form
+    response = client.post(url, {"name-1": written, "unit-1": van_canh.pk})
+    assert response.status_code == 302
+    assert _aliases().get(code=written).unit == van_canh
+    assert services.upload_validate(upload_id=upload.pk).status == UploadStatus.PREVIEWED

@@ -208,7 +208,7 @@ def test_exact_lookup_answers_as_match_many_or_not_at_all(di_an, django_assert_n
     with django_assert_num_queries(2):
         exact = unit_ids_by_exact_text(texts=texts, scope=scope, as_of=as_of)
     matches = dict(zip(texts, unit_match_many(texts=texts, scope=scope, as_of=as_of), strict=True))
-    settled = {MatchReason.CODE, MatchReason.EXACT_NAME}
+    settled = {MatchReason.CODE, MatchReason.ALIAS, MatchReason.EXACT_NAME}
     assert set(exact.found) == {t for t, m in matches.items() if m.reason in settled}
     assert {"Tân Bình", "  phường  tân bình ", "Đông Hòa", "25942", "025942"} <= set(exact.found)
     for text, unit_id in exact.found.items():
