@@ -40,7 +40,14 @@ from ingest.leases import (
     local_owner,
     pickup_deadline,
 )
-from ingest.models import LIVE_STATUSES, WORKER_STATUSES, Upload, UploadStatus, WorkerProbe
+from ingest.models import (
+    LIVE_STATUSES,
+    WORKER_STATUSES,
+    Upload,
+    UploadSource,
+    UploadStatus,
+    WorkerProbe,
+)
 from ingest.parsers import gc_paused
 from ingest.validation import ValidatedTable, validate_upload_bytes
 from units.models import AdministrativeUnit
@@ -126,6 +133,9 @@ def upload_receive(
     is_synthetic: bool = False,
     enqueue: bool = True,
     origin: dict | None = None,
+    source: str = UploadSource.PERSON,
+    source_request: dict | None = None,
+    fetched_at=None,
 ) -> tuple[Upload, bool]:
     """Store an export file and queue its validation; return (upload, created).
 
@@ -166,6 +176,9 @@ def upload_receive(
             period=period,
             period_year=as_of.year,
             is_synthetic=is_synthetic,
+            source=source,
+            source_request=source_request or {},
+            fetched_at=fetched_at,
             queued_at=timezone.now(),
             lease_expires_at=None if enqueue else pickup_deadline(),
             progress_message=_("Waiting for a worker"),

@@ -26,6 +26,10 @@ class RuleKind(models.TextChoices):
     TOTALS_DISAGREE = "totals_disagree", _("Official total disagrees with the groups")
     MISSING_UPLOAD = "missing_upload", _("Weekly data missing at the deadline")
     STALE_TABLE = "stale_table", _("A table lags the scope's others")
+    # The portal sync (portal app): a scope stopped after repeated failures, and a fetched
+    # preview that waits for a data admin.
+    PORTAL_STOPPED = "portal_stopped", _("Portal sync stopped after failures")
+    PORTAL_REVIEW = "portal_review", _("A portal fetch waits for review")
 
 
 # Rules raised when a snapshot is published, against the previous published one; the others
@@ -41,7 +45,14 @@ SNAPSHOT_RULES = frozenset(
     }
 )
 # Rules about a scope (its table) rather than one unit of it.
-SCOPE_RULES = frozenset({RuleKind.MISSING_UPLOAD, RuleKind.STALE_TABLE})
+SCOPE_RULES = frozenset(
+    {
+        RuleKind.MISSING_UPLOAD,
+        RuleKind.STALE_TABLE,
+        RuleKind.PORTAL_STOPPED,
+        RuleKind.PORTAL_REVIEW,
+    }
+)
 
 
 class AlertRule(models.Model):
