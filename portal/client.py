@@ -13,6 +13,7 @@ place (`data.evaluation[3].totalScore`). Reasons are for the data admin who read
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import re
@@ -100,13 +101,15 @@ class PortalClient:
     def service_results(self, body: dict) -> dict:
         """The ranked units of a scope (the 34 provinces without rootDepartmentId)."""
         answer = self.post(RESULTS, body)
-        check_results_shape(answer, page_size=body.get("pageSize"))
+        with _named(RESULTS):
+            check_results_shape(answer, page_size=body.get("pageSize"))
         return answer
 
     def group(self, endpoint: str, body: dict) -> dict:
         """One group's points of a province's units, keyed by departmentId."""
         answer = self.post(endpoint, body)
-        check_group_shape(answer, endpoint)
+        with _named(endpoint):
+            check_group_shape(answer, endpoint)
         return answer
 
     # --- One request, politely -------------------------------------------------------------
@@ -202,6 +205,17 @@ class PortalClient:
         return _json_object(content)
 
 
+@contextlib.contextmanager
+def _named(endpoint: str):
+    """Say which endpoint's answer a refusal is about."""
+    try:
+        yield
+    except PortalError as exc:
+        raise PortalError(
+            _("%(endpoint)s: %(reason)s") % {"endpoint": endpoint, "reason": exc.reason}
+        ) from exc
+
+
 def _number(value: float) -> str:
     return f"{value:g}"
 
@@ -268,7 +282,7 @@ def _shape(path: str) -> PortalError:
     return PortalError(
         _(
             "the portal's answer is not in the shape this version reads: %(path)s is missing or "
-            "not what it was (a field renamed?); nothing was imported"
+            "not what it was (a field renamed?)"
         )
         % {"path": path}
     )
@@ -298,7 +312,7 @@ def check_results_shape(answer: dict, *, page_size: int | None = None) -> None:
         raise PortalError(
             _(
                 "the portal returned a full page of %(count)s rows: the table may have more "
-                "pages, which this version does not fetch, so nothing was imported"
+                "pages, which this version does not fetch"
             )
             % {"count": len(items)}
         )
