@@ -424,3 +424,25 @@ def test_a_directory_of_daily_captures_is_one_snapshot_a_day(fake_portal, gia_la
         stdout=StringIO(),
     )
     assert published(gia_lai).count() == 4
+
+
+def test_the_button_fetches_the_admins_scope_now(
+    fake_portal, gia_lai, admin_gia_lai, client, eager_tasks
+):
+    config = SyncScope.objects.create(scope=gia_lai, portal_department_id=GIA_LAI_ID)
+    serve_gia_lai(fake_portal, gia_lai_answers(gia_lai, seed=6))
+    client.force_login(admin_gia_lai)
+    page = client.get("/uploads/").content.decode()
+    assert "Sync from the portal" in page and f"/uploads/cong/{config.pk}/dong-bo" in page
+    response = client.post(f"/uploads/cong/{config.pk}/dong-bo")
+    assert response.status_code == 302
+    fetch = Fetch.objects.get(scope=gia_lai)
+    assert fetch.trigger == "button" and fetch.requested_by == admin_gia_lai
+    assert fetch.outcome == FetchOutcome.WAITING  # the scope is reviewed: nothing published
+    assert fetch.upload.uploaded_by == admin_gia_lai
+    page = client.get("/uploads/").content.decode()
+    assert "Waiting for review" in page and "Portal" in page
+    detail = client.get(f"/uploads/{fetch.upload.pk}/").content.decode()
+    assert "Fetched from the portal at" in detail
+    # GET is not a sync.
+    assert client.get(f"/uploads/cong/{config.pk}/dong-bo").status_code == 405
