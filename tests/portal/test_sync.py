@@ -307,7 +307,7 @@ def test_repeated_failures_stop_the_scope_and_tell_its_admins(
 
 
 def test_unknown_departments_wait_for_an_admin_and_are_not_registered(
-    fake_portal, gia_lai, admin_gia_lai
+    fake_portal, gia_lai, admin_gia_lai, client
 ):
     SyncScope.objects.create(scope=gia_lai, auto_publish=True, portal_department_id=GIA_LAI_ID)
     departments = AdministrativeUnit.objects.filter(parent=gia_lai, level=UnitLevel.DEPARTMENT)
@@ -326,6 +326,13 @@ def test_unknown_departments_wait_for_an_admin_and_are_not_registered(
     (note,) = Notification.objects.filter(user=admin_gia_lai)
     assert note.alert.rule.kind == RuleKind.PORTAL_REVIEW
     assert note.alert.detail["upload"] == fetch.upload.pk
+    client.force_login(admin_gia_lai)
+    centre = client.get("/thong-bao/").content.decode()
+    # The pages speak Vietnamese (the tests' translation override is for the services).
+    assert "không qua được khâu kiểm tra" in centre
+    assert f'href="/uploads/{fetch.upload.pk}/"' in centre
+    page = client.get(f"/uploads/{fetch.upload.pk}/").content.decode()
+    assert "không bao giờ tự đăng ký sở, ban, ngành" in page
 
 
 def test_a_clean_preview_waits_when_the_scope_is_reviewed(fake_portal, vn):
@@ -433,7 +440,7 @@ def test_the_button_fetches_the_admins_scope_now(
     serve_gia_lai(fake_portal, gia_lai_answers(gia_lai, seed=6))
     client.force_login(admin_gia_lai)
     page = client.get("/uploads/").content.decode()
-    assert "Sync from the portal" in page and f"/uploads/cong/{config.pk}/dong-bo" in page
+    assert "Đồng bộ từ Cổng" in page and f"/uploads/cong/{config.pk}/dong-bo" in page
     response = client.post(f"/uploads/cong/{config.pk}/dong-bo")
     assert response.status_code == 302
     fetch = Fetch.objects.get(scope=gia_lai)
@@ -441,8 +448,8 @@ def test_the_button_fetches_the_admins_scope_now(
     assert fetch.outcome == FetchOutcome.WAITING  # the scope is reviewed: nothing published
     assert fetch.upload.uploaded_by == admin_gia_lai
     page = client.get("/uploads/").content.decode()
-    assert "Waiting for review" in page and "Portal" in page
+    assert "Chờ xem xét" in page
     detail = client.get(f"/uploads/{fetch.upload.pk}/").content.decode()
-    assert "Fetched from the portal at" in detail
+    assert "Lấy từ Cổng lúc" in detail
     # GET is not a sync.
     assert client.get(f"/uploads/cong/{config.pk}/dong-bo").status_code == 405
