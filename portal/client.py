@@ -37,7 +37,7 @@ TREE_ENDPOINTS = frozenset(
 
 # One process, one pace: clients created one after another (or in threads) share it.
 _pace_lock = threading.Lock()
-_last_sent = [float("-inf")]
+_last_sent = [float("-inf")]  # when the last exchange ended
 
 
 class PortalError(Exception):
@@ -150,6 +150,8 @@ class PortalClient:
         raise AssertionError("unreachable")
 
     def _pace(self) -> None:
+        # Counted from the end of the previous exchange, not its start: the portal then sees
+        # at least the interval between two requests, whatever the network's delays.
         with _pace_lock:
             wait = _last_sent[0] + settings.PORTAL_MIN_INTERVAL_SECONDS - self._clock()
             if wait > 0:
@@ -159,6 +161,13 @@ class PortalClient:
     def _post_once(self, endpoint: str, body: dict) -> dict:
         self._pace()
         self.requests_made += 1
+        try:
+            return self._exchange(endpoint, body)
+        finally:
+            with _pace_lock:
+                _last_sent[0] = self._clock()
+
+    def _exchange(self, endpoint: str, body: dict) -> dict:
         try:
             response = self.session.post(
                 self.base_url + API_PREFIX + endpoint,
