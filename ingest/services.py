@@ -142,6 +142,7 @@ def upload_receive(
     The same bytes for the same scope, date and period return the earlier upload unchanged,
     so a double click or a re-run of a script changes nothing. With enqueue=False the caller
     validates it itself (CLI): the sweeper leaves it alone until the pick-up deadline.
+    A fetch of the portal (portal app) gives source="portal", the request it sent and when.
     """
     period = period_from_input(period)
     if period not in SnapshotPeriod.values:

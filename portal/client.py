@@ -44,10 +44,12 @@ class PortalError(Exception):
     """A fetch that cannot go on; `reason` says why in words, `retryable` whether a later
     try may succeed (a busy portal) or not (an answer this version does not understand)."""
 
-    def __init__(self, reason: str, *, retryable: bool = False) -> None:
+    def __init__(self, reason: str, *, retryable: bool = False, portal_at_fault: bool = True):
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        # False for this deployment's own mistakes (not configured): no breaker counts them.
+        self.portal_at_fault = portal_at_fault
 
 
 def user_agent() -> str:
@@ -63,7 +65,8 @@ def check_configured() -> None:
             _(
                 "The portal sync is not configured: set PORTAL_BASE_URL and PORTAL_CONTACT "
                 "(README, “Portal sync”)."
-            )
+            ),
+            portal_at_fault=False,
         )
 
 

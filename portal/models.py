@@ -4,6 +4,7 @@ fetch did (parameters, time, outcome, a readable reason, the upload it became)."
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
@@ -55,6 +56,16 @@ class SyncScope(models.Model):
 
     def __str__(self) -> str:
         return str(self.scope)
+
+    def clean(self) -> None:
+        unknown = {p.strip() for p in self.periods.split(",")} - set(PORTAL_PERIODS)
+        if unknown:
+            raise ValidationError(
+                {
+                    "periods": _("Unknown period(s): %(names)s. Use year, quarter, month.")
+                    % {"names": ", ".join(sorted(unknown))}
+                }
+            )
 
     @property
     def period_list(self) -> list[str]:

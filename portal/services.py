@@ -173,7 +173,7 @@ def portal_sync_scope(
         finally:
             fetch.requests_made = client.requests_made - before
     except PortalError as exc:
-        return _failed(fetch, sync, exc.reason)
+        return _failed(fetch, sync if exc.portal_at_fault else None, exc.reason)
     finally:
         if own_client and client is not None:
             client.close()

@@ -453,3 +453,27 @@ def test_the_button_fetches_the_admins_scope_now(
     assert "Lấy từ Cổng lúc" in detail
     # GET is not a sync.
     assert client.get(f"/uploads/cong/{config.pk}/dong-bo").status_code == 405
+
+
+def test_an_unconfigured_sync_says_so_and_counts_no_failure(fake_portal, vn, settings):
+    settings.PORTAL_BASE_URL = ""
+    config = SyncScope.objects.create(scope=vn)
+    fetch = sync(vn)
+    assert fetch.outcome == FetchOutcome.FAILED
+    assert "set PORTAL_BASE_URL and PORTAL_CONTACT" in fetch.reason
+    config.refresh_from_db()
+    assert config.consecutive_failures == 0 and not fake_portal.seen
+
+
+def test_a_sync_scope_names_known_periods_only(vn):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="Unknown period"):
+        SyncScope(scope=vn, periods="year,week").clean()
+    assert SyncScope(scope=vn, periods="month, year").period_list == ["year", "month"]
+
+
+def test_a_quarter_that_does_not_hold_the_date_is_refused_before_asking(fake_portal, vn):
+    with pytest.raises(services.SyncError, match="does not contain the as-of date"):
+        sync(vn, period="quarter", quarter=2)
+    assert not fake_portal.seen
