@@ -451,6 +451,9 @@ def test_the_button_fetches_the_admins_scope_now(
     assert "Chờ xem xét" in page
     detail = client.get(f"/uploads/{fetch.upload.pk}/").content.decode()
     assert "Lấy từ Cổng lúc" in detail
+    api = client.get(f"/api/v1/uploads/{fetch.upload.pk}/").json()
+    assert api["source"] == "portal" and api["source_request"]["rootDepartmentId"] == GIA_LAI_ID
+    assert api["fetched_at"] is not None
     # GET is not a sync.
     assert client.get(f"/uploads/cong/{config.pk}/dong-bo").status_code == 405
 
