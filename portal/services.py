@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -174,6 +175,10 @@ def portal_sync_scope(
             fetch.requests_made = client.requests_made - before
     except PortalError as exc:
         return _failed(fetch, sync if exc.portal_at_fault else None, exc.reason)
+    except SoftTimeLimitExceeded:
+        # Recorded, then the task stops: the next scopes wait for the next run.
+        _failed(fetch, None, _("the sync took longer than its time limit and was stopped"))
+        raise
     finally:
         if own_client and client is not None:
             client.close()
@@ -478,16 +483,22 @@ def portal_sync_due(*, now: datetime.datetime | None = None) -> list[Fetch]:
                         client = PortalClient()
                     except PortalError:
                         client = None  # not configured: each fetch records why
-                fetches.append(
-                    portal_sync_scope(
-                        scope=sync.scope,
-                        period=period,
-                        trigger=FetchTrigger.SCHEDULE,
-                        client=client,
-                        respect_breaker=True,
-                        now=now,
+                try:
+                    fetches.append(
+                        portal_sync_scope(
+                            scope=sync.scope,
+                            period=period,
+                            trigger=FetchTrigger.SCHEDULE,
+                            client=client,
+                            respect_breaker=True,
+                            now=now,
+                        )
                     )
-                )
+                except (SoftTimeLimitExceeded, SyncError):
+                    raise
+                except Exception:
+                    # One scope's fault (a bug, the database) must not stop the others.
+                    logger.exception("portal sync of %s failed", sync.scope)
     finally:
         if client is not None:
             client.close()

@@ -217,6 +217,9 @@ PORTAL_BREAKER_FAILURES = env.int("PORTAL_BREAKER_FAILURES", default=3)
 PORTAL_BREAKER_HOURS = env.float("PORTAL_BREAKER_HOURS", default=24.0)
 # Beat looks for scopes whose hour has come this often; each runs once a day.
 PORTAL_SYNC_CHECK_SECONDS = env.float("PORTAL_SYNC_CHECK_SECONDS", default=600.0)
+# A sync task's time limit: the scopes one after another, at one request a second, with
+# back-off on a busy portal (a province is 8 requests, each up to PORTAL_MAX_ATTEMPTS tries).
+PORTAL_SYNC_TIME_LIMIT_SECONDS = env.int("PORTAL_SYNC_TIME_LIMIT_SECONDS", default=3600)
 CELERY_BEAT_SCHEDULE = {
     "portal-sync": {
         "task": "portal.tasks.portal_sync_due_task",

@@ -480,3 +480,18 @@ def test_a_quarter_that_does_not_hold_the_date_is_refused_before_asking(fake_por
     with pytest.raises(services.SyncError, match="does not contain the as-of date"):
         sync(vn, period="quarter", quarter=2)
     assert not fake_portal.seen
+
+
+def test_a_sync_stopped_by_its_time_limit_is_recorded(fake_portal, vn, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from portal.client import PortalClient
+
+    def too_long(self, endpoint, body):
+        raise SoftTimeLimitExceeded
+
+    monkeypatch.setattr(PortalClient, "post", too_long)
+    with pytest.raises(SoftTimeLimitExceeded):
+        sync(vn)
+    fetch = Fetch.objects.get(scope=vn)
+    assert fetch.outcome == FetchOutcome.FAILED and "time limit" in fetch.reason
