@@ -41,6 +41,7 @@ from indicators.models import (
     SnapshotStatus,
     UnitScore,
     ValueStatus,
+    group_figures_of,
     period_number_on,
 )
 from indicators.selectors import snapshot_previous_published
@@ -263,6 +264,36 @@ def snapshot_load_group_rows(*, snapshot: Snapshot, rows: Iterable[GroupInput]) 
             unit_rows.append((row.unit_id, total, document))
         _replace_sources(snapshot, group_rows=unit_rows)
     return len(unit_rows)
+
+
+def snapshot_has_group_figures(*, snapshot: Snapshot, rows: Iterable[GroupInput]) -> bool:
+    """True when rows give exactly the source figures a snapshot holds: the same units, the
+    same official totals and group points (a fetch of data that has not changed)."""
+    lookup = _group_lookup(snapshot.framework)
+    given = {}
+    for row in rows:
+        groups = {}
+        for code, value in row.groups.items():
+            group = lookup.get(code.strip().upper())
+            if group is None:
+                return False
+            points = None if value is None else scoring.quantize_points(scoring.as_decimal(value))
+            if points is not None:
+                groups[group.pk] = points
+        total = row.official_total
+        total = None if total is None else scoring.quantize_points(scoring.as_decimal(total))
+        given[row.unit_id] = (total, groups)
+    stored = {}
+    for unit_id, total, document in UnitScore.objects.filter(snapshot=snapshot).values_list(
+        "unit_id", "official_total", "group_document"
+    ):
+        figures = {
+            group_id: official
+            for group_id, (_points, official, _rank, _count) in group_figures_of(document).items()
+            if official is not None
+        }
+        stored[unit_id] = (total, figures)
+    return given == stored
 
 
 def snapshot_load_indicator_rows(*, snapshot: Snapshot, rows: Iterable[IndicatorInput]) -> int:

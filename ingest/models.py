@@ -37,6 +37,11 @@ LIVE_STATUSES = frozenset(
 )
 
 
+class UploadSource(models.TextChoices):
+    PERSON = "person", _("Uploaded by a person")
+    PORTAL = "portal", _("Fetched from the portal")
+
+
 class TableKind(models.TextChoices):
     GROUP = "group", _("Group table")
     INDICATOR = "indicator", _("Indicator table")
@@ -74,6 +79,13 @@ class Upload(models.Model):
     period = models.CharField(_("period"), max_length=10)
     period_year = models.PositiveSmallIntegerField(_("year"))
     is_synthetic = models.BooleanField(_("synthetic (demo) data"), default=False)
+    # Where the file came from: a person's upload, or a fetch of the portal (portal app), with
+    # the request it sent and when; the kept file is then the fetch's bundle of responses.
+    source = models.CharField(
+        _("source"), max_length=8, choices=UploadSource.choices, default=UploadSource.PERSON
+    )
+    source_request = models.JSONField(_("request sent"), default=dict, blank=True)
+    fetched_at = models.DateTimeField(_("fetched at"), null=True, blank=True)
     kind = models.CharField(_("table kind"), max_length=10, choices=TableKind.choices, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=UploadStatus.choices, default=UploadStatus.RECEIVED

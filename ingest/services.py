@@ -42,7 +42,14 @@ from ingest.leases import (
     local_owner,
     pickup_deadline,
 )
-from ingest.models import LIVE_STATUSES, WORKER_STATUSES, Upload, UploadStatus, WorkerProbe
+from ingest.models import (
+    LIVE_STATUSES,
+    WORKER_STATUSES,
+    Upload,
+    UploadSource,
+    UploadStatus,
+    WorkerProbe,
+)
 from ingest.parsers import gc_paused
 from ingest.validation import ValidatedTable, validate_upload_bytes
 from units.models import AdministrativeUnit, UnitCode
@@ -133,12 +140,16 @@ def upload_receive(
     is_synthetic: bool = False,
     enqueue: bool = True,
     origin: dict | None = None,
+    source: str = UploadSource.PERSON,
+    source_request: dict | None = None,
+    fetched_at=None,
 ) -> tuple[Upload, bool]:
     """Store an export file and queue its validation; return (upload, created).
 
     The same bytes for the same scope, date and period return the earlier upload unchanged,
     so a double click or a re-run of a script changes nothing. With enqueue=False the caller
     validates it itself (CLI): the sweeper leaves it alone until the pick-up deadline.
+    A fetch of the portal (portal app) gives source="portal", the request it sent and when.
     """
     period = period_from_input(period)
     if period not in SnapshotPeriod.values:
@@ -173,6 +184,9 @@ def upload_receive(
             period=period,
             period_year=as_of.year,
             is_synthetic=is_synthetic,
+            source=source,
+            source_request=source_request or {},
+            fetched_at=fetched_at,
             queued_at=timezone.now(),
             lease_expires_at=None if enqueue else pickup_deadline(),
             progress_message=_("Waiting for a worker"),

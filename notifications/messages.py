@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from dashboard.templatetags.scores import points
 from indicators.models import BandCode
 from notifications.models import Alert, RuleKind
+
+LOCAL = ZoneInfo(settings.TIME_ZONE)
 
 
 def _band(code: str | None) -> str:
@@ -110,5 +114,37 @@ def alert_text(alert: Alert) -> str:
             "title": title,
             "unit": unit,
             "date": when,
+        }
+    if kind == RuleKind.PORTAL_STOPPED:
+        return _(
+            "The portal sync of %(unit)s stopped after %(count)s failed fetches in a row, until "
+            "%(until)s: %(reason)s"
+        ) % {
+            "unit": alert.unit.full_name,
+            "count": d.get("failures"),
+            "until": formats.date_format(
+                datetime.datetime.fromisoformat(d["until"]).astimezone(LOCAL), "d/m/Y H:i"
+            ),
+            "reason": d.get("reason", ""),
+        }
+    if kind == RuleKind.PORTAL_REVIEW:
+        if d.get("status") == "rejected":
+            return _(
+                "The portal's figures of %(date)s for %(unit)s were refused by the checks "
+                "(upload #%(upload)s): %(reason)s"
+            ) % {
+                "unit": alert.unit.full_name,
+                "date": when,
+                "upload": d.get("upload"),
+                "reason": d.get("reason", ""),
+            }
+        return _(
+            "The portal's figures of %(date)s for %(unit)s wait for review before they are "
+            "published (upload #%(upload)s): %(reason)s"
+        ) % {
+            "unit": alert.unit.full_name,
+            "date": when,
+            "upload": d.get("upload"),
+            "reason": d.get("reason", ""),
         }
     return str(alert.rule)

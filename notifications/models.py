@@ -27,6 +27,10 @@ class RuleKind(models.TextChoices):
     MISSING_UPLOAD = "missing_upload", _("Weekly data missing at the deadline")
     STALE_TABLE = "stale_table", _("A table lags the scope's others")
     OVERDUE_ACTION = "overdue_action", _("An action is overdue")
+    # The portal sync (portal app): a scope stopped after repeated failures, and a fetched
+    # preview that waits for a data admin.
+    PORTAL_STOPPED = "portal_stopped", _("Portal sync stopped after failures")
+    PORTAL_REVIEW = "portal_review", _("A portal fetch waits for review")
 
 
 # Rules raised when a snapshot is published, against the previous published one; the others
@@ -42,7 +46,14 @@ SNAPSHOT_RULES = frozenset(
     }
 )
 # Rules about a scope (its table) rather than one unit of it.
-SCOPE_RULES = frozenset({RuleKind.MISSING_UPLOAD, RuleKind.STALE_TABLE})
+SCOPE_RULES = frozenset(
+    {
+        RuleKind.MISSING_UPLOAD,
+        RuleKind.STALE_TABLE,
+        RuleKind.PORTAL_STOPPED,
+        RuleKind.PORTAL_REVIEW,
+    }
+)
 # Rules about one action (actions app): told to its owner and its creator, not by role.
 ACTION_RULES = frozenset({RuleKind.OVERDUE_ACTION})
 

@@ -320,6 +320,36 @@ def alert_evaluate_schedule(*, now: datetime.datetime | None = None) -> list[Ale
     return alerts
 
 
+def alert_raise_for_scope(
+    *,
+    kind: str,
+    scope: AdministrativeUnit,
+    as_of: datetime.date,
+    detail: dict,
+    period: str = "",
+    period_year: int = 0,
+    period_number: int = 0,
+) -> Alert | None:
+    """Raise a scope rule from another app (the portal sync) once for its key and tell its
+    recipients; None when the rule is disabled."""
+    rule = AlertRule.objects.filter(kind=kind, enabled=True).first()
+    if rule is None:
+        return None
+    with transaction.atomic():
+        alert, _created = Alert.objects.get_or_create(
+            rule=rule,
+            unit=scope,
+            scope=scope,
+            as_of=as_of,
+            period=period,
+            period_year=period_year,
+            period_number=period_number,
+            defaults={"detail": detail},
+        )
+        alert_notify(alerts=[alert])
+    return alert
+
+
 # --- Telling people ---------------------------------------------------------------------------
 
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "actions",
     "notifications",
     "reporting",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -196,7 +197,35 @@ ALERTS_SCHEDULE_SECONDS = env.float("ALERTS_SCHEDULE_SECONDS", default=300.0)
 DIGEST_WEEKDAY = env.str("DIGEST_WEEKDAY", default="1")
 DIGEST_HOUR = env.str("DIGEST_HOUR", default="7")
 DIGEST_MINUTE = env.str("DIGEST_MINUTE", default="30")
+# The national portal's results fetched on a schedule (portal/, docs/PORTAL_API.md). The
+# portal is asked politely: one identifying User-Agent with the deployment's contact, at most
+# one request per PORTAL_MIN_INTERVAL_SECONDS, retries with exponential back-off (Retry-After
+# honoured) on 429, 5xx and timeouts; PORTAL_PROXY for intranets that must go out through one.
+# No default address or contact: the sync refuses to run until both are set (README).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="").rstrip("/")
+PORTAL_PROXY = env.str("PORTAL_PROXY", default="")
+PORTAL_CONTACT = env.str("PORTAL_CONTACT", default="")
+PORTAL_USER_AGENT = env.str("PORTAL_USER_AGENT", default="scoreboard-766/0.1")
+PORTAL_MIN_INTERVAL_SECONDS = env.float("PORTAL_MIN_INTERVAL_SECONDS", default=1.0)
+PORTAL_TIMEOUT_SECONDS = env.float("PORTAL_TIMEOUT_SECONDS", default=30.0)
+PORTAL_MAX_ATTEMPTS = env.int("PORTAL_MAX_ATTEMPTS", default=4)
+PORTAL_BACKOFF_SECONDS = env.float("PORTAL_BACKOFF_SECONDS", default=5.0)
+PORTAL_BACKOFF_MAX_SECONDS = env.float("PORTAL_BACKOFF_MAX_SECONDS", default=300.0)
+# A scope whose fetches failed this many times in a row is stopped (its circuit breaker
+# opens) for PORTAL_BREAKER_HOURS, and its data admins are told.
+PORTAL_BREAKER_FAILURES = env.int("PORTAL_BREAKER_FAILURES", default=3)
+PORTAL_BREAKER_HOURS = env.float("PORTAL_BREAKER_HOURS", default=24.0)
+# Beat looks for scopes whose hour has come this often; each runs once a day.
+PORTAL_SYNC_CHECK_SECONDS = env.float("PORTAL_SYNC_CHECK_SECONDS", default=600.0)
+# A sync task's time limit: the scopes one after another, at one request a second, with
+# back-off on a busy portal (a province is 8 requests, each up to PORTAL_MAX_ATTEMPTS tries).
+PORTAL_SYNC_TIME_LIMIT_SECONDS = env.int("PORTAL_SYNC_TIME_LIMIT_SECONDS", default=3600)
 CELERY_BEAT_SCHEDULE = {
+    "portal-sync": {
+        "task": "portal.tasks.portal_sync_due_task",
+        "schedule": PORTAL_SYNC_CHECK_SECONDS,
+        "options": {"expires": PORTAL_SYNC_CHECK_SECONDS},
+    },
     "upload-sweep": {
         "task": "ingest.tasks.upload_sweep_task",
         "schedule": SCOREBOARD_SWEEP_SECONDS,

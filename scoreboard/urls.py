@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("api/", include("api.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("uploads/cong/", include("portal.urls")),
     path("uploads/", include("ingest.urls")),
     path("thong-bao/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),

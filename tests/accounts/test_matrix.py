@@ -20,6 +20,7 @@ from indicators import services as snapshot_services
 from ingest import services as ingest_services
 from ingest.models import Upload, UploadStatus
 from notifications.emails import unsubscribe_token
+from portal.models import SyncScope
 from tests.units.factories import DepartmentFactory, DistrictFactory, OldCommuneFactory
 from units.models import UnitKind
 
@@ -159,6 +160,8 @@ def world(binh_duong):
         due_date=AS_OF,
     )
     w.unsubscribe_token = unsubscribe_token(w.users["chair_dian"])
+    # Bình Dương's portal sync: its data admins may press "Đồng bộ từ Cổng".
+    w.sync_bd = SyncScope.objects.create(scope=w.province)
     return w
 
 
@@ -589,6 +592,7 @@ def cases(w):
                 {**UPLOADERS_BD, "admin_bd": NOT_FOUND, "admin_dn": OK},
             ),
         ],
+        "portal:sync_now": [("post", f"/uploads/cong/{w.sync_bd.pk}/dong-bo", None, UPLOADERS_BD)],
     }
 
 
