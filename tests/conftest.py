@@ -182,3 +182,41 @@ def demo(binh_duong):
     assert not report.rejected, report.rejected
     demo_users_create(years={2025})
     return binh_duong
+
+
+@pytest.fixture(scope="module")
+def registry(django_db_setup, django_db_blocker):
+    """The real registry (34 provinces, 3,321 communes), loaded once per module that asks for
+    it and rolled back after that module."""
+    from django.db import transaction
+
+    from units.services import units_load
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        units_load()
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def vn(registry, db, framework):
+    from units.models import AdministrativeUnit, UnitLevel
+
+    return AdministrativeUnit.objects.get(level=UnitLevel.COUNTRY)
+
+
+@pytest.fixture
+def gia_lai(vn):
+    from units.models import AdministrativeUnit, UnitLevel
+
+    return AdministrativeUnit.objects.get(level=UnitLevel.PROVINCE, name="Gia Lai")
+
+
+@pytest.fixture
+def english():
+    """Messages in English, for modules that assert on them (`usefixtures("english")`); the
+    Vietnamese catalogue is checked on its own (tests/scoreboard/test_translations.py)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -13,10 +13,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 
 from ingest import readers
 from ingest.parsers import parse_table
+
+pytestmark = pytest.mark.usefixtures("english")
 
 ROOT = Path(__file__).resolve().parents[2]
 MILLION = 1_000_000
@@ -27,13 +28,6 @@ MEASURED = (
     "print('maxrss_kb', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
     "sys.exit(r.returncode)"
 )
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Assert on English messages here; the command's own run speaks Vietnamese."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(scope="module")

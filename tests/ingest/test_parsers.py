@@ -24,17 +24,12 @@ from ingest.parsers import (
     parse_table,
 )
 
+pytestmark = pytest.mark.usefixtures("english")
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 D = Decimal
 # The framework's indicator ids, as its definition file gives them.
 DEFAULT_INDICATORS = parsers.builtin_limits().indicators
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Assert on English messages; the Vietnamese catalogue is checked separately."""
-    with translation.override("en"):
-        yield
 
 
 def parse(name: str, **kwargs) -> ParsedTable:

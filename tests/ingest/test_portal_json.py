@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,15 +15,11 @@ from ingest.parsers import parse_table
 from ingest.portal_json import BUNDLE_FORMAT, looks_like_json
 from ingest.readers import MAX_FILE_BYTES
 
+pytestmark = pytest.mark.usefixtures("english")
+
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "portal"
 PROVINCES = SAMPLES / "provinces-2026-10-10.json"
 GIA_LAI = SAMPLES / "gia-lai-children-2026-10-10-excerpt.json"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def _parse(document, name="portal.json"):

@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import transaction
-from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.models import AuditAction, AuditEvent, Membership, Role
@@ -26,35 +24,13 @@ from ingest import selectors as ingest_selectors
 from ingest import services
 from ingest.models import UploadStatus
 from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel
-from units.services import AliasRefused, unit_aliases_add, unit_match_many, units_load
+from units.services import AliasRefused, unit_aliases_add, unit_match_many
+
+pytestmark = pytest.mark.usefixtures("english")
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "portal"
 PROVINCES = FIXTURES / "provinces-2026-10-10.json"
 AS_OF = datetime.date(2026, 10, 10)
-
-
-@pytest.fixture(scope="module")
-def registry(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        units_load()
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def vn(registry, db, framework):
-    return AdministrativeUnit.objects.get(level=UnitLevel.COUNTRY)
-
-
-@pytest.fixture
-def gia_lai(vn):
-    return AdministrativeUnit.objects.get(level=UnitLevel.PROVINCE, name="Gia Lai")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def _receive(data: bytes, name: str, scope, as_of=AS_OF):
@@ -295,6 +271,7 @@ def _departments(gia_lai):
 def test_a_real_shaped_province_table_goes_in_untouched_with_its_departments(
     gia_lai, tmp_path, as_json
 ):
+
     data = gia_lai_table(gia_lai, seed=3, as_json=as_json)
     path = tmp_path / ("gia-lai.json" if as_json else "gia-lai.csv")
     path.write_bytes(data)

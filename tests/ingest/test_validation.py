@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 
 from indicators.models import Framework
 from ingest import parsers, validation
@@ -16,17 +15,14 @@ from units.models import CodeScheme
 from units.selectors import unit_levels_and_peer_keys
 from units.text import fold_name
 
+pytestmark = pytest.mark.usefixtures("english")
+
+
 D = Decimal
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 AS_OF = datetime.date(2025, 5, 20)
 HEADER = "Đơn vị;Chỉ tiêu;Tử số;Mẫu số;Điểm cổng"
 INDICATORS = parsers.builtin_limits().indicators
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def plain_file(rows: list[list[str]], header: str = HEADER) -> bytes:

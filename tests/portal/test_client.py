@@ -7,20 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 
 from portal.client import PortalClient, PortalError
 from tests.portal.fake_portal import Reply, html_error
 
+pytestmark = pytest.mark.usefixtures("english")
+
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "portal"
 PROVINCES = json.loads((FIXTURES / "provinces-2026-10-10.json").read_text())
 BODY = {"timeType": "year", "year": 2026, "departmentType": "ADMINISTRATIVE_UNIT", "pageSize": 300}
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def test_a_good_answer_is_read_and_the_request_says_who_asks(fake_portal):

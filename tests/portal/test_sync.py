@@ -20,8 +20,6 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
-from django.utils import translation
 
 from accounts.models import Role
 from accounts.services import membership_grant
@@ -35,7 +33,8 @@ from portal import services
 from portal.models import Fetch, FetchOutcome, SyncScope
 from tests.portal.fake_portal import Reply, html_error
 from units.models import AdministrativeUnit, UnitLevel
-from units.services import units_load
+
+pytestmark = pytest.mark.usefixtures("english")
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "portal"
 PROVINCES = json.loads((FIXTURES / "provinces-2026-10-10.json").read_text())
@@ -47,30 +46,6 @@ AS_OF = datetime.date(2026, 10, 10)
 MAX = {"CKMB": 18, "TDGQ": 20, "CLGQ": 12, "TTTT": 10, "MDHL": 18, "MDSH": 22}
 GROUP_OF = {endpoint: code for endpoint, code in GROUP_ENDPOINTS.items()}
 User = get_user_model()
-
-
-@pytest.fixture(scope="module")
-def registry(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        units_load()
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def vn(registry, db, framework):
-    return AdministrativeUnit.objects.get(level=UnitLevel.COUNTRY)
-
-
-@pytest.fixture
-def gia_lai(vn):
-    return AdministrativeUnit.objects.get(level=UnitLevel.PROVINCE, name="Gia Lai")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
@@ -436,6 +411,7 @@ def test_a_directory_of_daily_captures_is_one_snapshot_a_day(fake_portal, gia_la
 def test_the_button_fetches_the_admins_scope_now(
     fake_portal, gia_lai, admin_gia_lai, client, eager_tasks
 ):
+
     config = SyncScope.objects.create(scope=gia_lai, portal_department_id=GIA_LAI_ID)
     serve_gia_lai(fake_portal, gia_lai_answers(gia_lai, seed=6))
     client.force_login(admin_gia_lai)
