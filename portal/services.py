@@ -30,7 +30,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from indicators.models import Framework, Snapshot, SnapshotStatus
+from indicators.models import (
+    Framework,
+    Snapshot,
+    SnapshotStatus,
+    period_from_input,
+    period_number_on,
+)
 from indicators.services import snapshot_has_group_figures
 from ingest import services as ingest_services
 from ingest.models import Upload, UploadSource, UploadStatus
@@ -111,10 +117,6 @@ def period_of(
             "date inside the period (its last day for a closed one)"
         )
     return year, quarter, month
-
-
-def _period_number(period: str, as_of: datetime.date) -> int:
-    return {"quarter": (as_of.month - 1) // 3 + 1, "month": as_of.month}.get(period, 0)
 
 
 # --- One fetch ----------------------------------------------------------------------------
@@ -378,12 +380,13 @@ def _same_as_published(
 ) -> Snapshot | None:
     """The last published snapshot of the scope and period if the bundle gives exactly its
     figures (checked as the pipeline would read them, writing nothing), else None."""
+    period = period_from_input(period)  # the portal's "year" is the stored "ytd"
     previous = (
         Snapshot.objects.filter(
             scope=scope,
             period=period,
             period_year=as_of.year,
-            period_number=_period_number(period, as_of),
+            period_number=period_number_on(period, as_of),
             status=SnapshotStatus.PUBLISHED,
             as_of__lte=as_of,
         )
@@ -451,7 +454,7 @@ def _tell_admins(upload: Upload, fetch: Fetch) -> None:
         as_of=upload.as_of,
         period=upload.period,
         period_year=upload.period_year,
-        period_number=_period_number(upload.period, upload.as_of),
+        period_number=period_number_on(upload.period, upload.as_of),
         detail={"upload": upload.pk, "status": upload.status, "reason": fetch.reason},
     )
 
