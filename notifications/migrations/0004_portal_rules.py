@@ -1,4 +1,8 @@
-"""The portal sync's alert rules (issue 19): told to data admins by default."""
+"""The portal sync's alert rules (issue 19): told to data admins by default.
+
+As in 0003, users who had saved their own choice of rules get the new ones added to it, so a
+choice saved before the rules existed does not silence them.
+"""
 
 from django.db import migrations, models
 
@@ -7,8 +11,14 @@ DEFAULTS = [("portal_stopped", ["data_admin"]), ("portal_review", ["data_admin"]
 
 def create(apps, schema_editor):
     AlertRule = apps.get_model("notifications", "AlertRule")
+    Preference = apps.get_model("notifications", "NotificationPreference")
     for kind, roles in DEFAULTS:
-        AlertRule.objects.get_or_create(kind=kind, defaults={"default_roles": ",".join(roles)})
+        rule, created = AlertRule.objects.get_or_create(
+            kind=kind, defaults={"default_roles": ",".join(roles)}
+        )
+        if created:
+            for pref in Preference.objects.filter(rules_customised=True):
+                pref.rules.add(rule)
 
 
 def remove(apps, schema_editor):

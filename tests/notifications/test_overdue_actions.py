@@ -234,15 +234,21 @@ def test_the_preference_decides_delivery_and_unticking_the_rule_silences_it(
     assert mail.outbox == []
 
 
-def test_the_migration_adds_the_rule_to_those_who_had_chosen_their_rules(people):
-    AlertRule.objects.filter(kind=RuleKind.OVERDUE_ACTION).delete()
+@pytest.mark.parametrize(
+    "migration, kinds",
+    [
+        ("0003_overdue_action", [RuleKind.OVERDUE_ACTION]),
+        ("0004_portal_rules", [RuleKind.PORTAL_STOPPED, RuleKind.PORTAL_REVIEW]),
+    ],
+)
+def test_the_migration_adds_the_rule_to_those_who_had_chosen_their_rules(people, migration, kinds):
+    AlertRule.objects.filter(kind__in=kinds).delete()
     pref = NotificationPreference.objects.create(user=people["canbo"], rules_customised=True)
     pref.rules.set(AlertRule.objects.filter(kind=RuleKind.RANK_DROP))
-    importlib.import_module("notifications.migrations.0003_overdue_action").create(apps, None)
-    assert sorted(pref.rules.values_list("kind", flat=True)) == sorted(
-        [RuleKind.RANK_DROP, RuleKind.OVERDUE_ACTION]
-    )
-    assert AlertRule.objects.get(kind=RuleKind.OVERDUE_ACTION).roles == set(Role.values)
+    importlib.import_module(f"notifications.migrations.{migration}").create(apps, None)
+    assert sorted(pref.rules.values_list("kind", flat=True)) == sorted([RuleKind.RANK_DROP, *kinds])
+    if migration == "0003_overdue_action":
+        assert AlertRule.objects.get(kind=RuleKind.OVERDUE_ACTION).roles == set(Role.values)
 
 
 def test_the_centre_the_api_and_the_digest_link_the_action(binh_duong, people, wards, client):
