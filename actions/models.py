@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -110,7 +111,7 @@ class Action(models.Model):
 
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         """Still to do and past its due date."""
-        today = today or datetime.date.today()
+        today = today or timezone.localdate()
         return self.is_active and self.due_date < today
 
     @property

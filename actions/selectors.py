@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.access import Access, access_for_user
 from accounts.models import Membership, Role
@@ -75,7 +76,7 @@ def overdue_actions(
     For the pages' flags and for the alerts app, which tells each owner and creator; without
     access, every unit's (a job's view).
     """
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     actions = Action.objects.select_related(*_RELATED).filter(
         status__in=ACTIVE_STATUSES, due_date__lt=today
     )
@@ -219,7 +220,7 @@ def action_views(
     (one query per distinct scope and period, then 3).
     """
     actions = list(actions)
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     latest = latest_published({a.snapshot_id: a.snapshot for a in actions}.values())
     pairs = {(latest[a.snapshot_id].pk, a.unit_id) for a in actions if latest[a.snapshot_id]}
     figures = unit_figures(pairs)

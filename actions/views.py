@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import access_for, require
@@ -56,7 +57,7 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
         if request.GET.get("indicator")
         else "",
         "target": forms.initial_target(request.GET),
-        "due_date": datetime.date.today() + datetime.timedelta(days=DEFAULT_DAYS),
+        "due_date": timezone.localdate() + datetime.timedelta(days=DEFAULT_DAYS),
         # The unit's own chair by default, else the person assigning.
         "owner": next(
             (u.pk for u in selectors.owner_choices(unit=unit) if u.is_unit_chair), request.user.pk
@@ -184,7 +185,7 @@ def _row_forms(request: HttpRequest, review: selectors.Review, data=None) -> lis
     # Rows a chair may see include their peers, whose pages they may not open: ask per unit.
     ids = [r.unit_id for r in review.rows]
     units = AdministrativeUnit.objects.select_related(lookups.WITH_ANCESTORS).in_bulk(ids)
-    due = datetime.date.today() + datetime.timedelta(days=DEFAULT_DAYS)
+    due = timezone.localdate() + datetime.timedelta(days=DEFAULT_DAYS)
     rows = []
     # A form per unit costs a few queries (its possible owners): a review covers one table's
     # worth of units at most.

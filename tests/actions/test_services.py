@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
@@ -155,6 +156,18 @@ def test_overdue_actions_are_those_still_to_do_past_their_date(wards_week):
     services.action_update(actor=w.users["chair_tanbinh"], action_id=done.pk, status="done")
     today = datetime.date(2025, 5, 20)
     assert list(selectors.overdue_actions(today=today)) == [late]
+
+
+def test_overdue_is_counted_in_vietnam_days_not_the_servers(wards_week):
+    w = wards_week
+    action = _create(w, w.users["chair_tanbinh"], w.wards["Tân Bình"])
+    # 20:00 UTC on the due date is already 03:00 the next day in Hà Nội: overdue there.
+    evening_utc = datetime.datetime.combine(DUE, datetime.time(20), tzinfo=datetime.UTC)
+    with time_machine.travel(evening_utc, tick=False):
+        assert action.is_overdue()
+        assert list(selectors.overdue_actions()) == [action]
+    with time_machine.travel(evening_utc - datetime.timedelta(hours=4), tick=False):
+        assert not action.is_overdue()  # 23:00 in Hà Nội on the due date: not yet
 
 
 def test_owner_choices_are_the_users_who_read_the_unit(wards_week):
