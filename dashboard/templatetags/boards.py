@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dashboard.links import links_for
-from dashboard.templatetags.scores import MISSING, points, rank_of
+from dashboard.templatetags.scores import MISSING, direction, points, rank_of
 
 register = template.Library()
 
@@ -41,12 +41,7 @@ def _delta(row) -> str:
     number = row.delta_total
     if number is None:
         return '<span class="delta none">–</span>'
-    if number > 0:
-        css, arrow, label = "up", "▲", _("up")
-    elif number < 0:
-        css, arrow, label = "down", "▼", _("down")
-    else:
-        css, arrow, label = "same", "=", _("unchanged")
+    css, arrow, label = direction(number)
     moved = row.delta_rank
     rank = ""
     if moved:

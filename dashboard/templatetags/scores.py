@@ -83,18 +83,22 @@ def rank_of(rank, count) -> str:
     return f"{rank}/{count if count is not None else MISSING}"
 
 
+def direction(number) -> tuple[str, str, str]:
+    """A change's CSS class, arrow and words for screen readers, by its sign."""
+    if number > 0:
+        return "up", "▲", _("up")
+    if number < 0:
+        return "down", "▼", _("down")
+    return "same", "=", _("unchanged")
+
+
 @register.simple_tag
 def delta(value, places: int = 2):
     """Render a change of points as ▲/▼ with the amount and a label for screen readers."""
     number = _decimal(value)
     if number is None:
         return format_html('<span class="delta none" title="{}">–</span>', _("no earlier figure"))
-    if number > 0:
-        css, arrow, label = "up", "▲", _("up")
-    elif number < 0:
-        css, arrow, label = "down", "▼", _("down")
-    else:
-        css, arrow, label = "same", "=", _("unchanged")
+    css, arrow, label = direction(number)
     return format_html(
         '<span class="delta {}" title="{}"><span aria-hidden="true">{}</span>'
         '<span class="visually-hidden">{}</span> {}</span>',
