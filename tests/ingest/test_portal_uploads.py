@@ -186,21 +186,16 @@ def test_the_api_and_the_upload_page_take_the_json_too(vn, admin_user, client):
 
 # --- Units as the portal names them: departments, names, codes --------------------------
 
+# Gia Lai's 14 departments as the portal names them, read from the demo's copy of its table
+# (demo/make_demo_2026.py writes it from the portal's list), not typed a second time.
 GIA_LAI_DEPARTMENTS = [
-    "Sở Văn hóa, Thể thao và Du lịch",
-    "Sở Y tế",
-    "Sở Tài chính",
-    "Sở Nội vụ",
-    "Sở Tư pháp",
-    "Sở Xây dựng",
-    "Sở Công Thương",
-    "Sở Nông nghiệp và Môi trường",
-    "Sở Giáo dục và Đào tạo",
-    "Sở Khoa học và Công nghệ",
-    "Sở Dân tộc và Tôn giáo",
-    "Ban Quản lý Khu kinh tế",
-    "Thanh tra tỉnh",
-    "Văn phòng UBND tỉnh",
+    item["departmentName"].removesuffix(" - tỉnh Gia Lai")
+    for item in json.loads(
+        (Path(__file__).resolve().parents[2] / "demo" / "gia-lai-so-xa-2026-10-10.json").read_text(
+            "utf-8"
+        )
+    )["data"]["evaluation"]
+    if item.get("childGroup") == "AGENCY"
 ]
 
 
