@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from actions.selectors import overdue_actions
@@ -275,8 +275,8 @@ def _overdue_action_alerts(rule: AlertRule, now: datetime.datetime) -> list[Aler
 
     Keyed by the action and its due date: the next run, or the next day, finds the alert and
     skips the action in the query itself (the scheduler runs every few minutes); a due date
-    moved later is a new key, alerted when it passes in turn. Only new alerts are told, so a
-    change of owner after the alert does not tell anyone again for the same due date.
+    moved later is a new key, alerted when it passes in turn (an owner given the action after
+    its alert is told by `_overdue_alerts_owner_not_told`).
     """
     alerted = Alert.objects.filter(rule=rule, action=OuterRef("pk"), as_of=OuterRef("due_date"))
     alerts = []
@@ -297,6 +297,21 @@ def _overdue_action_alerts(rule: AlertRule, now: datetime.datetime) -> list[Aler
     return alerts
 
 
+def _overdue_alerts_owner_not_told(rule: AlertRule, now: datetime.datetime) -> list[Alert]:
+    """The alerts of actions still overdue on the same due date whose owner changed since:
+    the new owner was never told. Telling them again reaches only that owner (each user is
+    told an alert once); an owner who unticked the rule or cannot read the unit is not."""
+    owner_told = Notification.objects.filter(alert=OuterRef("pk"), user=OuterRef("action__owner"))
+    overdue = overdue_actions(today=now.astimezone(LOCAL).date())
+    return list(
+        Alert.objects.filter(
+            rule=rule, action__in=overdue.values("pk"), as_of=F("action__due_date")
+        )
+        .exclude(Exists(owner_told))
+        .select_related("rule", "unit", "action")
+    )
+
+
 def alert_evaluate_schedule(*, now: datetime.datetime | None = None) -> list[Alert]:
     """The time-based rules, and publications not evaluated yet (run by beat); idempotent."""
     now = now or timezone.now()
@@ -314,9 +329,11 @@ def alert_evaluate_schedule(*, now: datetime.datetime | None = None) -> list[Ale
         for scope in _reporting_scopes(now.astimezone(LOCAL).date()):
             if scope.level == "province":
                 alerts += _stale_alerts(scope, active)
+        reassigned = []
         if RuleKind.OVERDUE_ACTION in active:
+            reassigned = _overdue_alerts_owner_not_told(active[RuleKind.OVERDUE_ACTION], now)
             alerts += _overdue_action_alerts(active[RuleKind.OVERDUE_ACTION], now)
-        alert_notify(alerts=alerts)
+        alert_notify(alerts=alerts + reassigned)
     return alerts
 
 

@@ -148,6 +148,40 @@ def test_a_due_date_moved_later_is_alerted_again_once_it_passes(binh_duong, peop
         assert services.alert_evaluate_schedule() == []
 
 
+def test_an_owner_given_an_overdue_action_after_its_alert_is_told_once(
+    binh_duong, people, wards, django_capture_on_commit_callbacks
+):
+    action = give(people, wards, binh_duong.wards["Tân Bình"])
+    with at(datetime.date(2025, 5, 24)):
+        services.alert_evaluate_schedule()
+    # The province's staff take it over while it is still overdue on the same due date.
+    action_services.action_update(
+        actor=people["chutich.dian"], action_id=action.pk, owner=people["canbo"]
+    )
+    for day in (25, 25, 26):
+        with (
+            at(datetime.date(2025, 5, day)),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            # Not a new alert: the same one, told to the one person who had not heard it.
+            assert services.alert_evaluate_schedule() == []
+    assert told(people["canbo"]) == [action.pk]
+    assert told(people["chutich.tanbinh"]) == [action.pk]  # the former owner, not again
+    assert told(people["chutich.dian"]) == [action.pk]
+    assert Alert.objects.filter(action=action).count() == 1
+    assert [m.to[0] for m in mail.outbox] == ["canbo@example.org"]
+    # Once done, a later owner is not told about it.
+    action_services.action_update(
+        actor=people["canbo"], action_id=action.pk, status=ActionStatus.DONE
+    )
+    action_services.action_update(
+        actor=people["canbo"], action_id=action.pk, owner=people["chutich.tanbinh"]
+    )
+    with at(datetime.date(2025, 5, 27)):
+        services.alert_evaluate_schedule()
+    assert Notification.objects.filter(alert__action=action).count() == 3
+
+
 @pytest.mark.parametrize("status", [ActionStatus.DONE, ActionStatus.DROPPED])
 def test_a_closed_action_is_never_alerted(binh_duong, people, wards, status):
     action = give(people, wards, binh_duong.wards["Tân Bình"])
