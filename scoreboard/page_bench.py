@@ -5,8 +5,10 @@
    one provincial-staff user per province. Names and figures are synthetic.
 2. gunicorn (2 sync workers, DEBUG off) serves the app and the floor: a bare view that runs
    one plain SQL query for the same number of rows and renders them with a minimal template
-   (`scoreboard.bench_urls`). Each page and its floor are requested in turn, several rounds;
-   the medians give `page/floor <name>: X.XX`.
+   (`scoreboard.bench_urls`), with the published-data cache in its own Redis database. Each
+   round requests every page twice, cold (that cache emptied just before) and warm (right
+   after, the cache filled by the cold request), and its floor; the medians give
+   `page/floor <name>, cold: X.XX` and `page/floor <name>, warm: X.XX`.
 3. A bounded load test of the Monday-morning mix (80 % unit pages of random communes by their
    province's staff, 15 % province boards, 5 % the national board) at 10 and 50 clients,
    against the app and against the floor mix: requests/s, p50/p95/p99, errors, and
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import redis
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -186,12 +189,14 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(database_url: str, workers: int = 2) -> Iterator[str]:
+def serving(database_url: str, cache_url: str, workers: int = 2) -> Iterator[str]:
     """Run gunicorn on 127.0.0.1 with the bench URLs (app + floor); yield its base URL."""
     port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
+        # Shared by the workers, as in production, and emptied by the bench for cold rounds.
+        "CACHE_URL": cache_url,
         "DJANGO_SETTINGS_MODULE": "scoreboard.bench_settings",
         "DEBUG": "0",
     }
@@ -267,9 +272,16 @@ def _timed_get(session: requests.Session, url: str) -> tuple[float, int]:
 
 
 def measure_pages(
-    base: str, history: History, *, rounds: int = 7, say: Callable[[str], None] = print
+    base: str,
+    history: History,
+    *,
+    cache_url: str,
+    rounds: int = 7,
+    say: Callable[[str], None] = print,
 ) -> dict[str, float]:
-    """Request each page and its floor in turn; return page/floor ratios of the medians."""
+    """Request each page cold, warm and its floor in turn; return page/floor ratios of the
+    medians, keyed `<name>, cold` and `<name>, warm`."""
+    cache = redis.Redis.from_url(cache_url)
     sessions: dict[int, requests.Session] = {}
     for page in pages(history):
         if page.user_id not in sessions:
@@ -282,18 +294,23 @@ def measure_pages(
     for round_number in range(rounds + 1):  # the first round warms up, uncounted
         for page in pages(history):
             session = sessions[page.user_id]
-            elapsed, status = _timed_get(session, base + page.path)
-            if status != 200:
-                raise RuntimeError(f"{page.name}: HTTP {status} for {page.path}")
+            cache.flushdb()
+            measured = {}
+            for state in ("cold", "warm"):
+                measured[state], status = _timed_get(session, base + page.path)
+                if status != 200:
+                    raise RuntimeError(f"{page.name}: HTTP {status} for {page.path}")
             floor, status = _timed_get(session, base + floor_path(history, page.floor_rows))
             if status != 200:
                 raise RuntimeError(f"floor of {page.name}: HTTP {status}")
             if round_number:
-                times.setdefault(page.name, []).append(elapsed)
+                for state, elapsed in measured.items():
+                    times.setdefault(f"{page.name}, {state}", []).append(elapsed)
                 floors.setdefault(page.name, []).append(floor)
     ratios = {}
     for name, values in times.items():
-        page_ms, floor_ms = statistics.median(values) * 1000, statistics.median(floors[name]) * 1000
+        floor_ms = statistics.median(floors[name.rsplit(", ", 1)[0]]) * 1000
+        page_ms = statistics.median(values) * 1000
         ratios[name] = page_ms / floor_ms
         say(f"{name}: {page_ms:.0f} ms, floor {floor_ms:.1f} ms")
     return ratios

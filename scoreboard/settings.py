@@ -243,13 +243,19 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-if CELERY_BROKER_URL.startswith("redis"):
+# The cache is Redis when one is named (CACHE_URL, else the Redis of the broker): shared by
+# every web process, which a per-process memory cache is not.
+CACHE_URL = env.str(
+    "CACHE_URL",
+    default=REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""),
+)
+if CACHE_URL:
     CACHES = {
         "default": {
             # Redis, but a cache that is down reads as empty instead of failing the request:
             # no throttle, no cached value (scoreboard/cache.py).
             "BACKEND": "scoreboard.cache.ForgivingRedisCache",
-            "LOCATION": env.str("CACHE_URL", default=REDIS_URL or CELERY_BROKER_URL),
+            "LOCATION": CACHE_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }

@@ -5,10 +5,11 @@ test counts requests without errors.
 """
 
 import pytest
+import redis
 from django.db import connection
 
 from scoreboard import page_bench
-from tests.worker import _test_database_url
+from tests.worker import RedisServer, _test_database_url
 
 
 @pytest.mark.postgres
@@ -22,12 +23,25 @@ def test_the_page_benchmark_measures_every_page_against_its_floor(framework):
     again = page_bench.build_history(weeks=2, say=lines.append)
     assert again.latest.pk == history.latest.pk
     assert connection.vendor == "postgresql"
-    with page_bench.serving(_test_database_url()) as base:
-        ratios = page_bench.measure_pages(base, history, rounds=1, say=lines.append)
-        assert set(ratios) == {p.name for p in page_bench.pages(history)}
-        assert all(r > 0 for r in ratios.values())
-        load = page_bench.load_test(base, history, clients=2, seconds=2, floor=False)
-        floor = page_bench.load_test(base, history, clients=2, seconds=2, floor=True)
+    cache = RedisServer().start()
+    try:
+        with page_bench.serving(_test_database_url(), cache.url) as base:
+            ratios = page_bench.measure_pages(
+                base, history, cache_url=cache.url, rounds=1, say=lines.append
+            )
+            assert set(ratios) == {
+                f"{p.name}, {state}"
+                for p in page_bench.pages(history)
+                for state in ("cold", "warm")
+            }
+            assert all(r > 0 for r in ratios.values())
+            # The server keeps its published rows in the bench's cache (what the cold rounds
+            # empty), not in a cache of its own.
+            assert redis.Redis.from_url(cache.url).dbsize() > 0
+            load = page_bench.load_test(base, history, clients=2, seconds=2, floor=False)
+            floor = page_bench.load_test(base, history, clients=2, seconds=2, floor=True)
+    finally:
+        cache.stop()
     assert load.errors == 0 and floor.errors == 0
     assert load.latencies and floor.latencies
     assert load.percentile(50) <= load.percentile(99)

@@ -1,4 +1,7 @@
-"""Print the page benchmark: `page/floor <name>: X.XX` per page, then the Monday-mix load test."""
+"""Print the page benchmark: `page/floor <name>, cold|warm: X.XX` per page, then the
+Monday-mix load test."""
+
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -14,8 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("--rounds", type=int, default=7)
         parser.add_argument("--seconds", type=float, default=20, help="per load level (at most 60)")
         parser.add_argument("--clients", type=int, nargs="+", default=[10, 50])
+        parser.add_argument(
+            "--cache-url",
+            default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13"),
+            help="a Redis database of its own: emptied before each cold request",
+        )
 
-    def handle(self, *args, weeks, rounds, seconds, clients, **options):
+    def handle(self, *args, weeks, rounds, seconds, clients, cache_url, **options):
         if connection.vendor != "postgresql":
             raise CommandError("The page benchmark needs PostgreSQL: set DATABASE_URL.")
         say = self.stdout.write
@@ -27,9 +35,11 @@ class Command(BaseCommand):
             f"{':' + url['PASSWORD'] if url.get('PASSWORD') else ''}"
             f"@{url.get('HOST') or '127.0.0.1'}:{url.get('PORT') or 5432}/{url['NAME']}"
         )
-        with page_bench.serving(database_url) as base:
+        with page_bench.serving(database_url, cache_url) as base:
             try:
-                ratios = page_bench.measure_pages(base, history, rounds=rounds, say=say)
+                ratios = page_bench.measure_pages(
+                    base, history, cache_url=cache_url, rounds=rounds, say=say
+                )
             except RuntimeError as exc:
                 raise CommandError(str(exc)) from exc
             for name, ratio in ratios.items():
