@@ -17,7 +17,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-from units.models import AdministrativeUnit, UnitLevel
+from units.models import AdministrativeUnit, UnitLevel, portal_name_for
 
 HERE = Path("demo").resolve()
 SAMPLES = Path("tests/fixtures/portal")
@@ -40,7 +40,6 @@ DEPARTMENTS = [
     "Thanh tra tỉnh",
     "Văn phòng UBND tỉnh",
 ]
-PREFIX = {"phuong": "phường", "xa": "xã", "dac_khu": "đặc khu"}
 SCOPE_GIA_LAI = {"name": "Gia Lai", "level": "province"}
 
 
@@ -55,7 +54,7 @@ def _gia_lai_week(real: list[dict], as_of: datetime.date, rng: random.Random, ba
     names = [f"{d} - tỉnh Gia Lai" for d in DEPARTMENTS]
     groups = ["AGENCY"] * len(names)
     for unit in units.valid_on(as_of).order_by("sort_key"):
-        names.append(f"UBND {PREFIX[unit.kind]} {unit.name}")
+        names.append(portal_name_for(unit.kind, unit.name))
         groups.append("COMMUNE")
     real_codes = {item["departmentName"]: item["departmentCode"] for item in real}
     for n, (name, group) in enumerate(zip(names, groups, strict=True), start=1):

@@ -219,6 +219,13 @@ def full_name_for(kind: str, name: str) -> str:
     return f"{prefix} {name}".strip()
 
 
+def portal_name_for(kind: str, name: str) -> str:
+    """Return a commune's name as the national portal writes it: "UBND xã Vân Canh"
+    (docs/DOMAIN.md, "Units and their history")."""
+    full_name = full_name_for(kind, name)
+    return f"UBND {full_name[:1].lower()}{full_name[1:]}"
+
+
 class CodeScheme(models.TextChoices):
     GSO = "gso", _("GSO code")
     PORTAL = "portal", _("National portal code")

@@ -23,7 +23,7 @@ from indicators.scoring import competition_ranks
 from ingest import selectors as ingest_selectors
 from ingest import services
 from ingest.models import UploadStatus
-from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel
+from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel, portal_name_for
 from units.services import AliasRefused, unit_aliases_add, unit_match_many
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -58,12 +58,11 @@ def gia_lai_children(gia_lai, *, seed: int) -> bytes:
     )
     items = []
     for n, unit in enumerate(units.order_by("sort_key"), start=1):
-        prefix = {"phuong": "phường", "xa": "xã", "dac_khu": "đặc khu"}[unit.kind]
         total = Decimal(rng.randrange(5500, 8000, 25)).scaleb(-2)  # steps of 0,25: ties
         items.append(
             {
                 "departmentId": f"id-{n}",
-                "departmentName": f"UBND {prefix} {unit.name}",
+                "departmentName": portal_name_for(unit.kind, unit.name),
                 "departmentCode": f"H21.{n}",
                 "totalScore": float(total),
                 "ratio": float(total),
@@ -212,8 +211,7 @@ def gia_lai_table(gia_lai, *, seed: int, as_json: bool) -> bytes:
         AS_OF
     )
     for n, unit in enumerate(units.order_by("sort_key"), start=101):
-        prefix = {"phuong": "phường", "xa": "xã", "dac_khu": "đặc khu"}[unit.kind]
-        name = f"UBND {prefix} {unit.name}"
+        name = portal_name_for(unit.kind, unit.name)
         if unit.name == "Al Bá":
             name = "UBND xã Albá"  # the portal's spelling
         elif n % 9 == 0:
