@@ -54,36 +54,58 @@ def rules_of(user, pref: NotificationPreference, rules) -> list:
     return [r for r in rules if r.roles & roles]
 
 
+class Audience:
+    """What telling alerts' recipients needs, read once for a batch of alerts (a national
+    publish raises thousands): their units with ancestors, the active memberships along those
+    chains, the members' settings, and each member's access as it is first needed."""
+
+    def __init__(self, alerts: list[Alert]):
+        unit_ids = {a.unit_id for a in alerts if a.rule.kind not in ACTION_RULES}
+        self.units = AdministrativeUnit.objects.select_related(_ANCESTORS).in_bulk(unit_ids)
+        self.chains = {pk: _chain(unit) for pk, unit in self.units.items()}
+        along = {pk for chain in self.chains.values() for pk in chain}
+        self.members: dict[int, list[Membership]] = defaultdict(list)
+        users = {}
+        memberships = Membership.objects.filter(unit_id__in=along, user__is_active=True)
+        for m in memberships.select_related("user"):
+            self.members[m.unit_id].append(m)
+            users[m.user_id] = m.user
+        self.prefs = {
+            p.user_id: p
+            for p in NotificationPreference.objects.filter(user_id__in=users).prefetch_related(
+                "rules", "units"
+            )
+        }
+        self.accesses: dict = {}
+
+    def access(self, user):
+        if user.pk not in self.accesses:
+            self.accesses[user.pk] = access_for_user(user)
+        return self.accesses[user.pk]
+
+
 def recipients(
-    alert: Alert, accesses: dict | None = None
+    alert: Alert, audience: Audience | None = None
 ) -> list[tuple[object, NotificationPreference]]:
-    """Return (user, preference) for everyone to tell about alert, in user order (4 queries, and
-    2 per candidate for their access unless `accesses` (user id → Access) has it already)."""
+    """Return (user, preference) for everyone to tell about alert, in user order. With the
+    batch's `audience` it asks nothing more of the database than each new user's access."""
+    audience = audience or Audience([alert])
     if alert.rule.kind in ACTION_RULES:
-        return _action_recipients(alert, {} if accesses is None else accesses)
-    unit = AdministrativeUnit.objects.select_related(_ANCESTORS).get(pk=alert.unit_id)
-    chain = _chain(unit)
+        return _action_recipients(alert, audience)
+    unit = audience.units[alert.unit_id]
     roles: dict[int, set[str]] = defaultdict(set)
     bound: dict[int, set[int]] = defaultdict(set)
     users = {}
-    for m in Membership.objects.filter(unit_id__in=chain).select_related("user"):
-        if not m.user.is_active:
-            continue
-        roles[m.user_id].add(m.role)
-        bound[m.user_id].add(m.unit_id)
-        users[m.user_id] = m.user
-    prefs = {
-        p.user_id: p
-        for p in NotificationPreference.objects.filter(user_id__in=users).prefetch_related(
-            "rules", "units"
-        )
-    }
+    for unit_id in audience.chains[alert.unit_id]:
+        for m in audience.members[unit_id]:
+            roles[m.user_id].add(m.role)
+            bound[m.user_id].add(m.unit_id)
+            users[m.user_id] = m.user
     rule = alert.rule
-    accesses = {} if accesses is None else accesses
     found = []
     for user_id in sorted(users):
         user = users[user_id]
-        pref = prefs.get(user_id) or NotificationPreference(user=user)
+        pref = audience.prefs.get(user_id) or NotificationPreference(user=user)
         if pref.rules_customised:
             wants_rule = any(r.pk == rule.pk for r in pref.rules.all())
         else:
@@ -92,9 +114,7 @@ def recipients(
             continue
         if pref.units_customised and not ({u.pk for u in pref.units.all()} & bound[user_id]):
             continue
-        if user_id not in accesses:
-            accesses[user_id] = access_for_user(user)
-        access = accesses[user_id]
+        access = audience.access(user)
         readable = (
             access.can_read_scope(unit) if rule.kind in SCOPE_RULES else access.can_read_unit(unit)
         )
@@ -103,7 +123,9 @@ def recipients(
     return found
 
 
-def _action_recipients(alert: Alert, accesses: dict) -> list[tuple[object, NotificationPreference]]:
+def _action_recipients(
+    alert: Alert, audience: Audience
+) -> list[tuple[object, NotificationPreference]]:
     """The action's owner and creator, each once, who are active, want the rule and may still
     read its unit."""
     action = (
@@ -124,8 +146,6 @@ def _action_recipients(alert: Alert, accesses: dict) -> list[tuple[object, Notif
         pref = prefs.get(user_id) or NotificationPreference(user=user)
         if pref.rules_customised and not any(r.pk == alert.rule_id for r in pref.rules.all()):
             continue
-        if user_id not in accesses:
-            accesses[user_id] = access_for_user(user)
-        if accesses[user_id].can_read_unit(action.unit):
+        if audience.access(user).can_read_unit(action.unit):
             found.append((user, pref))
     return found

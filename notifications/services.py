@@ -99,18 +99,38 @@ def _snapshot_fired(snapshot: Snapshot, active: dict[str, AlertRule]) -> list[Fi
 
 
 def _store(fired: list[Fired], *, scope_id: int, key: dict, snapshot: Snapshot | None):
-    """Raise each fired rule once for its key; return every alert of the key (new or not)."""
-    alerts = []
-    for f in fired:
-        alert, _created = Alert.objects.get_or_create(
-            rule=f.rule,
-            unit_id=f.unit_id,
-            scope_id=scope_id,
-            **key,
-            defaults={"snapshot": snapshot, "detail": f.detail},
-        )
-        alerts.append(alert)
-    return alerts
+    """Raise each fired rule once for its key; return every alert of the key (new or not).
+
+    In three statements whatever the count (a national publish fires thousands): what is
+    there, the new ones (a retry running alongside may have raised some: the unique
+    constraint keeps one, the other insert is ignored), then all of them as stored."""
+    if not fired:
+        return []
+    of_key = Alert.objects.filter(
+        scope_id=scope_id,
+        action__isnull=True,
+        rule__in={f.rule.pk for f in fired},
+        unit_id__in={f.unit_id for f in fired},
+        **key,
+    )
+    there = set(of_key.values_list("rule_id", "unit_id"))
+    Alert.objects.bulk_create(
+        [
+            Alert(
+                rule=f.rule,
+                unit_id=f.unit_id,
+                scope_id=scope_id,
+                snapshot=snapshot,
+                detail=f.detail,
+                **key,
+            )
+            for f in fired
+            if (f.rule.pk, f.unit_id) not in there
+        ],
+        ignore_conflicts=True,
+    )
+    stored = {(a.rule_id, a.unit_id): a for a in of_key.select_related("rule")}
+    return [stored[f.rule.pk, f.unit_id] for f in fired]
 
 
 def snapshot_key(snapshot: Snapshot) -> dict:
@@ -371,22 +391,41 @@ def alert_raise_for_scope(
 
 
 def alert_notify(*, alerts: list[Alert]) -> list[Notification]:
-    """Tell each recipient of each alert once; queue the e-mails chosen (after commit)."""
-    created = []
-    accesses: dict = {}  # each user's access, built once for all the alerts
+    """Tell each recipient of each alert once; queue the e-mails chosen (after commit).
+
+    Recipients are read once for the whole batch and the notifications written in bulk, so a
+    national publish's thousands of alerts cost a handful of statements, not several each."""
+    audience = recipient_rules.Audience(alerts)
+    told = set(
+        Notification.objects.filter(alert__in=[a.pk for a in alerts]).values_list(
+            "alert_id", "user_id"
+        )
+    )
+    new, emailed = [], []
     for alert in alerts:
-        for user, pref in recipient_rules.recipients(alert, accesses):
-            notification, new = Notification.objects.get_or_create(
-                user=user, alert=alert, defaults={"in_app": pref.wants_in_app}
-            )
-            if not new:
+        for user, pref in recipient_rules.recipients(alert, audience):
+            if (alert.pk, user.pk) in told:
                 continue
-            created.append(notification)
+            told.add((alert.pk, user.pk))
+            new.append(Notification(user=user, alert=alert, in_app=pref.wants_in_app))
             if pref.wants_email and pref.timing == Timing.IMMEDIATE and user.email:
-                email = OutgoingEmail.objects.create(
-                    user=user, kind=EmailKind.ALERT, notification=notification
-                )
-                transaction.on_commit(lambda pk=email.pk: queue_email(pk))
+                emailed.append(new[-1])
+    # A retry running alongside may have told some: the unique (user, alert) keeps one.
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    stored = Notification.objects.filter(
+        alert__in={n.alert_id for n in new}, user__in={n.user_id for n in new}
+    ).select_related("user", "alert")
+    by_pair = {(n.alert_id, n.user_id): n for n in stored}
+    created = [by_pair[n.alert_id, n.user_id] for n in new if (n.alert_id, n.user_id) in by_pair]
+    emails = OutgoingEmail.objects.bulk_create(
+        [
+            OutgoingEmail(user=n.user, kind=EmailKind.ALERT, notification=by_pair[key])
+            for n in emailed
+            if (key := (n.alert_id, n.user_id)) in by_pair
+        ]
+    )
+    for email in emails:
+        transaction.on_commit(lambda pk=email.pk: queue_email(pk))
     return created
 
 

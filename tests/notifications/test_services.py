@@ -237,3 +237,41 @@ def test_a_week_published_late_is_what_the_next_week_moves_against(
         publish(demo_file("binh-duong-cap-huyen-2025-05-20.csv"), binh_duong.province, WEEK)
     assert kinds(people["chutich.thuanan"]) == [(RuleKind.RANK_DROP, "Thuận An")]
     assert Alert.objects.get(rule__kind=RuleKind.RANK_DROP).as_of == NEXT_WEEK
+
+
+def _reversed(csv: str) -> str:
+    """The same table with its totals handed out in reverse: most units lose places."""
+    header, *rows = csv.strip().splitlines()
+    cells = [row.split(";") for row in rows]
+    totals = [c[9] for c in cells][::-1]
+    return "\n".join([header] + [";".join(c[:9] + [t] + c[10:]) for c, t in zip(cells, totals)])
+
+
+def test_a_publish_that_fires_many_alerts_costs_the_queries_of_one_that_fires_one(binh_duong):
+    """A national publish fires thousands of alerts: storing them and telling their readers is
+    a fixed number of statements, not several per alert."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Role
+    from accounts.services import membership_grant
+
+    staff = get_user_model().objects.create_user("canbo", "canbo@example.org", "x" * 20)
+    membership_grant(user=staff, unit=binh_duong.province, role=Role.PROVINCIAL_STAFF)
+    publish(demo_file("binh-duong-cap-huyen-2025-05-20.csv"), binh_duong.province, WEEK)
+
+    def evaluated(csv: str, as_of: datetime.date) -> tuple[int, int, int]:
+        upload = publish(csv.encode(), binh_duong.province, as_of, name=f"{as_of}.csv")
+        with CaptureQueriesContext(connection) as queries:
+            alerts = services.alert_evaluate_snapshot(snapshot_id=upload.snapshot_id)
+        told = Notification.objects.filter(user=staff, alert__as_of=as_of).count()
+        return len(alerts), told, len(queries)
+
+    one, one_told, one_queries = evaluated(NEXT_WEEK_CSV, NEXT_WEEK)
+    many, many_told, many_queries = evaluated(
+        _reversed(NEXT_WEEK_CSV), NEXT_WEEK + datetime.timedelta(7)
+    )
+    assert one >= 1 and many > one + 3
+    assert many_told > one_told >= 1
+    assert many_queries == one_queries
