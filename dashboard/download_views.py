@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache, partial
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -389,21 +392,50 @@ def pdf_available() -> bool:
 
 
 def pdf_document(html: str):
-    """Lay the report out with WeasyPrint without fetching anything.
+    """Lay the report out with WeasyPrint without fetching anything from a network.
 
-    The page's stylesheet links are dropped and the same files handed over from disk: no
-    URL is fetched (no request to any server, works offline, nothing to log).
+    The page's stylesheet links are dropped and the same files handed over from disk; the
+    fonts they name are read from the static files too, and any other URL is refused (no
+    request to any server, works offline, nothing to log).
     """
     import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
 
     html = STYLESHEET_LINK.sub("", html)
+    fonts = FontConfiguration()  # without it, @font-face rules are ignored
+    fetcher = _static_files_only()
     sheets = []
     for name in ("css/app.css", "css/print.css"):
         path = finders.find(name)
         if path:
             with open(path, encoding="utf-8") as fh:
-                sheets.append(weasyprint.CSS(string=fh.read()))
-    return weasyprint.HTML(string=html).render(stylesheets=sheets)
+                sheets.append(
+                    weasyprint.CSS(
+                        string=fh.read(),
+                        base_url=Path(path).as_uri(),
+                        url_fetcher=fetcher,
+                        font_config=fonts,
+                    )
+                )
+    page = weasyprint.HTML(string=html, url_fetcher=fetcher)
+    return page.render(stylesheets=sheets, font_config=fonts)
+
+
+def _static_files_only():
+    """WeasyPrint's fetcher, for the project's own static files and nothing else."""
+    from weasyprint import URLFetcher
+
+    roots = [Path(p).resolve() for p in (*settings.STATICFILES_DIRS, settings.STATIC_ROOT) if p]
+
+    class StaticFilesOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("file://"):
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if path.is_file() and any(path.is_relative_to(root) for root in roots):
+                    return super().fetch(url, headers)
+            raise ValueError(f"not fetched: {url}")
+
+    return StaticFilesOnly(allowed_protocols={"file"})
 
 
 def _pdf_bytes(html: str) -> bytes:

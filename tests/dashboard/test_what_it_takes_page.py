@@ -203,3 +203,24 @@ def test_on_the_demo_wards_every_line_and_goal_holds_through_the_stored_counts(w
                 assert plan_gain(group, fewer) < goal.needed, (ward.name, goal.kind, code)
             checked += 1
     assert checked >= 5  # the goals of several wards
+
+
+def test_the_pdf_uses_the_bundled_font_and_fetches_nothing_else(tmp_path, caplog):
+    """The report's letters are the project's own Noto Sans, whatever the server has, and a
+    URL in the page (an image on the intranet, a file outside static/) is never fetched."""
+    from dashboard.download_views import pdf_document
+
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(b"not an image")
+    html = (
+        '<p>Xã Vân Canh: đơn vị hoạch định</p><img src="http://127.0.0.1:9/x.png">'
+        f'<img src="{outside.as_uri()}">'
+    )
+    pdf = PdfReader(io.BytesIO(pdf_document(html).write_pdf()))
+    fonts = {str(f.get_object()["/BaseFont"]) for f in pdf.pages[0]["/Resources"]["/Font"].values()}
+    assert any(name.endswith("+Noto-Sans") for name in fonts), fonts
+    # The dot-below letters keep every later "i" and "o" in the PDF's text.
+    assert "đơn vị hoạch định" in pdf.pages[0].extract_text()
+    assert not pdf.pages[0]["/Resources"].get("/XObject")  # neither image was read
+    refused = [r.getMessage() for r in caplog.records if "not fetched" in r.getMessage()]
+    assert len(refused) == 2 and "secret.png" in refused[1]
