@@ -15,7 +15,6 @@ comparison and search gets its rows through `readable_peer_keys`.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -164,31 +163,34 @@ class Access:
 
 
 def readable_peer_keys(access: Access, snapshot) -> set[str] | None:
-    """Return the peer sets of a snapshot the user may read; None means all of them (2 queries)."""
+    """Return the peer sets of a snapshot the user may read; None means all of them.
+
+    The snapshot's peer sets come from the published cache (they never change); a chair's own
+    sets and the sets' parents, with enough ancestors for _in_subtree, are one query each."""
+    from indicators import published_cache
     from indicators.models import UnitScore
 
     if access.reads_whole_scope(snapshot.scope):
         return None
-    members: dict[str, set[int]] = defaultdict(set)
-    for key, unit_id in UnitScore.objects.filter(snapshot=snapshot).values_list(
-        "peer_key", "unit_id"
-    ):
-        members[key].add(unit_id)
-    # A peer key is "{parent id}:{level}" (units.selectors.peer_key_of): the parents, with
-    # enough ancestors for _in_subtree, come in one query.
-    parsed = {key: _parse_peer_key(key) for key in members}
-    parent_ids = {parent_id for parent_id, _level in parsed.values() if parent_id is not None}
+    sets = published_cache.peer_sets(snapshot=snapshot)
+    own = set()
+    if access.chair_units:
+        own = set(
+            UnitScore.objects.filter(snapshot=snapshot, unit_id__in=access.chair_units).values_list(
+                "peer_key", flat=True
+            )
+        )
+    # A peer key is "{parent id}:{level}" (units.selectors.peer_key_of).
+    parsed = {p.key: _parse_peer_key(p.key) for p in sets}
     parents = AdministrativeUnit.objects.select_related("parent__parent__parent__parent").in_bulk(
-        parent_ids
+        {parent_id for parent_id, _level in parsed.values() if parent_id is not None}
     )
     return {
         key
-        for key, ids in members.items()
-        if access.can_read_peer_set(
-            snapshot.scope,
-            ids,
-            parent=parents.get(parsed[key][0]),
-            level=parsed[key][1],
+        for key, (parent_id, level) in parsed.items()
+        if key in own
+        or access.can_read_peer_set(
+            snapshot.scope, set(), parent=parents.get(parent_id), level=level
         )
     }
 

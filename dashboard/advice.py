@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from indicators import published_cache
 from indicators.models import Band, Snapshot
-from indicators.selectors import Goal, WhatItTakes, leaderboard, unit_what_it_takes
+from indicators.selectors import Goal, WhatItTakes
 from indicators.what_it_takes import NEW, Opportunity
 
 # The most dossiers the what-if control adds to one indicator: enough for any weekly plan,
@@ -51,7 +52,7 @@ def unit_advice(*, snapshot: Snapshot | None, score) -> UnitAdvice | None:
     if snapshot is None or score is None or not score.has_indicator_values:
         return None
     unit_id = score.unit_id
-    found = unit_what_it_takes(snapshot=snapshot, unit_id=unit_id)
+    found = published_cache.unit_what_it_takes(snapshot=snapshot, unit_id=unit_id)
     if found is None:
         return None
     lines = [_line(found, o) for o in found.opportunities]
@@ -61,7 +62,7 @@ def unit_advice(*, snapshot: Snapshot | None, score) -> UnitAdvice | None:
         lines=lines,
         goals=found.goals,
         remaining_dossiers=found.remaining_dossiers,
-        what_if=_what_if(found),
+        what_if=_what_if(found, snapshot),
     )
 
 
@@ -82,7 +83,7 @@ def _line(found: WhatItTakes, item: Opportunity) -> OpportunityLine:
     )
 
 
-def _what_if(found: WhatItTakes) -> dict:
+def _what_if(found: WhatItTakes, snapshot: Snapshot) -> dict:
     """The control's data: per indicator the points gained with 0…N more dossiers, the
     peers' totals and the bands, all as strings of two decimals (exact in the browser)."""
     indicators = []
@@ -96,9 +97,9 @@ def _what_if(found: WhatItTakes) -> dict:
         gains = [str(state.points_with(n) - base) for n in range(top + 1)]
         indicators.append({"code": state.code, "gains": gains})
     row = found.row
-    peers = leaderboard(snapshot=found.snapshot, peer_key=row.peer_key)
+    peers = published_cache.peer_rows(snapshot=snapshot, peer_key=row.peer_key)
     others = [str(p.ranking_total) for p in peers if p.unit_id != row.unit_id and p.ranking_total]
-    bands = Band.objects.filter(framework_id=found.snapshot.framework_id).order_by("-min_total")
+    bands = Band.objects.filter(framework_id=snapshot.framework_id).order_by("-min_total")
     return {
         "total": str(row.ranking_total) if row.ranking_total is not None else None,
         "peers": others,

@@ -181,6 +181,15 @@ def peer_rows(*, snapshot: Snapshot, peer_key: str) -> list[selectors.Leaderboar
     )
 
 
+def unit_what_it_takes(*, snapshot: Snapshot, unit_id: int) -> selectors.WhatItTakes | None:
+    """`selectors.unit_what_it_takes`, cached: a published snapshot's plans never change."""
+    prefix = _prefix(snapshot)
+    return _cached(
+        prefix and f"{prefix}:takes:{unit_id}",
+        lambda: selectors.unit_what_it_takes(snapshot=snapshot, unit_id=unit_id),
+    )
+
+
 def unit_series(
     *, unit: AdministrativeUnit, snapshot_id: int | None = None
 ) -> list[selectors.SeriesPoint]:
