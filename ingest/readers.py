@@ -1,5 +1,5 @@
-"""Turn uploaded bytes into rows of cells: CSV text in any of the encodings Excel writes, or a
-workbook sheet read with python-calamine (XLSX, XLS, ODS).
+"""Turn uploaded bytes into a Grid of columns: CSV text in any of the encodings Excel writes,
+split by Arrow's CSV reader, or a workbook sheet read with python-calamine (XLSX, XLS, ODS).
 
 Pure: no Django, no database. Problems are raised as `ReadError(code, **params)`; the parser
 turns them into user-facing issues, so every message lives in `ingest.parsers`.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import python_calamine
 
 # Compound File Binary (OLE2): legacy .xls, and the wrapper Office puts around an encrypted
@@ -92,64 +92,14 @@ class ReadError(Exception):
 
 @dataclass
 class SheetRows:
-    """An opened table: its rows, numbered as a spreadsheet shows them, and how it was read."""
+    """An opened workbook sheet: its rows, numbered as a spreadsheet shows them."""
 
-    format: str  # "csv" | "xlsx" | "xls" | "ods"
+    format: str  # "xlsx" | "xls" | "ods"
     rows: Iterator[tuple[int, list]]  # (1-based row number, cells)
     sheet: str | None = None
     first_column: int = 0  # 0-based index of the column of each row's first cell
-    encoding: str | None = None
-    delimiter: str | None = None
     sheet_names: list[str] = field(default_factory=list)
-    text: str | None = None  # CSV only: the decoded text the rows are read from
     close: Callable[[], None] = lambda: None  # stop reading early (ends the reader process)
-
-
-def open_table(data: bytes, *, filename: str, sheet: str | None = None) -> SheetRows:
-    """Sniff what `data` is and return its rows; raise ReadError if it is not a readable table.
-
-    1. Empty bytes, or only a BOM and whitespace: "empty_file".
-    2. OLE2 (legacy .xls or an encrypted workbook): "password_protected" when it holds an
-       EncryptedPackage stream, else read with calamine.
-    3. ZIP (.xlsx, .ods): read with calamine; a ZIP that is not a workbook is "not_spreadsheet".
-    4. Known non-table signatures (PDF, images, archives, HTML): "not_spreadsheet".
-    5. Anything else is text: decode (BOM, strict UTF-8, else Windows-1258), normalise to NFC,
-       sniff the delimiter and read it as CSV.
-    `filename` is only used for hints; the content decides the format.
-    """
-    del filename  # the content decides; the name is not trusted
-    if len(data) > MAX_FILE_BYTES:
-        raise ReadError("upload_too_large", limit=MAX_FILE_BYTES // 1024**2)
-    head = data[:8]
-    if head.startswith(OLE2_MAGIC):
-        if ENCRYPTED_PACKAGE in data:
-            raise ReadError("password_protected")
-        return _open_workbook(data, sheet=sheet, default_format="xls")
-    if head.startswith(ZIP_MAGIC):
-        return _open_workbook(data, sheet=sheet, default_format="xlsx")
-    for magic, kind in _SIGNATURES:
-        if data.startswith(magic):
-            raise ReadError("not_spreadsheet", kind=kind)
-    text, encoding = decode_text(data)
-    if not text.strip():
-        raise ReadError("empty_file")
-    start = text.lstrip()[:16].lower()
-    if start.startswith(_MARKUP_PREFIXES):
-        raise ReadError("not_spreadsheet", kind="markup")
-    first_line, _newline, rest = text.partition("\n")
-    hint = first_line.rstrip("\r")
-    if hint[:4].lower() == "sep=" and len(hint) == 5 and hint[4] in ";,\t|":
-        # Excel's "sep=;" hint line: it names the delimiter and is not shown as a row.
-        delimiter, text = hint[4], rest
-    else:
-        delimiter = sniff_delimiter(text)
-    return SheetRows(
-        format="csv",
-        rows=_csv_rows(text, delimiter),
-        encoding=encoding,
-        delimiter=delimiter,
-        text=text,
-    )
 
 
 @dataclass
@@ -187,23 +137,37 @@ class Grid:
         return [c.values[c.index[position]] for c in self.columns]
 
 
-_GRID_META = ("format", "sheet", "first_column", "encoding", "delimiter")
+_SHEET_META = ("format", "sheet", "first_column")
 
 
 def read_grid(data: bytes, *, filename: str, sheet: str | None = None) -> Grid:
-    """Decode `data` once into a Grid; raise ReadError if it is no table or is out of bounds.
+    """Sniff what `data` is and decode it once into a Grid; raise ReadError if it is not a
+    readable table or is out of bounds.
 
-    1. open_table sniffs the format and yields rows (a workbook from a sandboxed process).
-    2. Rows are taken up to MAX_ROWS and MAX_CELLS; one more is "too_many_rows"/"_cells".
-    3. Each column is dictionary-encoded.
+    1. Empty bytes, or only a BOM and whitespace: "empty_file".
+    2. OLE2 (legacy .xls or an encrypted workbook): "password_protected" when it holds an
+       EncryptedPackage stream, else read with calamine (in a sandboxed process).
+    3. ZIP (.xlsx, .ods): read with calamine; a ZIP that is not a workbook is "not_spreadsheet".
+    4. Known non-table signatures (PDF, images, archives, HTML): "not_spreadsheet".
+    5. Anything else is text: decode (BOM, strict UTF-8, else Windows-1258), normalise to NFC,
+       sniff the delimiter and split it into columns (`_csv_grid`).
+    Rows are taken up to MAX_ROWS and MAX_CELLS; one more is "too_many_rows"/"_cells".
+    `filename` is only used for hints; the content decides the format.
     """
-    source = open_table(data, filename=filename, sheet=sheet)
-    meta = {key: getattr(source, key) for key in _GRID_META}
-    if source.text is not None and _splits_by_lines(source.text):
-        numbers, columns = _split_lines(source.text, source.delimiter or ";")
-        return Grid(numbers=numbers, columns=columns, **meta)
+    del filename  # the content decides; the name is not trusted
+    if len(data) > MAX_FILE_BYTES:
+        raise ReadError("upload_too_large", limit=MAX_FILE_BYTES // 1024**2)
+    head = data[:8]
+    if head.startswith(OLE2_MAGIC):
+        if ENCRYPTED_PACKAGE in data:
+            raise ReadError("password_protected")
+        source = _open_workbook(data, sheet=sheet, default_format="xls")
+    elif head.startswith(ZIP_MAGIC):
+        source = _open_workbook(data, sheet=sheet, default_format="xlsx")
+    else:
+        return _csv_grid(data)
     try:
-        return grid_from_rows(source.rows, **meta)
+        return grid_from_rows(source.rows, **{key: getattr(source, key) for key in _SHEET_META})
     finally:
         source.close()
 
@@ -230,51 +194,100 @@ def grid_from_rows(rows: Iterable[tuple[int, list]], *, format: str, **meta) -> 
     return Grid(format=format, numbers=np.asarray(numbers, dtype=np.int64), columns=columns, **meta)
 
 
-def _splits_by_lines(text: str) -> bool:
-    """True when the CSV's records are its lines: no quote, no line break but CRLF or LF.
-    Excel quotes only cells that hold a delimiter, a quote or a line break, so nearly every
-    export is such; its cells are then exactly the line split at the delimiter."""
-    return '"' not in text and text.count("\r") == text.count("\r\n")
-
-
-def _split_lines(text: str, delimiter: str) -> tuple[np.ndarray, list[Column]]:
-    """Split a CSV whose records are lines into columns with Arrow's string kernels."""
-    # Counted before anything is split: the records are the lines.
-    if text.count("\n", 0, len(text) - 1) >= MAX_ROWS:
+def _csv_grid(data: bytes) -> Grid:
+    """Decode CSV bytes and split them into columns, records numbered as Excel shows them."""
+    for magic, kind in _SIGNATURES:
+        if data.startswith(magic):
+            raise ReadError("not_spreadsheet", kind=kind)
+    text, encoding = decode_text(data)
+    if not text.strip():
+        raise ReadError("empty_file")
+    if text.lstrip()[:16].lower().startswith(_MARKUP_PREFIXES):
+        raise ReadError("not_spreadsheet", kind="markup")
+    first_line, _newline, rest = text.partition("\n")
+    hint = first_line.rstrip("\r")
+    if hint[:4].lower() == "sep=" and len(hint) == 5 and hint[4] in ";,\t|":
+        # Excel's "sep=;" hint line: it names the delimiter and is not shown as a row.
+        delimiter, text = hint[4], rest
+        width = _modal_width(text, delimiter)[1] if text.strip() else 1
+    else:
+        delimiter, width = sniff_delimiter(text)
+    # Counted before anything is split: there are at least as many lines as records.
+    if '"' not in text and text.count("\n", 0, len(text) - 1) >= MAX_ROWS:
         raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=None)
-    lines = text.split("\n")
-    if lines and not lines[-1]:
-        lines.pop()  # the line break that ends the last record starts no record
-    array = pa.array(lines, pa.large_string())
-    if "\r" in text:
-        array = pc.replace_substring_regex(array, pattern="\r$", replacement="")
-    parts = pc.split_pattern(array, pattern=delimiter)
-    counts = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
-    if counts.sum() > MAX_CELLS:
+    numbers, columns = _split_csv(text, delimiter, max(width, 1))
+    return Grid("csv", numbers, columns, encoding=encoding, delimiter=delimiter)
+
+
+def _split_csv(text: str, delimiter: str, width: int) -> tuple[np.ndarray, list[Column]]:
+    """Split CSV text into dictionary-encoded columns with Arrow's CSV reader.
+
+    Arrow reads rows of one field count, the table's (`width`); the other records (a title
+    above the table, a note below it, a ragged row) are handed aside with their numbers and
+    split by the csv module. Records, not lines, are rows: Excel shows a quoted multi-line
+    cell as one row.
+    """
+    aside: list[tuple[int, str]] = []
+
+    def put_aside(row) -> str:
+        aside.append((row.number, row.text))
+        return "skip" if len(aside) <= MAX_ROWS else "error"
+
+    names = [str(j) for j in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=put_aside,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if len(aside) > MAX_ROWS:
+            raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=None) from None
+        raise ReadError("corrupt_file", detail=_short(exc)) from exc
+    total = table.num_rows + len(aside)
+    if total > MAX_ROWS:
+        raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=None)
+    odd = {
+        number - 1: next(csv.reader(io.StringIO(line, newline=""), delimiter=delimiter), [])
+        for number, line in aside
+    }
+    if table.num_rows * width + sum(map(len, odd.values())) > MAX_CELLS:
         raise ReadError("too_many_cells", limit=MAX_CELLS, sheet=None)
-    starts = parts.offsets.to_numpy()[:-1].astype(np.int64)
-    cells = pc.list_flatten(parts)
+    kept = np.ones(total, dtype=bool)
+    kept[list(odd)] = False
     columns = []
-    for j in range(int(counts.max(initial=0))):
-        has = counts > j
-        encoded = cells.take(pa.array(starts[has] + j)).dictionary_encode()
-        values = encoded.dictionary.to_pylist()
-        index = np.full(len(lines), len(values), dtype=np.int64)  # past the row's end: None
-        index[has] = encoded.indices.to_numpy()
-        columns.append(Column(values=[*values, None], index=index))
-    return np.arange(1, len(lines) + 1, dtype=np.int64), columns
+    for j in range(max([width, *map(len, odd.values())])):
+        if j < width:
+            encoded = table.column(j).combine_chunks().dictionary_encode()
+            values = encoded.dictionary.to_pylist()
+            index = np.empty(total, dtype=np.int64)
+            index[kept] = encoded.indices.to_numpy()
+        else:  # a column only some odd records reach: None on every row of the table
+            values, index = [None], np.zeros(total, dtype=np.int64)
+        if odd:
+            positions = {value: i for i, value in enumerate(values)}
+            for row, cells in odd.items():
+                cell = cells[j] if j < len(cells) else None  # past the row's end: None
+                index[row] = positions.setdefault(cell, len(positions))
+            values = list(positions)
+        columns.append(Column(values=values, index=index))
+    return np.arange(1, total + 1, dtype=np.int64), columns
 
 
 def _encode(cells: tuple) -> Column:
-    if all(type(c) is str for c in cells):
-        positions: dict = {}
-        for cell in cells:
-            positions.setdefault(cell, len(positions))
-        index = np.fromiter(map(positions.__getitem__, cells), dtype=np.int64, count=len(cells))
-        return Column(values=list(positions), index=index)
     # Workbook cells: 1, 1.0 and True are equal keys in a dict, but not the same cell.
     keys = [c if type(c) is str else (type(c), c) for c in cells]
-    positions = {}
+    positions: dict = {}
     values = []
     for key, cell in zip(keys, cells, strict=True):
         if key not in positions:
@@ -340,45 +353,31 @@ def _looks_binary(text: str) -> bool:
     return controls > max(2, len(sample) // 200)
 
 
-def sniff_delimiter(text: str) -> str:
-    """Pick `;`, tab or `,`: the one that splits the most records into the same field count.
+def sniff_delimiter(text: str) -> tuple[str, int]:
+    """Pick `;`, tab or `,`: the one that splits the most records into the same field count;
+    return it with that count (the table's width).
 
     Title and note rows above or below the table have one field whatever the delimiter, and
     decimal commas inside `;`-separated rows give ragged field counts under `,`, so the
     delimiter whose modal field count (above one) covers the most records wins.
     """
-    best, best_score = DELIMITERS[0], (0, 0)
+    best, best_score = DELIMITERS[0], (0, 1)
     for delimiter in DELIMITERS:
-        try:
-            counts = Counter(
-                len(record)
-                for record in islice(
-                    csv.reader(io.StringIO(text[:TEXT_SAMPLE], newline=""), delimiter=delimiter),
-                    SNIFF_RECORDS,
-                )
-                if len(record) > 1
-            )
-        except csv.Error:
-            continue
-        if not counts:
-            continue
-        width, hits = max(counts.items(), key=lambda item: (item[1], item[0]))
-        score = (hits, width)
+        score = _modal_width(text, delimiter)
         if score > best_score:
             best, best_score = delimiter, score
-    return best
+    return best, best_score[1]
 
 
-def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list]]:
-    # Records, not lines, are rows: Excel shows a quoted multi-line cell as one row.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    number = 0
+def _modal_width(text: str, delimiter: str) -> tuple[int, int]:
+    """(records, field count) of the commonest field count above one in the first records."""
+    records = csv.reader(io.StringIO(text[:TEXT_SAMPLE], newline=""), delimiter=delimiter)
     try:
-        for record in reader:
-            number += 1
-            yield number, record
-    except csv.Error as exc:
-        raise ReadError("corrupt_file", detail=str(exc), row=number + 1) from exc
+        counts = Counter(len(r) for r in islice(records, SNIFF_RECORDS) if len(r) > 1)
+    except csv.Error:
+        return (0, 1)
+    width, hits = max(counts.items(), key=lambda item: (item[1], item[0]), default=(1, 0))
+    return (hits, width)
 
 
 def _open_workbook(data: bytes, *, sheet: str | None, default_format: str) -> SheetRows:
@@ -566,7 +565,7 @@ def _child_main() -> None:
     data, sheet, default_format = pickle.loads(sys.stdin.buffer.read())  # noqa: S301
     try:
         table = _open_workbook_here(data, sheet=sheet, default_format=default_format)
-        meta = {key: getattr(table, key) for key in (*_GRID_META, "sheet_names")}
+        meta = {key: getattr(table, key) for key in (*_SHEET_META, "sheet_names")}
         pickle.dump(("meta", meta), out)
         batch: list[tuple[int, list]] = []
         for row in table.rows:
