@@ -52,7 +52,7 @@ from ingest.messages import (
     report,
 )
 from ingest.portal_json import looks_like_json, read_portal_grid
-from ingest.readers import Grid, ReadError, read_grid
+from ingest.readers import Column, Grid, ReadError, read_grid
 from units.text import code_key, fold_name, without_marks
 from units.text import fold as fold_unit_name
 
@@ -62,11 +62,6 @@ __all__ = ["CellRef", "Issue", "IssueCode", "ParsedTable", "Severity", "TableLim
 
 Kind = Literal["group", "indicator"]
 
-# The group columns a table may have, by the codes the header aliases map to. What each is
-# worth is the framework's (TableLimits.group_max).
-GROUP_CODES = ("CKMB", "TDGQ", "DVCTT", "TTTT", "SHHS", "MDHL")
-FIVE_GROUP_CODES = ("CKMB", "TDGQ", "CCDVTT", "SHHS", "MDHL")
-SPLIT_GROUP_CODES = ("DVCTT", "TTTT")  # the two blocks the five-group "CCDVTT" is made of
 D = Decimal
 HEADER_SCAN_ROWS = 15  # non-blank rows searched for the header row
 HEADER_SCAN_LIMIT = 200  # rows read at most while searching (blank ones included)
@@ -78,15 +73,17 @@ HEADER_SCAN_LIMIT = 200  # rows read at most while searching (blank ones include
 
 @dataclass(frozen=True)
 class TableLimits:
-    """What a framework version allows in a table: group maxima, indicator ids and maxima,
-    band names, and the tolerance of an official total against the sum of its groups."""
+    """What a framework version allows in a table: its groups and their maxima, indicator ids
+    and maxima, band names, and the tolerance of an official total against its groups' sum."""
 
-    group_max: Mapping[str, Decimal]  # GROUP_CODES and the five-group "CCDVTT"
+    group_max: Mapping[str, Decimal]  # every group's code, the five-group "CCDVTT" too
     total_max: Decimal
     indicators: tuple[str, ...]
     indicator_max: Mapping[str, Decimal]
     bands: tuple[str, ...]
     group_names: Mapping[str, str]  # as a message names a missing group column
+    six_groups: tuple[str, ...] = ()  # the blocks the portal shows, in order
+    five_groups: tuple[str, ...] = ()  # the decision's five groups, in order
     # Each code a source may give a group under (the framework's own, the portal API's:
     # CLGQ is DVCTT, MDSH is SHHS) → the framework's code; the portal's JSON maps by it.
     group_codes: Mapping[str, str] = field(default_factory=dict)
@@ -97,37 +94,45 @@ class TableLimits:
         """`group_codes` as a header cell folds them ("clgq" → "DVCTT"), hashable."""
         return tuple(sorted((code.casefold(), group) for code, group in self.group_codes.items()))
 
+    @property
+    def split_groups(self) -> tuple[str, ...]:
+        """The blocks a five-group column is made of (DVCTT and TTTT)."""
+        return tuple(g for g in self.six_groups if g not in self.five_groups)
+
     @classmethod
     def build(
         cls,
         *,
-        groups: Iterable[tuple[str, str, str, Decimal, bool, Iterable[str]]],
-        indicators: Iterable[tuple[str, Decimal]],
-        bands: Iterable[str],
+        groups: Iterable[Mapping],
+        indicators: Iterable[Mapping],
+        bands: Iterable[Mapping],
     ) -> TableLimits:
-        """From the framework's rows: groups as (code, name, five-group code, maximum,
-        combined, portal API codes)."""
+        """From the framework's rows (or its definition file's entries, which have the same
+        keys), groups and indicators in position order, bands from the highest."""
         group_max: dict[str, Decimal] = {}
         names: dict[str, str] = {}
-        combined: dict[str, Decimal] = {}
         codes: dict[str, str] = {}
-        for code, name, five, maximum, is_combined, api_codes in groups:
-            names[code] = name
-            group_max[code] = D(maximum)
-            codes.update({c.strip().upper(): code for c in (code, *(api_codes or ()))})
-            if not is_combined:
-                combined[five] = combined.get(five, D(0)) + D(maximum)
-        for code, maximum in combined.items():  # the five-group view, if no row states it
+        six: list[str] = []
+        five: dict[str, Decimal] = {}
+        for g in groups:
+            code, maximum = g["code"], D(g["max_points"])
+            names[code], group_max[code] = g["name"], maximum
+            codes.update({c.strip().upper(): code for c in (code, *(g.get("api_codes") or ()))})
+            if not g.get("is_combined"):
+                six.append(code)
+                five[g["five_group_code"]] = five.get(g["five_group_code"], D(0)) + maximum
+        for code, maximum in five.items():  # the five-group view, if no row states it
             group_max.setdefault(code, maximum)
-        total = sum((group_max[c] for c in GROUP_CODES if c in group_max), D(0))
-        indicator_max = {code: D(maximum) for code, maximum in indicators}
+        indicator_max = {i["code"]: D(i["max_points"]) for i in indicators}
         return cls(
             group_max=group_max,
-            total_max=total,
+            total_max=sum((group_max[c] for c in six), D(0)),
             indicators=tuple(indicator_max),
             indicator_max=indicator_max,
-            bands=tuple(bands),
+            bands=tuple(b["name"] for b in bands),
             group_names=names,
+            six_groups=tuple(six),
+            five_groups=tuple(five),
             group_codes=codes,
         )
 
@@ -138,19 +143,7 @@ def builtin_limits(code: str = "766-2022") -> TableLimits:
     tests, tools); an upload uses the framework rows in force (validation.framework_limits)."""
     data = read_framework(code)
     return TableLimits.build(
-        groups=[
-            (
-                g["code"],
-                g["name"],
-                g["five_group_code"],
-                D(g["max_points"]),
-                g.get("is_combined"),
-                g.get("api_codes", ()),
-            )
-            for g in data["groups"]
-        ],
-        indicators=[(i["code"], D(i["max_points"])) for i in data["indicators"]],
-        bands=[b["name"] for b in data["bands"]],
+        groups=data["groups"], indicators=data["indicators"], bands=data["bands"]
     )
 
 
@@ -165,7 +158,7 @@ class GroupRow:
     ref_row: int
     unit_code: str | None
     unit_name: str | None
-    groups: dict[str, Decimal | None]  # GROUP_CODES, or FIVE_GROUP_CODES for the five-group view
+    groups: dict[str, Decimal | None]  # the six blocks, or the five groups (TableLimits)
     official_total: Decimal | None
     official_band: str | None  # one of the framework's bands when recognised, else the text
     stt: int | None  # "STT", else "Hạng"
@@ -187,30 +180,15 @@ class IndicatorRow:
 
 
 @dataclass(frozen=True)
-class Coded:
-    """A column of the table as distinct values and, per row, the position of its value."""
-
-    values: list
-    index: np.ndarray
-
-    def __getitem__(self, row: int):
-        return self.values[self.index[row]]
-
-    def of(self, test, dtype=bool) -> np.ndarray:
-        """`test` of each distinct value, gathered per row."""
-        return np.fromiter(map(test, self.values), dtype=dtype, count=len(self.values))[self.index]
-
-
-@dataclass(frozen=True)
 class IndicatorColumns:
     """The rows of an indicator table that name a unit and an indicator, as columns."""
 
     ref_rows: np.ndarray  # int64
-    units: Coded  # (code, name), each None when blank
-    indicators: Coded  # canonical id when known, else the text as found
-    numerators: Coded  # Decimal | None
-    denominators: Coded
-    portal_points: Coded
+    units: Column  # (code, name), each None when blank
+    indicators: Column  # canonical id when known, else the text as found
+    numerators: Column  # Decimal | None
+    denominators: Column
+    portal_points: Column
 
     def __len__(self) -> int:
         return len(self.ref_rows)
@@ -291,7 +269,7 @@ def _fold_header(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Header aliases (folded). Keys: GROUP_CODES, "CCDVTT", and the names below.
+# Header aliases (folded). Keys: the framework's group codes (upper case), and the names below.
 
 _UNIT_ALIASES = {
     "unit_code": (
@@ -338,8 +316,9 @@ _INDICATOR_ALIASES = {
 # Long group names may carry a tail ("Mức độ hài lòng của người dân, doanh nghiệp").
 _GROUP_NAME_PREFIXES = tuple(
     (alias, key)
-    for key in (*GROUP_CODES, "CCDVTT")
-    for alias in _GROUP_ALIASES[key]
+    for key, aliases in _GROUP_ALIASES.items()
+    if key.isupper()
+    for alias in aliases
     if len(alias.split()) >= 3
 )
 
@@ -353,7 +332,7 @@ _ALIASES: dict[str, dict[str, str]] = {
     "indicator": _alias_table(_UNIT_ALIASES, _INDICATOR_ALIASES),
 }
 _SPECIFIC: dict[str, frozenset[str]] = {
-    "group": frozenset({*GROUP_CODES, "CCDVTT", "total", "band", "rank"}),
+    "group": frozenset(_GROUP_ALIASES) - {"child_group"},
     "indicator": frozenset({"indicator", "indicator_name", "numerator", "denominator"}),
 }
 _ENUMERATION = re.compile(r"^(?:\d+|[ivx]+|[a-e])\s+")
@@ -577,10 +556,7 @@ class _Column:
 
 
 def _find_header(
-    head: list[tuple[int, list]],
-    forced: Kind | None,
-    first_column: int,
-    codes: tuple[tuple[str, str], ...] = (),
+    head: list[tuple[int, list]], forced: Kind | None, first_column: int, limits: TableLimits
 ) -> tuple[Kind, int, dict[str, _Column], list[_Column], list[tuple[_Column, _Column]]] | None:
     """Pick the header row (most recognised headers, earliest on a tie) and the table kind.
 
@@ -590,6 +566,7 @@ def _find_header(
     Returns (kind, position of the last header row, columns, ignored, duplicates).
     """
     kinds: tuple[Kind, ...] = (forced,) if forced else ("group", "indicator")
+    codes = limits.header_codes
     best: tuple[int, int, Kind] | None = None  # (score, position, kind)
     for position, (_number, cells) in enumerate(head):
         if _row_blank(cells):
@@ -612,7 +589,7 @@ def _find_header(
     cells = head[position][1]
     # A two-row header (merged cells above or around sub-headers): take the labels of an
     # adjacent label-only row where the header row is blank, and "DVCTT" | "TTTT" under a
-    # merged "Cung cấp dịch vụ trực tuyến".
+    # merged "Cung cấp dịch vụ trực tuyến" (a five-group column made of split ones).
     fill: dict[int, tuple[str, int]] = {}
     for neighbour in (position - 1, position + 1):
         if 0 <= neighbour < len(head) and _is_header_like(head[neighbour][1], kind, codes):
@@ -629,7 +606,8 @@ def _find_header(
         if index in fill:
             other, neighbour = fill[index]
             other_key = _header_key(other, kind, codes)
-            if key is None or (key == "CCDVTT" and other_key in SPLIT_GROUP_CODES):
+            combined = key in limits.five_groups and key not in limits.six_groups
+            if key is None or (combined and other_key in limits.split_groups):
                 text, key = _text(other), other_key
                 last_header_row = max(last_header_row, neighbour)
         if not text:
@@ -783,20 +761,11 @@ def _read_failure(exc: ReadError) -> Failure:
 # The reading of one grid
 
 
-class _BAD:
-    """A cell that is not a number: `date` when it is a date."""
-
-    __slots__ = ("date",)
-
-    def __init__(self, is_date: bool) -> None:
-        self.date = is_date
-
-
-_NOT_NUMBER, _DATE = _BAD(False), _BAD(True)
+_NOT_NUMBER, _DATE = _BadNumber(), _BadNumber(is_date=True)  # a cell's value when it fails
 
 
 def _number_or_bad(count: bool):
-    def convert(value: object) -> Decimal | _BAD | None:
+    def convert(value: object) -> Decimal | _BadNumber | None:
         try:
             return _read_number(value, count=count)
         except _BadNumber as exc:
@@ -832,7 +801,7 @@ class _Reader:
         table = self.table
         blank_rows = np.ones(len(grid), dtype=bool)
         for column in grid.columns:
-            blank_rows &= Coded(column.values, column.index).of(_blank)
+            blank_rows &= Column(column.values, column.index).of(_blank)
         head: list[tuple[int, list]] = []
         seen = 0
         for position in range(min(len(grid), HEADER_SCAN_LIMIT)):
@@ -844,7 +813,7 @@ class _Reader:
         if blank_rows.all():
             self.fail("empty_file", None)
             return
-        found = _find_header(head, table.kind, grid.first_column, self.limits.header_codes)
+        found = _find_header(head, table.kind, grid.first_column, self.limits)
         if found is None:
             self.fail("header_not_found", None, count=HEADER_SCAN_ROWS)
             return
@@ -878,8 +847,9 @@ class _Reader:
         if "unit_name" not in columns and "unit_code" not in columns:
             self.fail("missing_column", header_row, column="Đơn vị / Mã đơn vị")
             ok = False
-        six = [c for c in GROUP_CODES if c in columns]
-        five = "CCDVTT" in columns
+        limits = self.limits
+        six = [c for c in limits.six_groups if c in columns]
+        five = any(c in columns for c in limits.five_groups if c not in limits.six_groups)
         if not six and not five:
             if "total" in columns:
                 # The portal's table of a province's units gives totals only: they rank by
@@ -888,17 +858,18 @@ class _Reader:
                 return ok
             self.fail("missing_group_columns", header_row)
             return False
-        split = [c for c in SPLIT_GROUP_CODES if c in columns]
+        split = [c for c in limits.split_groups if c in columns]
         if five and split:
+            combined = next(c for c in limits.five_groups if c in columns and c not in six)
             self.fail(
                 "mixed_group_columns",
                 header_row,
-                columns["CCDVTT"].index,
+                columns[combined].index,
                 six=", ".join(f"{columns[c].letter} “{columns[c].header}”" for c in split),
             )
             return False
         self.table.layout = "five" if five else "six"
-        expected = FIVE_GROUP_CODES if five else GROUP_CODES
+        expected = limits.five_groups if five else limits.six_groups
         missing = [c for c in expected if c not in columns]
         if missing:
             # A group left out would be "no data" for every unit and rank them all on a
@@ -907,7 +878,7 @@ class _Reader:
                 "missing_group_column",
                 header_row,
                 groups=", ".join(missing),
-                names=", ".join(f"“{self.limits.group_names.get(c, c)}”" for c in missing),
+                names=", ".join(f"“{limits.group_names.get(c, c)}”" for c in missing),
             )
             return False
         return ok
@@ -940,7 +911,7 @@ class _Checks:
     """What both table kinds share: unit cells, blank, note and summary rows, numbers.
 
     Positions are rows of the grid; each check maps a column's distinct values once and
-    gathers the answer per row (`Coded.of`), and only failing positions are reported.
+    gathers the answer per row (`Column.of`), and only failing positions are reported.
     """
 
     def __init__(self, reader: _Reader, grid: Grid, columns: dict[str, _Column]) -> None:
@@ -952,12 +923,12 @@ class _Checks:
         self.names = self.mapped("unit_name", _text)
         self.codes = self.mapped("unit_code", _text)
 
-    def mapped(self, key: str, convert) -> Coded:
+    def mapped(self, key: str, convert) -> Column:
         """Column `key` with `convert` applied to each distinct value; all None without it."""
         if key not in self.columns:
-            return Coded([None], np.zeros(len(self.grid), dtype=np.int64))
+            return Column([None], np.zeros(len(self.grid), dtype=np.int64))
         column = self.grid.columns[self.columns[key].index]
-        return Coded([convert(v) for v in column.values], column.index)
+        return Column([convert(v) for v in column.values], column.index)
 
     def filled(self, key: str) -> np.ndarray:
         """Per row: the cell of column `key` is not blank (worked out once per column)."""
@@ -1024,7 +995,7 @@ class _Checks:
         self.fail("summary_row_skipped", rows[is_summary], value=self.names.__getitem__)
         return rows[~is_summary], len(no_unit) + int((~is_summary).sum())
 
-    def read_numbers(self, key: str, rows: np.ndarray, *, count: bool) -> Coded:
+    def read_numbers(self, key: str, rows: np.ndarray, *, count: bool) -> Column:
         """A number column (None where blank or bad; all None without the column), with its
         cells on `rows` that are not numbers, dates or negative reported."""
         coded = self.mapped(key, _number_or_bad(count))
@@ -1035,19 +1006,21 @@ class _Checks:
             # The portal gives numbers as numbers: a quoted "92,05" was typed or edited, and
             # which of "," and "." is the decimal mark is then a guess.
             quoted = self.mapped(key, lambda v: isinstance(v, str)).of(bool)[rows]
-            bad = coded.of(lambda v: isinstance(v, _BAD))[rows]
+            bad = coded.of(lambda v: isinstance(v, _BadNumber))[rows]
             self.fail("number_as_text", rows[quoted & ~bad], key)
-        values = Coded([None if isinstance(v, _BAD) else v for v in coded.values], coded.index)
+        values = Column(
+            [None if isinstance(v, _BadNumber) else v for v in coded.values], coded.index
+        )
         self.fail("negative_value", rows[values.of(lambda v: v is not None and v < 0)[rows]], key)
         return values
 
-    def pairs(self, rows: np.ndarray) -> Coded:
+    def pairs(self, rows: np.ndarray) -> Column:
         """Each row's unit as (code, name), over the distinct pairs of `rows`."""
         width = len(self.codes.values)
         pair_of = self.names.index[rows] * width + self.codes.index[rows]
         distinct, inverse = np.unique(pair_of, return_inverse=True)
         values = [(self.codes.values[p % width], self.names.values[p // width]) for p in distinct]
-        return Coded(values, inverse.reshape(-1).astype(np.int64))
+        return Column(values, inverse.reshape(-1).astype(np.int64))
 
     def duplicates(self, rows: np.ndarray, extra: np.ndarray | None) -> dict[int, int]:
         """Position → first row number, of each row whose unit (and `extra` key) came before."""
@@ -1065,11 +1038,11 @@ class _Checks:
 class _GroupChecks(_Checks):
     def run(self, body: np.ndarray) -> int:
         columns, limits = self.columns, self.limits
-        layout = {"five": FIVE_GROUP_CODES, "six": GROUP_CODES, "totals": ()}[
+        layout = {"five": limits.five_groups, "six": limits.six_groups, "totals": ()}[
             self.reader.table.layout
         ]
         with_groups = np.zeros(len(self.grid), dtype=bool)
-        for group in (*GROUP_CODES, "CCDVTT"):
+        for group in {*limits.six_groups, *limits.five_groups}:
             with_groups |= self.filled(group)
         rows, count = self.unit_rows(body, (with_groups | self.filled("total"))[body])
         scored = self.filled("total") if not layout else with_groups
@@ -1168,7 +1141,7 @@ class _IndicatorChecks(_Checks):
         ids: dict[str, int] = {}
         spelt = [c or t or "" for c, t in zip(canonical, texts.values, strict=True)]
         id_of = np.asarray([ids.setdefault(s, len(ids)) for s in spelt], dtype=np.int64)
-        indicators = Coded(list(ids), id_of[texts.index])
+        indicators = Column(list(ids), id_of[texts.index])
         numerators = self.read_numbers("numerator", rows, count=True)
         denominators = self.read_numbers("denominator", rows, count=True)
         portal = self.read_numbers("portal_points", rows, count=False)
@@ -1223,20 +1196,20 @@ class _IndicatorChecks(_Checks):
         return count
 
 
-def _floats(coded: Coded, rows: np.ndarray) -> np.ndarray:
+def _floats(coded: Column, rows: np.ndarray) -> np.ndarray:
     """A number column on `rows` as floats, NaN where blank or bad: for comparisons only,
     which then hold for no NaN (the failing cells' messages use the exact Decimals)."""
     values = np.asarray([math.nan if v is None else float(v) for v in coded.values])
     return values[coded.index[rows]]
 
 
-def _subset(coded: Coded, rows: np.ndarray) -> Coded:
+def _subset(coded: Column, rows: np.ndarray) -> Column:
     """The column on `rows` only, with only the distinct values these rows hold."""
     index = coded.index[rows]
     used = np.flatnonzero(np.bincount(index, minlength=len(coded.values)))
     position = np.zeros(len(coded.values), dtype=np.int64)
     position[used] = np.arange(len(used))
-    return Coded([coded.values[u] for u in used.tolist()], position[index])
+    return Column([coded.values[u] for u in used.tolist()], position[index])
 
 
 def _indicator_label(indicator: str) -> str:

@@ -113,6 +113,13 @@ class Column:
     values: list  # distinct cells: str, or what a workbook cell holds (float, int, date …), None
     index: np.ndarray  # int64, one per row
 
+    def __getitem__(self, row: int):
+        return self.values[self.index[row]]
+
+    def of(self, test, dtype=bool) -> np.ndarray:
+        """`test` of each distinct value, gathered per row."""
+        return np.fromiter(map(test, self.values), dtype=dtype, count=len(self.values))[self.index]
+
 
 @dataclass
 class Grid:

@@ -62,13 +62,11 @@ class ValidatedTable:
 
 def framework_limits(framework: Framework) -> TableLimits:
     """The limits a table is checked against: the framework version's own rows."""
+    fields = ("code", "name", "five_group_code", "max_points", "is_combined", "api_codes")
     return TableLimits.build(
-        groups=[
-            (g.code, g.name, g.five_group_code, g.max_points, g.is_combined, g.api_codes)
-            for g in framework.groups.order_by("position")
-        ],
-        indicators=framework.indicators.order_by("position").values_list("code", "max_points"),
-        bands=framework.bands.order_by("-min_total").values_list("name", flat=True),
+        groups=framework.groups.order_by("position").values(*fields),
+        indicators=framework.indicators.order_by("position").values("code", "max_points"),
+        bands=framework.bands.order_by("-min_total").values("name"),
     )
 
 
