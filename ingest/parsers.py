@@ -775,7 +775,11 @@ def _number_or_bad(count: bool):
 
 
 class _Reader:
-    """Reads one grid into a ParsedTable; collects failures, words nothing."""
+    """Reads one grid into a ParsedTable; collects failures, words nothing.
+
+    Positions are rows of the grid; each check maps a column's distinct values once and
+    gathers the answer per row (`Column.of`), and only failing positions are reported.
+    """
 
     def __init__(self, table: ParsedTable, limits: TableLimits) -> None:
         self.table = table
@@ -784,14 +788,12 @@ class _Reader:
         self.headers: dict[int, tuple[str, str]] = {}  # column position → (header, letter)
 
     def ref(self, row: int | None, column: int | None) -> CellRef:
-        header, letter = (
-            self.headers.get(column, (None, None)) if column is not None else (None, None)
-        )
+        header, letter = self.headers.get(column, (None, None))
         if self.table.source_format == "json":
             return CellRef(self.table.file, None, row, header, None, items=portal_json.ITEMS)
         return CellRef(self.table.file, self.table.sheet, row, header, letter)
 
-    def fail(self, key: str, row, at=None, value=None, **params) -> None:
+    def fail_at(self, key: str, row, at=None, value=None, **params) -> None:
         """Record a failure at `row` (number) and `at` (grid column position)."""
         self.failures.append(Failure(key, row, at, value, tuple(params.items())))
 
@@ -801,7 +803,7 @@ class _Reader:
         table = self.table
         blank_rows = np.ones(len(grid), dtype=bool)
         for column in grid.columns:
-            blank_rows &= Column(column.values, column.index).of(_blank)
+            blank_rows &= column.of(_blank)
         head: list[tuple[int, list]] = []
         seen = 0
         for position in range(min(len(grid), HEADER_SCAN_LIMIT)):
@@ -811,11 +813,11 @@ class _Reader:
                 if seen >= HEADER_SCAN_ROWS:
                     break
         if blank_rows.all():
-            self.fail("empty_file", None)
+            self.fail_at("empty_file", None)
             return
         found = _find_header(head, table.kind, grid.first_column, self.limits)
         if found is None:
-            self.fail("header_not_found", None, count=HEADER_SCAN_ROWS)
+            self.fail_at("header_not_found", None, count=HEADER_SCAN_ROWS)
             return
         kind, position, columns, ignored, duplicates = found
         table.kind = kind
@@ -824,29 +826,35 @@ class _Reader:
         for column in (*columns.values(), *ignored, *(second for _first, second in duplicates)):
             self.headers.setdefault(column.index, (column.header, column.letter))
         for column in ignored:
-            self.fail("column_ignored", header_row, column.index)
+            self.fail_at("column_ignored", header_row, column.index)
         for first, second in duplicates:
-            self.fail(
+            self.fail_at(
                 "duplicate_column",
                 header_row,
                 second.index,
                 first=first.letter,
                 header=first.header,
             )
+        has_unit = "unit_name" in columns or "unit_code" in columns
+        if not has_unit:
+            self.fail_at("missing_column", header_row, column="Đơn vị / Mã đơn vị")
+        check = self._group_columns if kind == "group" else self._indicator_columns
+        if not check(columns, header_row) or not has_unit:
+            return
+        self.grid, self.columns, self.numbers = grid, columns, grid.numbers
+        self._filled: dict[str, np.ndarray] = {}
+        self.stt_col = columns.get("stt")
+        self.unit_col = (columns.get("unit_name") or columns.get("unit_code")).index
+        self.names = self.mapped("unit_name", _text)
+        self.codes = self.mapped("unit_code", _text)
         body = np.arange(position + 1, len(grid))
         body = body[~blank_rows[body]]
-        if kind == "group":
-            if self._group_columns(columns, header_row):
-                self._rows(grid, body, columns, header_row, _GroupChecks)
-        elif self._indicator_columns(columns, header_row):
-            self._rows(grid, body, columns, header_row, _IndicatorChecks)
+        rows = self._group_rows if kind == "group" else self._indicator_rows
+        if rows(body) == 0:
+            self.fail_at("no_data_rows", header_row)
 
     def _group_columns(self, columns: dict[str, _Column], header_row: int) -> bool:
         """Report structural problems of a group table; False when rows cannot be read."""
-        ok = True
-        if "unit_name" not in columns and "unit_code" not in columns:
-            self.fail("missing_column", header_row, column="Đơn vị / Mã đơn vị")
-            ok = False
         limits = self.limits
         six = [c for c in limits.six_groups if c in columns]
         five = any(c in columns for c in limits.five_groups if c not in limits.six_groups)
@@ -855,13 +863,13 @@ class _Reader:
                 # The portal's table of a province's units gives totals only: they rank by
                 # the official total, and their groups are not given (docs/DOMAIN.md).
                 self.table.layout = "totals"
-                return ok
-            self.fail("missing_group_columns", header_row)
+                return True
+            self.fail_at("missing_group_columns", header_row)
             return False
         split = [c for c in limits.split_groups if c in columns]
         if five and split:
             combined = next(c for c in limits.five_groups if c in columns and c not in six)
-            self.fail(
+            self.fail_at(
                 "mixed_group_columns",
                 header_row,
                 columns[combined].index,
@@ -874,54 +882,23 @@ class _Reader:
         if missing:
             # A group left out would be "no data" for every unit and rank them all on a
             # total without it: the table is refused at its header.
-            self.fail(
+            self.fail_at(
                 "missing_group_column",
                 header_row,
                 groups=", ".join(missing),
                 names=", ".join(f"“{limits.group_names.get(c, c)}”" for c in missing),
             )
             return False
-        return ok
+        return True
 
     def _indicator_columns(self, columns: dict[str, _Column], header_row: int) -> bool:
-        ok = True
-        if "unit_name" not in columns and "unit_code" not in columns:
-            self.fail("missing_column", header_row, column="Đơn vị / Mã đơn vị")
-            ok = False
-        for key, label in (
-            ("indicator", "Chỉ tiêu"),
-            ("numerator", "Tử số"),
-            ("denominator", "Mẫu số"),
-        ):
-            if key not in columns:
-                self.fail(f"missing_column.{key}", header_row, column=label)
-                ok = False
-        return ok
+        labels = {"indicator": "Chỉ tiêu", "numerator": "Tử số", "denominator": "Mẫu số"}
+        missing = [key for key in labels if key not in columns]
+        for key in missing:
+            self.fail_at(f"missing_column.{key}", header_row, column=labels[key])
+        return not missing
 
     # -- rows ----------------------------------------------------------------------------------
-
-    def _rows(self, grid, body, columns, header_row, checks) -> None:
-        reader = checks(self, grid, columns)
-        unit_rows = reader.run(body)
-        if unit_rows == 0:
-            self.fail("no_data_rows", header_row)
-
-
-class _Checks:
-    """What both table kinds share: unit cells, blank, note and summary rows, numbers.
-
-    Positions are rows of the grid; each check maps a column's distinct values once and
-    gathers the answer per row (`Column.of`), and only failing positions are reported.
-    """
-
-    def __init__(self, reader: _Reader, grid: Grid, columns: dict[str, _Column]) -> None:
-        self.reader, self.grid, self.columns, self.limits = reader, grid, columns, reader.limits
-        self.numbers = grid.numbers
-        self._filled: dict[str, np.ndarray] = {}
-        self.stt_col = columns.get("stt")
-        self.unit_col = (columns.get("unit_name") or columns.get("unit_code")).index
-        self.names = self.mapped("unit_name", _text)
-        self.codes = self.mapped("unit_code", _text)
 
     def mapped(self, key: str, convert) -> Column:
         """Column `key` with `convert` applied to each distinct value; all None without it."""
@@ -952,12 +929,12 @@ class _Checks:
         for position in positions.tolist() if isinstance(positions, np.ndarray) else positions:
             values = {k: v(position) if callable(v) else v for k, v in params.items()}
             value = values.pop("value", self.cell(at, position) if isinstance(at, str) else None)
-            self.reader.fail(key, int(self.numbers[position]), column, value, **values)
+            self.fail_at(key, int(self.numbers[position]), column, value, **values)
 
     def keep_without_values(self, position: int) -> bool:
         """A row with no numbers: True when it is a unit row all the same (it then fails
         as one); False when it is skipped as a note, a heading or an empty template row."""
-        if self.reader.table.source_format == "json":
+        if self.table.source_format == "json":
             return True  # every item of the portal's list is a unit, never a note
         name, code = self.names[position], self.codes[position]
         cells = self.grid.row(position)
@@ -1002,7 +979,7 @@ class _Checks:
         not_number = coded.of(lambda v: v is _NOT_NUMBER)[rows]
         self.fail("not_a_number.count" if count else "not_a_number", rows[not_number], key)
         self.fail("not_a_number.date", rows[coded.of(lambda v: v is _DATE)[rows]], key)
-        if self.reader.table.source_format == "json":
+        if self.table.source_format == "json":
             # The portal gives numbers as numbers: a quoted "92,05" was typed or edited, and
             # which of "," and "." is the decimal mark is then a guess.
             quoted = self.mapped(key, lambda v: isinstance(v, str)).of(bool)[rows]
@@ -1034,12 +1011,11 @@ class _Checks:
         repeated = np.flatnonzero(first[again] != np.arange(len(keys)))
         return {int(rows[i]): int(self.numbers[rows[first[again[i]]]]) for i in repeated}
 
-
-class _GroupChecks(_Checks):
-    def run(self, body: np.ndarray) -> int:
+    def _group_rows(self, body: np.ndarray) -> int:
+        """Check the rows of a group table; return the count of unit rows."""
         columns, limits = self.columns, self.limits
         layout = {"five": limits.five_groups, "six": limits.six_groups, "totals": ()}[
-            self.reader.table.layout
+            self.table.layout
         ]
         with_groups = np.zeros(len(self.grid), dtype=bool)
         for group in {*limits.six_groups, *limits.five_groups}:
@@ -1090,7 +1066,7 @@ class _GroupChecks(_Checks):
             name, code = self.names[position], self.codes[position]
             number = int(self.numbers[position])
             child_group = _text(self.cell("child_group", position)) if has_child_group else None
-            self.reader.table.group_rows.append(
+            self.table.group_rows.append(
                 GroupRow(
                     number,
                     code,
@@ -1110,9 +1086,8 @@ class _GroupChecks(_Checks):
                 )
         return count
 
-
-class _IndicatorChecks(_Checks):
-    def run(self, body: np.ndarray) -> int:
+    def _indicator_rows(self, body: np.ndarray) -> int:
+        """Check the rows of an indicator table; return the count of unit rows."""
         limits = self.limits
         texts = self.mapped("indicator", lambda v: None if _blank(v) else _indicator_text(v))
         has_indicator = texts.of(lambda t: t is not None)
@@ -1185,7 +1160,7 @@ class _IndicatorChecks(_Checks):
                 unit=self.label,
                 first_row=first,
             )
-        self.reader.table.indicator_columns = IndicatorColumns(
+        self.table.indicator_columns = IndicatorColumns(
             ref_rows=self.numbers[rows],
             units=self.pairs(rows),
             indicators=_subset(indicators, rows),
