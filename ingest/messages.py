@@ -31,9 +31,7 @@ class CellRef:
     row: int | None
     column: str | None  # the header text as found in the file
     letter: str | None = None  # the spreadsheet column letter, "D"
-    items: str | None = (
-        None  # a JSON file: the list whose item `row` (1-based) is, "data.evaluation"
-    )
+    items: str | None = None  # a JSON file: the list whose item `row` (1-based) is
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +224,7 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     "missing_column.indicator": (
         _E,
         _MISSING,
-        L("Add a column headed “Chỉ tiêu” with the indicator id (1.1 … 5.4)."),
+        L("Add a column headed “Chỉ tiêu” with the indicator id (%(ids)s)."),
     ),
     "missing_column.numerator": (_E, _MISSING, L("Add a column headed “Tử số” (numerator).")),
     "missing_column.denominator": (_E, _MISSING, L("Add a column headed “Mẫu số” (denominator).")),
@@ -251,8 +249,7 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
         _E,
         L("%(where)s: the five-group column is mixed with the six-group column(s) %(six)s."),
         L(
-            "Use either “Cung cấp dịch vụ trực tuyến” (22 points) or the two columns "
-            "“Dịch vụ công trực tuyến” (12) and “Thanh toán trực tuyến” (10), not both."
+            "Use either “%(combined)s” (%(combined_max)s points) or the columns %(split)s, not both."
         ),
     ),
     "no_data_rows": (
@@ -360,7 +357,7 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     "missing_indicator": (
         _E,
         L("%(where)s: the row of “%(unit)s” has no indicator id."),
-        L("Fill in “Chỉ tiêu” with the indicator id (1.1 … 5.4), or delete the row."),
+        L("Fill in “Chỉ tiêu” with the indicator id (%(ids)s), or delete the row."),
     ),
     "numerator_exceeds_denominator": (
         _E,

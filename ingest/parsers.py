@@ -37,6 +37,7 @@ from typing import Literal
 
 import numpy as np
 from django.utils.formats import get_format, number_format
+from django.utils.translation import gettext as _
 
 from indicators.frameworks import read_framework
 from indicators.scoring import DISAGREEMENT_TOLERANCE
@@ -231,6 +232,13 @@ class ParsedTable:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def ref(self, row: int | None, header: str | None = None, letter: str | None = None):
+        """Where a problem is, as the user sees the file: a sheet's row and column, or an
+        item of the portal's JSON and its field."""
+        if self.source_format == "json":
+            return CellRef(self.file, None, row, header, items=portal_json.ITEMS)
+        return CellRef(self.file, self.sheet, row, header, letter)
 
     @property
     def issues(self) -> list[Issue]:
@@ -644,6 +652,17 @@ def _is_summary(name: str | None, code: str | None) -> bool:
     return not code and bool(name) and len(name) <= 20 and _fold(name) in _SUMMARY_LABELS
 
 
+def repeats(keys: np.ndarray, extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The positions whose key (with `extra`, a second key) came before, and for each the
+    position of its first occurrence."""
+    if extra is not None and len(keys):
+        keys = keys * (int(extra.max()) + 1) + extra
+    _unique, first, again = np.unique(keys, return_index=True, return_inverse=True)
+    first = first[again.reshape(-1)]
+    repeated = np.flatnonzero(first != np.arange(len(keys)))
+    return repeated, first[repeated]
+
+
 def duplicate_key(code: str | None, name: str | None) -> str:
     """What makes two rows name the same unit before the registry is asked: the code, or
     without one the name folded as unit matching folds it (units.text.fold)."""
@@ -708,8 +727,6 @@ def _basename(filename: str) -> str:
 
 def _file_kind(kind: object) -> str | None:
     """What a file that is no table looks like, in words; None when the reader could not say."""
-    from django.utils.translation import gettext as _
-
     return {
         "pdf": _("a PDF document"),
         "png": _("a PNG image"),
@@ -725,36 +742,20 @@ def _file_kind(kind: object) -> str | None:
 def _read_failure(exc: ReadError) -> Failure:
     """A reader's refusal as a file-level failure."""
     p = dict(exc.params)
-    row = p.pop("row", None)
-    code = exc.code
-    if code == "not_spreadsheet":
-        kind = _file_kind(p.get("kind"))
-        if kind:
-            return Failure("not_spreadsheet.kind", row, None, params=(("kind", kind),))
-        return Failure("not_spreadsheet", row, None)
-    if code == "sheet_not_found":
-        sheets = ", ".join(f"“{name}”" for name in p["sheets"])  # type: ignore[union-attr]
-        return Failure(code, row, None, p["sheet"], (("sheet", p["sheet"]), ("sheets", sheets)))
+    row, key, value = p.pop("row", None), exc.code, None
+    if key == "not_spreadsheet" and (kind := _file_kind(p.get("kind"))):
+        key, p["kind"] = "not_spreadsheet.kind", kind
+    elif key == "sheet_not_found":
+        value, p["sheets"] = p["sheet"], ", ".join(f"“{name}”" for name in p["sheets"])
+    elif key.startswith("too_many"):
+        # Grouped as the language writes it (200.000 in Vietnamese), whatever the settings.
+        p["limit"] = f"{p['limit']:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
     key = {
         "upload_too_large": "file_too_large.upload",
         "zip_bomb": "file_too_large.zip_bomb",
         "too_many_cells": "too_many_rows.cells",
-    }.get(code, code)
-    params = {
-        "limit": p.get("limit"),
-        "ratio": p.get("ratio"),
-        "detail": p.get("detail", ""),
-        "path": p.get("path"),
-        "answer": p.get("answer"),
-        "field": p.get("field"),
-        "given": p.get("given"),
-        "group": p.get("group"),
-        "expected": p.get("expected"),
-    }
-    if "limit" in p and code.startswith("too_many"):
-        # Grouped as the language writes it (200.000 in Vietnamese), whatever the settings.
-        params["limit"] = f"{p['limit']:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
-    return Failure(key, row, None, params=tuple(params.items()))
+    }.get(key, key)
+    return Failure(key, row, None, value, tuple(p.items()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -788,10 +789,7 @@ class _Reader:
         self.headers: dict[int, tuple[str, str]] = {}  # column position → (header, letter)
 
     def ref(self, row: int | None, column: int | None) -> CellRef:
-        header, letter = self.headers.get(column, (None, None))
-        if self.table.source_format == "json":
-            return CellRef(self.table.file, None, row, header, None, items=portal_json.ITEMS)
-        return CellRef(self.table.file, self.table.sheet, row, header, letter)
+        return self.table.ref(row, *self.headers.get(column, (None, None)))
 
     def fail_at(self, key: str, row, at=None, value=None, **params) -> None:
         """Record a failure at `row` (number) and `at` (grid column position)."""
@@ -874,6 +872,12 @@ class _Reader:
                 header_row,
                 columns[combined].index,
                 six=", ".join(f"{columns[c].letter} “{columns[c].header}”" for c in split),
+                combined=limits.group_names.get(combined, combined),
+                combined_max=_fmt(limits.group_max[combined]),
+                split=_(" and ").join(
+                    f"“{limits.group_names.get(c, c)}” ({_fmt(limits.group_max[c])})"
+                    for c in limits.split_groups
+                ),
             )
             return False
         self.table.layout = "five" if five else "six"
@@ -895,10 +899,16 @@ class _Reader:
         labels = {"indicator": "Chỉ tiêu", "numerator": "Tử số", "denominator": "Mẫu số"}
         missing = [key for key in labels if key not in columns]
         for key in missing:
-            self.fail_at(f"missing_column.{key}", header_row, column=labels[key])
+            self.fail_at(f"missing_column.{key}", header_row, column=labels[key], ids=self.ids)
         return not missing
 
     # -- rows ----------------------------------------------------------------------------------
+
+    @property
+    def ids(self) -> str:
+        """The framework's indicator ids as a fix names them: "1.1 … 5.4"."""
+        ids = self.limits.indicators
+        return f"{ids[0]} … {ids[-1]}" if ids else ""
 
     def mapped(self, key: str, convert) -> Column:
         """Column `key` with `convert` applied to each distinct value; all None without it."""
@@ -1004,12 +1014,9 @@ class _Reader:
         pairs = self.pairs(rows)
         ids: dict[str, int] = {}
         keys = pairs.of(lambda p: ids.setdefault(duplicate_key(*p), len(ids)), np.int64)
-        if extra is not None:
-            keys = keys * (int(extra.max(initial=0)) + 1) + extra
-        _unique, first, again = np.unique(keys, return_index=True, return_inverse=True)
-        again = again.reshape(-1)
-        repeated = np.flatnonzero(first[again] != np.arange(len(keys)))
-        return {int(rows[i]): int(self.numbers[rows[first[again[i]]]]) for i in repeated}
+        repeated, first = repeats(keys, extra)
+        numbers = self.numbers[rows[first]].tolist()
+        return dict(zip(rows[repeated].tolist(), numbers, strict=True))
 
     def _group_rows(self, body: np.ndarray) -> int:
         """Check the rows of a group table; return the count of unit rows."""
@@ -1100,6 +1107,7 @@ class _Reader:
             "indicator",
             value=None,
             unit=self.label,
+            ids=self.ids,
         )
         rows = rows[has_indicator[rows]]
         # An unknown id stays as written; the spellings of one id share its canonical form.
@@ -1188,8 +1196,6 @@ def _subset(coded: Column, rows: np.ndarray) -> Column:
 
 
 def _indicator_label(indicator: str) -> str:
-    from django.utils.translation import gettext as _
-
     return _("indicator %(indicator)s") % {"indicator": indicator}
 
 

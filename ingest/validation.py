@@ -21,7 +21,7 @@ from indicators.scoring import ARRAY_COUNT_DIGITS, NO_POINTS
 from indicators.services import GroupInput, IndicatorCounts, IndicatorInput
 from ingest import portal_json
 from ingest.messages import MAX_ISSUES, CellRef, Failure, Issue, report
-from ingest.parsers import ParsedTable, TableLimits, parse_table
+from ingest.parsers import ParsedTable, TableLimits, parse_table, repeats
 from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel
 from units.selectors import unit_descendants
 from units.services import (
@@ -103,7 +103,7 @@ def validate_table(
         warnings=list(table.warnings),
         row_count=table.row_count,
     )
-    place = _Place(table)
+    place = _place(table)
     if framework is None:
         _add(result, place, [Failure("no_framework", None, None, str(as_of), (("date", as_of),))])
         return result
@@ -177,22 +177,19 @@ def _names_the_scope(table: ParsedTable, scope: AdministrativeUnit) -> bool:
     return fold(table.scope_name or "") in names
 
 
-class _Place:
-    """Where a registry failure is: a row's unit (column 0 of its Failure), or the file."""
+def _place(table: ParsedTable):
+    """Where a registry failure is: a row's unit (column 0 of its Failure), or the file; an
+    item of the portal's JSON says which unit by itself."""
+    from django.utils.translation import gettext as _
 
-    def __init__(self, table: ParsedTable) -> None:
-        self.table = table
+    def ref(row: int | None, column: int | None) -> CellRef:
+        unit = column is not None and table.source_format != "json"
+        return table.ref(row, _("Unit") if unit else None)
 
-    def __call__(self, row: int | None, column: int | None) -> CellRef:
-        from django.utils.translation import gettext as _
-
-        if self.table.source_format == "json":  # the item says which unit
-            return CellRef(self.table.file, None, row, None, items=portal_json.ITEMS)
-        header = _("Unit") if column is not None else None
-        return CellRef(file=self.table.file, sheet=self.table.sheet, row=row, column=header)
+    return ref
 
 
-def _add(result: ValidatedTable, place: _Place, failures: list[Failure]) -> None:
+def _add(result: ValidatedTable, place, failures: list[Failure]) -> None:
     errors, warnings = report(failures, ref=place, max_issues=MAX_ISSUES)
     result.errors += errors
     result.warnings += warnings
@@ -406,14 +403,7 @@ def _repeated_units(
     """An error on each row that gives a unit (and indicator) again under another spelling;
     the rows the parser already reported as repeated are not reported twice."""
     known = np.flatnonzero(row_units > 0)
-    keys = (
-        row_units[known]
-        if extra is None
-        else row_units[known] * (int(extra.max()) + 1) + extra[known]
-    )
-    _unique, first, again = np.unique(keys, return_index=True, return_inverse=True)
-    again = again.reshape(-1)
-    repeated = np.flatnonzero(first[again] != np.arange(len(keys)))
+    repeated, first = repeats(row_units[known], None if extra is None else extra[known])
     if not len(repeated):
         return []
     reported = {
@@ -426,11 +416,11 @@ def _repeated_units(
         u.pk: u for u in AdministrativeUnit.objects.filter(pk__in=ids).select_related("parent")
     }
     failures = []
-    for k in repeated.tolist():
+    for k, f in zip(repeated.tolist(), first.tolist(), strict=True):
         row = int(numbers[known[k]])
         if row in reported:
             continue
-        first_row = int(numbers[known[first[again[k]]]])
+        first_row = int(numbers[known[f]])
         shown = _row_label(table, known[k])
         unit = unit_describe(units[int(row_units[known[k]])])
         failures.append(
@@ -500,7 +490,7 @@ def _indicator_inputs(
         failure = Failure(
             "indicators_missing", None, None, None, (("count", short), ("total", expected))
         )
-        _add(result, _Place(table), [failure])
+        _add(result, _place(table), [failure])
     whole = [_whole(v) for v in columns.numerators.values]
     whole_d = [_whole(v) for v in columns.denominators.values]
     cents = [_cents(v) for v in columns.portal_points.values]
