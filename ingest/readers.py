@@ -19,8 +19,8 @@ import sys
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
@@ -69,7 +69,6 @@ MAX_ROWS = 200_000  # rows of the sheet or CSV records, blank ones included
 MAX_CELLS = 2_000_000  # rows × columns actually read
 MAX_UNCOMPRESSED = 256 * 1024**2  # declared size of all parts of an .xlsx/.ods
 MAX_RATIO = 100  # declared size / compressed size of one part (real sheets: 5–20)
-ROW_BATCH = 2000  # rows per message from the child
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 DELIMITERS = (";", "\t", ",")  # preference order when the sniffing scores tie
@@ -88,18 +87,6 @@ class ReadError(Exception):
         super().__init__(code)
         self.code = code
         self.params = params
-
-
-@dataclass
-class SheetRows:
-    """An opened workbook sheet: its rows, numbered as a spreadsheet shows them."""
-
-    format: str  # "xlsx" | "xls" | "ods"
-    rows: Iterator[tuple[int, list]]  # (1-based row number, cells)
-    sheet: str | None = None
-    first_column: int = 0  # 0-based index of the column of each row's first cell
-    sheet_names: list[str] = field(default_factory=list)
-    close: Callable[[], None] = lambda: None  # stop reading early (ends the reader process)
 
 
 @dataclass
@@ -144,9 +131,6 @@ class Grid:
         return [c.values[c.index[position]] for c in self.columns]
 
 
-_SHEET_META = ("format", "sheet", "first_column")
-
-
 def read_grid(data: bytes, *, filename: str, sheet: str | None = None) -> Grid:
     """Sniff what `data` is and decode it once into a Grid; raise ReadError if it is not a
     readable table or is out of bounds.
@@ -168,15 +152,11 @@ def read_grid(data: bytes, *, filename: str, sheet: str | None = None) -> Grid:
     if head.startswith(OLE2_MAGIC):
         if ENCRYPTED_PACKAGE in data:
             raise ReadError("password_protected")
-        source = _open_workbook(data, sheet=sheet, default_format="xls")
-    elif head.startswith(ZIP_MAGIC):
-        source = _open_workbook(data, sheet=sheet, default_format="xlsx")
-    else:
-        return _csv_grid(data)
-    try:
-        return grid_from_rows(source.rows, **{key: getattr(source, key) for key in _SHEET_META})
-    finally:
-        source.close()
+        _check_ole2(data)
+        return _read_workbook(data, sheet=sheet, default_format="xls")
+    if head.startswith(ZIP_MAGIC):
+        return _read_workbook(data, sheet=sheet, default_format=_check_zip(data))
+    return _csv_grid(data)
 
 
 def grid_from_rows(rows: Iterable[tuple[int, list]], *, format: str, **meta) -> Grid:  # noqa: A002
@@ -387,14 +367,10 @@ def _modal_width(text: str, delimiter: str) -> tuple[int, int]:
     return (hits, width)
 
 
-def _open_workbook(data: bytes, *, sheet: str | None, default_format: str) -> SheetRows:
-    if default_format == "xlsx":
-        default_format = _check_zip(data)
-    else:
-        _check_ole2(data)
+def _read_workbook(data: bytes, *, sheet: str | None, default_format: str) -> Grid:
     if ISOLATE_WORKBOOKS:
-        return _open_workbook_isolated(data, sheet=sheet, default_format=default_format)
-    return _open_workbook_here(data, sheet=sheet, default_format=default_format)
+        return _read_workbook_isolated(data, sheet=sheet, default_format=default_format)
+    return _read_workbook_here(data, sheet=sheet, default_format=default_format)
 
 
 def _check_zip(data: bytes) -> str:
@@ -493,64 +469,32 @@ def _check_ole2(data: bytes) -> None:
         raise ReadError("corrupt_file", detail="invalid OLE2 allocation table")
 
 
-def _open_workbook_isolated(data: bytes, *, sheet: str | None, default_format: str) -> SheetRows:
-    """Read the workbook in a child process (`python -m ingest.readers`) and stream its rows."""
+def _read_workbook_isolated(data: bytes, *, sheet: str | None, default_format: str) -> Grid:
+    """Read the workbook in a child process (`python -m ingest.readers`) and take its Grid."""
     path = [str(_PROJECT_ROOT), *(p for p in sys.path if p)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    # The bounds go with the request: they are this process's (a test may lower them).
+    request = pickle.dumps((data, sheet, default_format, MAX_ROWS, MAX_CELLS))
     try:
-        child = subprocess.Popen(  # noqa: S603 (our own interpreter and module, no shell)
+        done = subprocess.run(  # noqa: S603 (our own interpreter and module, no shell)
             [sys.executable, "-m", "ingest.readers"],
-            stdin=subprocess.PIPE,
+            input=request,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd=_PROJECT_ROOT,
             env=env,
+            check=False,
         )
     except OSError:  # cannot start a process here: read in this one
-        return _open_workbook_here(data, sheet=sheet, default_format=default_format)
-
-    def stop() -> None:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        for stream in (child.stdin, child.stdout):
-            if stream and not stream.closed:
-                stream.close()
-
-    def receive() -> tuple[str, object]:
-        try:
-            return pickle.load(child.stdout)  # noqa: S301 (written by our own child process)
-        except (EOFError, pickle.UnpicklingError, OSError, ValueError):
-            stop()
-            raise ReadError("corrupt_file", detail=_child_failure(child.returncode)) from None
-
+        return _read_workbook_here(data, sheet=sheet, default_format=default_format)
     try:
-        child.stdin.write(pickle.dumps((data, sheet, default_format)))
-        child.stdin.close()
-    except OSError:
-        pass  # the child died early; receive() reports it
-    kind, payload = receive()
+        kind, payload = pickle.loads(done.stdout)  # noqa: S301 (written by our own child)
+    except Exception:  # a child that died wrote nothing, or half a message
+        raise ReadError("corrupt_file", detail=_child_failure(done.returncode)) from None
     if kind == "error":
-        stop()
         code, params = payload
         raise ReadError(code, **params)
-    meta = payload
-
-    def rows() -> Iterator[tuple[int, list]]:
-        try:
-            while True:
-                kind, payload = receive()
-                if kind == "rows":
-                    yield from payload
-                elif kind == "error":
-                    code, params = payload
-                    raise ReadError(code, **params)
-                else:
-                    return
-        finally:
-            stop()
-
-    return SheetRows(rows=rows(), close=stop, **meta)
+    return payload
 
 
 def _child_failure(returncode: int | None) -> str:
@@ -560,7 +504,9 @@ def _child_failure(returncode: int | None) -> str:
 
 
 def _child_main() -> None:
-    """Entry point of the reader process: request on stdin, pickled messages on stdout."""
+    """Entry point of the reader process: a request on stdin, its Grid (or the ReadError that
+    refuses it) pickled on stdout."""
+    global MAX_ROWS, MAX_CELLS  # noqa: PLW0603 (this process reads one request, then ends)
     try:
         import resource
 
@@ -568,27 +514,17 @@ def _child_main() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (WORKBOOK_CPU_SECONDS, WORKBOOK_CPU_SECONDS))
     except (ImportError, ValueError, OSError):
         pass  # no limits on this platform; the read still happens out of the parent
-    out = sys.stdout.buffer
-    data, sheet, default_format = pickle.loads(sys.stdin.buffer.read())  # noqa: S301
+    request = sys.stdin.buffer.read()
+    data, sheet, default_format, MAX_ROWS, MAX_CELLS = pickle.loads(request)  # noqa: S301
     try:
-        table = _open_workbook_here(data, sheet=sheet, default_format=default_format)
-        meta = {key: getattr(table, key) for key in (*_SHEET_META, "sheet_names")}
-        pickle.dump(("meta", meta), out)
-        batch: list[tuple[int, list]] = []
-        for row in table.rows:
-            batch.append(row)
-            if len(batch) >= ROW_BATCH:
-                pickle.dump(("rows", batch), out)
-                batch = []
-        if batch:
-            pickle.dump(("rows", batch), out)
-        pickle.dump(("end", None), out)
+        answer = ("grid", _read_workbook_here(data, sheet=sheet, default_format=default_format))
     except ReadError as exc:
-        pickle.dump(("error", (exc.code, exc.params)), out)
-    out.flush()
+        answer = ("error", (exc.code, exc.params))
+    pickle.dump(answer, sys.stdout.buffer)
+    sys.stdout.buffer.flush()
 
 
-def _open_workbook_here(data: bytes, *, sheet: str | None, default_format: str) -> SheetRows:
+def _read_workbook_here(data: bytes, *, sheet: str | None, default_format: str) -> Grid:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError as exc:
@@ -626,18 +562,13 @@ def _open_workbook_here(data: bytes, *, sheet: str | None, default_format: str) 
         raise ReadError("corrupt_file", detail=_short(exc), sheet=name) from exc
     if start is None:
         raise ReadError("empty_file", sheet=name)
-    return SheetRows(
-        format=default_format,
-        rows=_sheet_rows(calamine_sheet, name),
-        sheet=name,
-        first_column=start[1],
-        sheet_names=names,
-    )
+    rows = _sheet_rows(calamine_sheet, name)
+    return grid_from_rows(rows, format=default_format, sheet=name, first_column=start[1])
 
 
 def _sheet_rows(sheet, name: str) -> Iterator[tuple[int, list]]:
     # python-calamine's iter_rows yields blank rows above the used range, so the index is the
-    # absolute row; cells start at the used range's first column (SheetRows.first_column).
+    # absolute row; cells start at the used range's first column (Grid.first_column).
     try:
         for index, cells in enumerate(sheet.iter_rows()):
             yield index + 1, cells
@@ -667,4 +598,7 @@ def _short(exc: BaseException) -> str:
 
 
 if __name__ == "__main__":
-    _child_main()
+    # Run as the importable module, so the Grid it pickles is ingest.readers.Grid.
+    from ingest.readers import _child_main as main
+
+    main()
