@@ -10,7 +10,7 @@ only for the failures that are reported, never for the cells that pass.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Literal
@@ -548,7 +548,5 @@ def report(
     for severity, count in dropped.items():
         if count:
             found = issue("too_many_issues", ref(None, None), count=count)
-            out[severity].append(
-                Issue(found.code, found.message, found.ref, None, found.fix, severity)
-            )
+            out[severity].append(replace(found, severity=severity))
     return out[_E], out[_W]

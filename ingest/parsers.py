@@ -38,6 +38,7 @@ from typing import Literal
 import numpy as np
 from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
+from xlsxwriter.utility import xl_col_to_name
 
 from indicators.frameworks import read_framework
 from indicators.scoring import DISAGREEMENT_TOLERANCE
@@ -527,16 +528,6 @@ def _fmt(number: Decimal) -> str:
     return number_format(_plain(number), use_l10n=True)
 
 
-def _letter(index: int) -> str:
-    """0-based column index → spreadsheet letter: 0 → A, 27 → AB."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 # Rows that are not units: notes below the table, summary lines.
 _NOTE_PREFIXES = (
     "ghi chu", "nguon", "chu thich", "luu y", "nguoi lap", "nguoi tong hop", "ngay xuat",
@@ -556,7 +547,9 @@ def _is_note(text: str) -> bool:
 
 
 @dataclass(slots=True)
-class _Column:
+class _Header:
+    """A recognised (or ignored) header cell and the grid column under it."""
+
     key: str
     index: int  # position of the column in the grid
     header: str
@@ -565,7 +558,7 @@ class _Column:
 
 def _find_header(
     head: list[tuple[int, list]], forced: Kind | None, first_column: int, limits: TableLimits
-) -> tuple[Kind, int, dict[str, _Column], list[_Column], list[tuple[_Column, _Column]]] | None:
+) -> tuple[Kind, int, dict[str, _Header], list[_Header], list[tuple[_Header, _Header]]] | None:
     """Pick the header row (most recognised headers, earliest on a tie) and the table kind.
 
     Without a forced kind, a row counts for the kind it has more kind-specific headers of
@@ -604,9 +597,9 @@ def _find_header(
             for index, cell in enumerate(head[neighbour][1]):
                 if type(cell) is str and _header_key(cell, kind, codes) and index not in fill:
                     fill[index] = (cell, neighbour)
-    columns: dict[str, _Column] = {}
-    ignored: list[_Column] = []
-    duplicates: list[tuple[_Column, _Column]] = []
+    columns: dict[str, _Header] = {}
+    ignored: list[_Header] = []
+    duplicates: list[tuple[_Header, _Header]] = []
     last_header_row = position
     for index in range(max(len(cells), max(fill, default=-1) + 1)):
         text = _text(cells[index]) if index < len(cells) else None
@@ -620,7 +613,7 @@ def _find_header(
                 last_header_row = max(last_header_row, neighbour)
         if not text:
             continue
-        column = _Column(key or "", index, text, _letter(first_column + index))
+        column = _Header(key or "", index, text, xl_col_to_name(first_column + index))
         if key is None:
             ignored.append(column)
         elif key in columns:
@@ -851,7 +844,7 @@ class _Reader:
         if rows(body) == 0:
             self.fail_at("no_data_rows", header_row)
 
-    def _group_columns(self, columns: dict[str, _Column], header_row: int) -> bool:
+    def _group_columns(self, columns: dict[str, _Header], header_row: int) -> bool:
         """Report structural problems of a group table; False when rows cannot be read."""
         limits = self.limits
         six = [c for c in limits.six_groups if c in columns]
@@ -895,7 +888,7 @@ class _Reader:
             return False
         return True
 
-    def _indicator_columns(self, columns: dict[str, _Column], header_row: int) -> bool:
+    def _indicator_columns(self, columns: dict[str, _Header], header_row: int) -> bool:
         labels = {"indicator": "Chỉ tiêu", "numerator": "Tử số", "denominator": "Mẫu số"}
         missing = [key for key in labels if key not in columns]
         for key in missing:
@@ -1039,18 +1032,22 @@ class _Reader:
             blank = rows[~self.filled(group)[rows]]
             self.fail("group_blank", blank, columns[group].index, group=group, unit=self.label)
         total = self.read_numbers("total", rows, count=False)
+        above = rows[total.of(lambda v: v is not None and v > limits.total_max)[rows]]
+        header = columns["total"].header if "total" in columns else None
+        self.fail("above_max", above, "total", max=_fmt(limits.total_max), group=header)
         bands = {_fold(b): b for b in limits.bands}
-        repeated = self.duplicates(rows, None)
-        has_child_group = "child_group" in columns
+        texts = self.mapped("band", _text)
+        unknown = rows[texts.of(lambda b: b is not None and _fold(b) not in bands)[rows]]
+        shown = ", ".join(bands.values())
+        self.fail("unknown_band", unknown, "band", value=texts.__getitem__, bands=shown)
+        band = Column([b and bands.get(_fold(b), b) for b in texts.values], texts.index)
+        stt, rank = self.mapped("stt", _read_int), self.mapped("rank", _read_int)
+        child_group = self.mapped("child_group", _text)
         for position in rows.tolist():
             groups = {g: values[g][position] for g in layout}
             official = total[position]
-            if official is not None and official > limits.total_max:
-                header = columns["total"].header
-                self.fail(
-                    "above_max", [position], "total", max=_fmt(limits.total_max), group=header
-                )
-            elif official is not None and groups and None not in groups.values():
+            complete = groups and None not in groups.values()
+            if complete and official is not None and official <= limits.total_max:
                 recomputed = sum(groups.values(), D(0))
                 if abs(recomputed - official) > limits.tolerance:
                     self.fail(
@@ -1062,35 +1059,14 @@ class _Reader:
                         total=_fmt(official),
                         diff=_fmt(abs(recomputed - official)),
                     )
-            band = _text(self.cell("band", position)) if "band" in columns else None
-            if band is not None and _fold(band) not in bands:
-                self.fail(
-                    "unknown_band", [position], "band", value=band, bands=", ".join(bands.values())
-                )
-            band = bands.get(_fold(band), band) if band else None
-            stt = _read_int(self.cell("stt", position)) if "stt" in columns else None
-            rank = _read_int(self.cell("rank", position)) if "rank" in columns else None
-            name, code = self.names[position], self.codes[position]
-            number = int(self.numbers[position])
-            child_group = _text(self.cell("child_group", position)) if has_child_group else None
-            self.table.group_rows.append(
-                GroupRow(
-                    number,
-                    code,
-                    name,
-                    groups,
-                    official,
-                    band,
-                    rank if stt is None else stt,
-                    rank,
-                    child_group,
-                )
-            )
-            if position in repeated:
-                key = "duplicate_unit.code" if code else "duplicate_unit"
-                self.fail(
-                    key, [position], self.unit_col, value=self.label, first_row=repeated[position]
-                )
+            code, name = self.codes[position], self.names[position]
+            order = rank[position] if stt[position] is None else stt[position]
+            cells = (band[position], order, rank[position], child_group[position])
+            row = GroupRow(int(self.numbers[position]), code, name, groups, official, *cells)
+            self.table.group_rows.append(row)
+        for position, first in self.duplicates(rows, None).items():
+            key = "duplicate_unit.code" if self.codes[position] else "duplicate_unit"
+            self.fail(key, [position], self.unit_col, value=self.label, first_row=first)
         return count
 
     def _indicator_rows(self, body: np.ndarray) -> int:
