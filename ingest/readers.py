@@ -2,7 +2,7 @@
 split by Arrow's CSV reader, or a workbook sheet read with python-calamine (XLSX, XLS, ODS).
 
 Pure: no Django, no database. Problems are raised as `ReadError(code, **params)`; the parser
-turns them into user-facing issues, so every message lives in `ingest.parsers`.
+turns them into user-facing issues, so every message lives in `ingest.messages`.
 """
 
 from __future__ import annotations
