@@ -183,30 +183,12 @@ class IndicatorRow:
 
 @dataclass(frozen=True)
 class IndicatorColumns:
-    """The rows of an indicator table that name a unit and an indicator, as columns."""
+    """The values of an indicator table's rows (those of ParsedTable.ref_rows), as columns."""
 
-    ref_rows: np.ndarray  # int64
-    units: Column  # (code, name), each None when blank
     indicators: Column  # canonical id when known, else the text as found
     numerators: Column  # Decimal | None
     denominators: Column
     portal_points: Column
-
-    def __len__(self) -> int:
-        return len(self.ref_rows)
-
-    def rows(self) -> list[IndicatorRow]:
-        return [
-            IndicatorRow(
-                int(self.ref_rows[i]),
-                *self.units[i],
-                self.indicators[i],
-                self.numerators[i],
-                self.denominators[i],
-                self.portal_points[i],
-            )
-            for i in range(len(self))
-        ]
 
 
 @dataclass
@@ -216,6 +198,9 @@ class ParsedTable:
     kind: Kind | None
     file: str
     sheet: str | None
+    # The rows read (of either kind): each one's number, and its unit as (code, name).
+    ref_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    units: Column = field(default_factory=lambda: Column([], np.zeros(0, dtype=np.int64)))
     group_rows: list[GroupRow] = field(default_factory=list)
     indicator_columns: IndicatorColumns | None = None
     errors: list[Issue] = field(default_factory=list)
@@ -247,15 +232,18 @@ class ParsedTable:
 
     @property
     def row_count(self) -> int:
-        columns = self.indicator_columns
-        return len(columns) if columns is not None else len(self.group_rows)
+        return len(self.ref_rows)
 
     @property
     def rows(self) -> list:
         """Every row read, as objects (group rows; indicator rows built on request)."""
-        if self.indicator_columns is not None:
-            return self.indicator_columns.rows()
-        return self.group_rows
+        if (c := self.indicator_columns) is None:
+            return self.group_rows
+        values = (c.indicators, c.numerators, c.denominators, c.portal_points)
+        return [
+            IndicatorRow(int(number), *self.units[i], *(v[i] for v in values))
+            for i, number in enumerate(self.ref_rows.tolist())
+        ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1067,6 +1055,7 @@ class _Reader:
         for position, first in self.duplicates(rows, None).items():
             key = "duplicate_unit.code" if self.codes[position] else "duplicate_unit"
             self.fail(key, [position], self.unit_col, value=self.label, first_row=first)
+        self.table.ref_rows, self.table.units = self.numbers[rows], self.pairs(rows)
         return count
 
     def _indicator_rows(self, body: np.ndarray) -> int:
@@ -1144,9 +1133,8 @@ class _Reader:
                 unit=self.label,
                 first_row=first,
             )
+        self.table.ref_rows, self.table.units = self.numbers[rows], self.pairs(rows)
         self.table.indicator_columns = IndicatorColumns(
-            ref_rows=self.numbers[rows],
-            units=self.pairs(rows),
             indicators=_subset(indicators, rows),
             numerators=_subset(numerators, rows),
             denominators=_subset(denominators, rows),

@@ -116,20 +116,9 @@ def validate_table(
         failure = Failure("scope_mismatch", None, None, params=(("named", named), ("scope", scope)))
         _add(result, place, [failure])
         return result
-    if table.indicator_columns is not None:
-        columns = table.indicator_columns
-        pairs, pair_index = columns.units.values, columns.units.index
-        numbers, extra = columns.ref_rows, columns.indicators.index
-    else:
-        rows = table.group_rows
-        distinct: dict[tuple, int] = {}
-        pair_index = np.asarray(
-            [distinct.setdefault((r.unit_code, r.unit_name), len(distinct)) for r in rows],
-            dtype=np.int64,
-        )
-        pairs = list(distinct)
-        numbers = np.asarray([r.ref_row for r in rows], dtype=np.int64)
-        extra = None
+    pairs, pair_index, numbers = table.units.values, table.units.index, table.ref_rows
+    columns = table.indicator_columns
+    extra = columns.indicators.index if columns is not None else None
     resolved = _resolve(pairs, scope=scope, as_of=as_of)
     result.level = resolved.level
     departments = _department_pairs(table, resolved, pairs, scope=scope)
@@ -421,7 +410,8 @@ def _repeated_units(
         if row in reported:
             continue
         first_row = int(numbers[known[f]])
-        shown = _row_label(table, known[k])
+        code, name = table.units[known[k]]
+        shown = name or code or ""
         unit = unit_describe(units[int(row_units[known[k]])])
         failures.append(
             Failure(
@@ -429,14 +419,6 @@ def _repeated_units(
             )
         )
     return failures
-
-
-def _row_label(table: ParsedTable, position: int) -> str:
-    if table.indicator_columns is not None:
-        code, name = table.indicator_columns.units[position]
-    else:
-        code, name = table.group_rows[position].unit_code, table.group_rows[position].unit_name
-    return name or code or ""
 
 
 def _missing_units(
@@ -522,7 +504,7 @@ def _indicator_inputs(
         return
     result.indicator_inputs = [
         IndicatorInput(int(u), r.indicator_code, r.numerator, r.denominator, r.portal_points)
-        for u, r in zip(row_units.tolist(), columns.rows(), strict=True)
+        for u, r in zip(row_units.tolist(), table.rows, strict=True)
     ]
 
 
