@@ -473,39 +473,26 @@ def _indicator_inputs(
             "indicators_missing", None, None, None, (("count", short), ("total", expected))
         )
         _add(result, _place(table), [failure])
+    # Each column holds only the values its rows use (parsers._subset): one None sends all.
     whole = [_whole(v) for v in columns.numerators.values]
     whole_d = [_whole(v) for v in columns.denominators.values]
     cents = [_cents(v) for v in columns.portal_points.values]
-    needs_rows = (
-        np.asarray([w is None for w in whole], dtype=bool)[columns.numerators.index].any()
-        or np.asarray([w is None for w in whole_d], dtype=bool)[columns.denominators.index].any()
-        or np.asarray([c is None for c in cents], dtype=bool)[columns.portal_points.index].any()
-    )
-    if not needs_rows:
-        # Distinct values no kept row uses (the header's cells) may be None: zeros then.
-        whole, whole_d = [w or 0 for w in whole], [w or 0 for w in whole_d]
-        cents = [NO_POINTS if c is None else c for c in cents]
-        has_portal = any(c != NO_POINTS for c in cents)
-        result.indicator_counts = IndicatorCounts(
-            unit_ids=row_units,
-            indicator_codes=columns.indicators.values,
-            indicator_index=columns.indicators.index,
-            numerators=np.asarray(whole, dtype=np.int64)[columns.numerators.index],
-            denominators=np.asarray(whole_d, dtype=np.int64)[columns.denominators.index],
-            portal_cents=(
-                np.asarray(cents, dtype=np.int64)[columns.portal_points.index]
-                if has_portal
-                else None
-            ),
-            unit_peers=(
-                resolved.exact.levels_and_peer_keys(result.unit_ids) if resolved.exact else None
-            ),
-        )
+    if None in whole or None in whole_d or None in cents:
+        result.indicator_inputs = [
+            IndicatorInput(int(u), r.indicator_code, r.numerator, r.denominator, r.portal_points)
+            for u, r in zip(row_units.tolist(), table.rows, strict=True)
+        ]
         return
-    result.indicator_inputs = [
-        IndicatorInput(int(u), r.indicator_code, r.numerator, r.denominator, r.portal_points)
-        for u, r in zip(row_units.tolist(), table.rows, strict=True)
-    ]
+    portal = np.asarray(cents, dtype=np.int64)[columns.portal_points.index]
+    result.indicator_counts = IndicatorCounts(
+        unit_ids=row_units,
+        indicator_codes=columns.indicators.values,
+        indicator_index=columns.indicators.index,
+        numerators=np.asarray(whole, dtype=np.int64)[columns.numerators.index],
+        denominators=np.asarray(whole_d, dtype=np.int64)[columns.denominators.index],
+        portal_cents=portal if any(c != NO_POINTS for c in cents) else None,
+        unit_peers=resolved.exact.levels_and_peer_keys(result.unit_ids) if resolved.exact else None,
+    )
 
 
 def _whole(value: Decimal | None) -> int | None:
