@@ -291,8 +291,6 @@ def decode_text(data: bytes) -> tuple[str, str]:
     strict UTF-8; else Windows-1258, whose Vietnamese text often carries combining tone marks,
     hence the NFC normalisation. Raise ReadError("not_spreadsheet") for binary data.
     """
-    if not data.strip(b" \t\r\n"):
-        raise ReadError("empty_file")
     if data.startswith(codecs.BOM_UTF8):
         text, encoding = _decode(data[3:], "utf-8"), "utf-8-sig"
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
