@@ -249,7 +249,8 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
         _E,
         L("%(where)s: the five-group column is mixed with the six-group column(s) %(six)s."),
         L(
-            "Use either “%(combined)s” (%(combined_max)s points) or the columns %(split)s, not both."
+            "Use either “%(combined)s” (%(combined_max)s points) or the columns %(split)s, "
+            "not both."
         ),
     ),
     "no_data_rows": (

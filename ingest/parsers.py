@@ -219,7 +219,7 @@ class ParsedTable:
     def ok(self) -> bool:
         return not self.errors
 
-    def ref(self, row: int | None, header: str | None = None, letter: str | None = None):
+    def ref(self, row: int | None, header: str | None = None, letter: str | None = None) -> CellRef:
         """Where a problem is, as the user sees the file: a sheet's row and column, or an
         item of the portal's JSON and its field."""
         if self.source_format == "json":
@@ -628,9 +628,10 @@ def _is_header_like(cells: list, kind: str, codes: tuple[tuple[str, str], ...] =
     return recognised
 
 
-def _is_summary(name: str | None, code: str | None) -> bool:
-    """A summary line ("Tổng cộng", "Trung bình") rather than a unit: a short label, no code."""
-    return not code and bool(name) and len(name) <= 20 and _fold(name) in _SUMMARY_LABELS
+def _is_summary(name: str | None) -> bool:
+    """A summary line ("Tổng cộng", "Trung bình") rather than a unit: a short label (and, as
+    the caller checks, no code)."""
+    return bool(name) and len(name) <= 20 and _fold(name) in _SUMMARY_LABELS
 
 
 def repeats(keys: np.ndarray, extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -959,7 +960,7 @@ class _Reader:
         no_unit = rows[~named[rows] & ~coded[rows]]
         self.fail("missing_unit", no_unit, self.unit_col)
         rows = rows[named[rows] | coded[rows]]
-        is_summary = self.names.of(lambda n: _is_summary(n, None))[rows] & ~coded[rows]
+        is_summary = self.names.of(_is_summary)[rows] & ~coded[rows]
         self.fail("summary_row_skipped", rows[is_summary], value=self.names.__getitem__)
         return rows[~is_summary], len(no_unit) + int((~is_summary).sum())
 
