@@ -10,7 +10,7 @@ only for the failures that are reported, never for the cells that pass.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Literal
@@ -31,9 +31,7 @@ class CellRef:
     row: int | None
     column: str | None  # the header text as found in the file
     letter: str | None = None  # the spreadsheet column letter, "D"
-    items: str | None = (
-        None  # a JSON file: the list whose item `row` (1-based) is, "data.evaluation"
-    )
+    items: str | None = None  # a JSON file: the list whose item `row` (1-based) is
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +224,7 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     "missing_column.indicator": (
         _E,
         _MISSING,
-        L("Add a column headed “Chỉ tiêu” with the indicator id (1.1 … 5.4)."),
+        L("Add a column headed “Chỉ tiêu” with the indicator id (%(ids)s)."),
     ),
     "missing_column.numerator": (_E, _MISSING, L("Add a column headed “Tử số” (numerator).")),
     "missing_column.denominator": (_E, _MISSING, L("Add a column headed “Mẫu số” (denominator).")),
@@ -251,8 +249,8 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
         _E,
         L("%(where)s: the five-group column is mixed with the six-group column(s) %(six)s."),
         L(
-            "Use either “Cung cấp dịch vụ trực tuyến” (22 points) or the two columns "
-            "“Dịch vụ công trực tuyến” (12) and “Thanh toán trực tuyến” (10), not both."
+            "Use either “%(combined)s” (%(combined_max)s points) or the columns %(split)s, "
+            "not both."
         ),
     ),
     "no_data_rows": (
@@ -360,7 +358,7 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     "missing_indicator": (
         _E,
         L("%(where)s: the row of “%(unit)s” has no indicator id."),
-        L("Fill in “Chỉ tiêu” with the indicator id (1.1 … 5.4), or delete the row."),
+        L("Fill in “Chỉ tiêu” with the indicator id (%(ids)s), or delete the row."),
     ),
     "numerator_exceeds_denominator": (
         _E,
@@ -551,7 +549,5 @@ def report(
     for severity, count in dropped.items():
         if count:
             found = issue("too_many_issues", ref(None, None), count=count)
-            out[severity].append(
-                Issue(found.code, found.message, found.ref, None, found.fix, severity)
-            )
+            out[severity].append(replace(found, severity=severity))
     return out[_E], out[_W]

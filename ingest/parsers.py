@@ -37,6 +37,8 @@ from typing import Literal
 
 import numpy as np
 from django.utils.formats import get_format, number_format
+from django.utils.translation import gettext as _
+from xlsxwriter.utility import xl_col_to_name
 
 from indicators.frameworks import read_framework
 from indicators.scoring import DISAGREEMENT_TOLERANCE
@@ -52,7 +54,7 @@ from ingest.messages import (
     report,
 )
 from ingest.portal_json import looks_like_json, read_portal_grid
-from ingest.readers import Grid, ReadError, read_grid
+from ingest.readers import Column, Grid, ReadError, read_grid
 from units.text import code_key, fold_name, without_marks
 from units.text import fold as fold_unit_name
 
@@ -62,11 +64,6 @@ __all__ = ["CellRef", "Issue", "IssueCode", "ParsedTable", "Severity", "TableLim
 
 Kind = Literal["group", "indicator"]
 
-# The group columns a table may have, by the codes the header aliases map to. What each is
-# worth is the framework's (TableLimits.group_max).
-GROUP_CODES = ("CKMB", "TDGQ", "DVCTT", "TTTT", "SHHS", "MDHL")
-FIVE_GROUP_CODES = ("CKMB", "TDGQ", "CCDVTT", "SHHS", "MDHL")
-SPLIT_GROUP_CODES = ("DVCTT", "TTTT")  # the two blocks the five-group "CCDVTT" is made of
 D = Decimal
 HEADER_SCAN_ROWS = 15  # non-blank rows searched for the header row
 HEADER_SCAN_LIMIT = 200  # rows read at most while searching (blank ones included)
@@ -78,15 +75,17 @@ HEADER_SCAN_LIMIT = 200  # rows read at most while searching (blank ones include
 
 @dataclass(frozen=True)
 class TableLimits:
-    """What a framework version allows in a table: group maxima, indicator ids and maxima,
-    band names, and the tolerance of an official total against the sum of its groups."""
+    """What a framework version allows in a table: its groups and their maxima, indicator ids
+    and maxima, band names, and the tolerance of an official total against its groups' sum."""
 
-    group_max: Mapping[str, Decimal]  # GROUP_CODES and the five-group "CCDVTT"
+    group_max: Mapping[str, Decimal]  # every group's code, the five-group "CCDVTT" too
     total_max: Decimal
     indicators: tuple[str, ...]
     indicator_max: Mapping[str, Decimal]
     bands: tuple[str, ...]
     group_names: Mapping[str, str]  # as a message names a missing group column
+    six_groups: tuple[str, ...] = ()  # the blocks the portal shows, in order
+    five_groups: tuple[str, ...] = ()  # the decision's five groups, in order
     # Each code a source may give a group under (the framework's own, the portal API's:
     # CLGQ is DVCTT, MDSH is SHHS) → the framework's code; the portal's JSON maps by it.
     group_codes: Mapping[str, str] = field(default_factory=dict)
@@ -97,37 +96,45 @@ class TableLimits:
         """`group_codes` as a header cell folds them ("clgq" → "DVCTT"), hashable."""
         return tuple(sorted((code.casefold(), group) for code, group in self.group_codes.items()))
 
+    @property
+    def split_groups(self) -> tuple[str, ...]:
+        """The blocks a five-group column is made of (DVCTT and TTTT)."""
+        return tuple(g for g in self.six_groups if g not in self.five_groups)
+
     @classmethod
     def build(
         cls,
         *,
-        groups: Iterable[tuple[str, str, str, Decimal, bool, Iterable[str]]],
-        indicators: Iterable[tuple[str, Decimal]],
-        bands: Iterable[str],
+        groups: Iterable[Mapping],
+        indicators: Iterable[Mapping],
+        bands: Iterable[Mapping],
     ) -> TableLimits:
-        """From the framework's rows: groups as (code, name, five-group code, maximum,
-        combined, portal API codes)."""
+        """From the framework's rows (or its definition file's entries, which have the same
+        keys), groups and indicators in position order, bands from the highest."""
         group_max: dict[str, Decimal] = {}
         names: dict[str, str] = {}
-        combined: dict[str, Decimal] = {}
         codes: dict[str, str] = {}
-        for code, name, five, maximum, is_combined, api_codes in groups:
-            names[code] = name
-            group_max[code] = D(maximum)
-            codes.update({c.strip().upper(): code for c in (code, *(api_codes or ()))})
-            if not is_combined:
-                combined[five] = combined.get(five, D(0)) + D(maximum)
-        for code, maximum in combined.items():  # the five-group view, if no row states it
+        six: list[str] = []
+        five: dict[str, Decimal] = {}
+        for g in groups:
+            code, maximum = g["code"], D(g["max_points"])
+            names[code], group_max[code] = g["name"], maximum
+            codes.update({c.strip().upper(): code for c in (code, *(g.get("api_codes") or ()))})
+            if not g.get("is_combined"):
+                six.append(code)
+                five[g["five_group_code"]] = five.get(g["five_group_code"], D(0)) + maximum
+        for code, maximum in five.items():  # the five-group view, if no row states it
             group_max.setdefault(code, maximum)
-        total = sum((group_max[c] for c in GROUP_CODES if c in group_max), D(0))
-        indicator_max = {code: D(maximum) for code, maximum in indicators}
+        indicator_max = {i["code"]: D(i["max_points"]) for i in indicators}
         return cls(
             group_max=group_max,
-            total_max=total,
+            total_max=sum((group_max[c] for c in six), D(0)),
             indicators=tuple(indicator_max),
             indicator_max=indicator_max,
-            bands=tuple(bands),
+            bands=tuple(b["name"] for b in bands),
             group_names=names,
+            six_groups=tuple(six),
+            five_groups=tuple(five),
             group_codes=codes,
         )
 
@@ -138,19 +145,7 @@ def builtin_limits(code: str = "766-2022") -> TableLimits:
     tests, tools); an upload uses the framework rows in force (validation.framework_limits)."""
     data = read_framework(code)
     return TableLimits.build(
-        groups=[
-            (
-                g["code"],
-                g["name"],
-                g["five_group_code"],
-                D(g["max_points"]),
-                g.get("is_combined"),
-                g.get("api_codes", ()),
-            )
-            for g in data["groups"]
-        ],
-        indicators=[(i["code"], D(i["max_points"])) for i in data["indicators"]],
-        bands=[b["name"] for b in data["bands"]],
+        groups=data["groups"], indicators=data["indicators"], bands=data["bands"]
     )
 
 
@@ -165,7 +160,7 @@ class GroupRow:
     ref_row: int
     unit_code: str | None
     unit_name: str | None
-    groups: dict[str, Decimal | None]  # GROUP_CODES, or FIVE_GROUP_CODES for the five-group view
+    groups: dict[str, Decimal | None]  # the six blocks, or the five groups (TableLimits)
     official_total: Decimal | None
     official_band: str | None  # one of the framework's bands when recognised, else the text
     stt: int | None  # "STT", else "Hạng"
@@ -187,46 +182,13 @@ class IndicatorRow:
 
 
 @dataclass(frozen=True)
-class Coded:
-    """A column of the table as distinct values and, per row, the position of its value."""
-
-    values: list
-    index: np.ndarray
-
-    def __getitem__(self, row: int):
-        return self.values[self.index[row]]
-
-    def of(self, test, dtype=bool) -> np.ndarray:
-        """`test` of each distinct value, gathered per row."""
-        return np.fromiter(map(test, self.values), dtype=dtype, count=len(self.values))[self.index]
-
-
-@dataclass(frozen=True)
 class IndicatorColumns:
-    """The rows of an indicator table that name a unit and an indicator, as columns."""
+    """The values of an indicator table's rows (those of ParsedTable.ref_rows), as columns."""
 
-    ref_rows: np.ndarray  # int64
-    units: Coded  # (code, name), each None when blank
-    indicators: Coded  # canonical id when known, else the text as found
-    numerators: Coded  # Decimal | None
-    denominators: Coded
-    portal_points: Coded
-
-    def __len__(self) -> int:
-        return len(self.ref_rows)
-
-    def rows(self) -> list[IndicatorRow]:
-        return [
-            IndicatorRow(
-                int(self.ref_rows[i]),
-                *self.units[i],
-                self.indicators[i],
-                self.numerators[i],
-                self.denominators[i],
-                self.portal_points[i],
-            )
-            for i in range(len(self))
-        ]
+    indicators: Column  # canonical id when known, else the text as found
+    numerators: Column  # Decimal | None
+    denominators: Column
+    portal_points: Column
 
 
 @dataclass
@@ -236,6 +198,9 @@ class ParsedTable:
     kind: Kind | None
     file: str
     sheet: str | None
+    # The rows read (of either kind): each one's number, and its unit as (code, name).
+    ref_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    units: Column = field(default_factory=lambda: Column([], np.zeros(0, dtype=np.int64)))
     group_rows: list[GroupRow] = field(default_factory=list)
     indicator_columns: IndicatorColumns | None = None
     errors: list[Issue] = field(default_factory=list)
@@ -254,21 +219,31 @@ class ParsedTable:
     def ok(self) -> bool:
         return not self.errors
 
+    def ref(self, row: int | None, header: str | None = None, letter: str | None = None) -> CellRef:
+        """Where a problem is, as the user sees the file: a sheet's row and column, or an
+        item of the portal's JSON and its field."""
+        if self.source_format == "json":
+            return CellRef(self.file, None, row, header, items=portal_json.ITEMS)
+        return CellRef(self.file, self.sheet, row, header, letter)
+
     @property
     def issues(self) -> list[Issue]:
         return [*self.errors, *self.warnings]
 
     @property
     def row_count(self) -> int:
-        columns = self.indicator_columns
-        return len(columns) if columns is not None else len(self.group_rows)
+        return len(self.ref_rows)
 
     @property
     def rows(self) -> list:
         """Every row read, as objects (group rows; indicator rows built on request)."""
-        if self.indicator_columns is not None:
-            return self.indicator_columns.rows()
-        return self.group_rows
+        if (c := self.indicator_columns) is None:
+            return self.group_rows
+        values = (c.indicators, c.numerators, c.denominators, c.portal_points)
+        return [
+            IndicatorRow(int(number), *self.units[i], *(v[i] for v in values))
+            for i, number in enumerate(self.ref_rows.tolist())
+        ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,7 +266,7 @@ def _fold_header(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Header aliases (folded). Keys: GROUP_CODES, "CCDVTT", and the names below.
+# Header aliases (folded). Keys: the framework's group codes (upper case), and the names below.
 
 _UNIT_ALIASES = {
     "unit_code": (
@@ -338,8 +313,9 @@ _INDICATOR_ALIASES = {
 # Long group names may carry a tail ("Mức độ hài lòng của người dân, doanh nghiệp").
 _GROUP_NAME_PREFIXES = tuple(
     (alias, key)
-    for key in (*GROUP_CODES, "CCDVTT")
-    for alias in _GROUP_ALIASES[key]
+    for key, aliases in _GROUP_ALIASES.items()
+    if key.isupper()
+    for alias in aliases
     if len(alias.split()) >= 3
 )
 
@@ -353,7 +329,7 @@ _ALIASES: dict[str, dict[str, str]] = {
     "indicator": _alias_table(_UNIT_ALIASES, _INDICATOR_ALIASES),
 }
 _SPECIFIC: dict[str, frozenset[str]] = {
-    "group": frozenset({*GROUP_CODES, "CCDVTT", "total", "band", "rank"}),
+    "group": frozenset(_GROUP_ALIASES) - {"child_group"},
     "indicator": frozenset({"indicator", "indicator_name", "numerator", "denominator"}),
 }
 _ENUMERATION = re.compile(r"^(?:\d+|[ivx]+|[a-e])\s+")
@@ -540,16 +516,6 @@ def _fmt(number: Decimal) -> str:
     return number_format(_plain(number), use_l10n=True)
 
 
-def _letter(index: int) -> str:
-    """0-based column index → spreadsheet letter: 0 → A, 27 → AB."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 # Rows that are not units: notes below the table, summary lines.
 _NOTE_PREFIXES = (
     "ghi chu", "nguon", "chu thich", "luu y", "nguoi lap", "nguoi tong hop", "ngay xuat",
@@ -569,7 +535,9 @@ def _is_note(text: str) -> bool:
 
 
 @dataclass(slots=True)
-class _Column:
+class _Header:
+    """A recognised (or ignored) header cell and the grid column under it."""
+
     key: str
     index: int  # position of the column in the grid
     header: str
@@ -577,11 +545,8 @@ class _Column:
 
 
 def _find_header(
-    head: list[tuple[int, list]],
-    forced: Kind | None,
-    first_column: int,
-    codes: tuple[tuple[str, str], ...] = (),
-) -> tuple[Kind, int, dict[str, _Column], list[_Column], list[tuple[_Column, _Column]]] | None:
+    head: list[tuple[int, list]], forced: Kind | None, first_column: int, limits: TableLimits
+) -> tuple[Kind, int, dict[str, _Header], list[_Header], list[tuple[_Header, _Header]]] | None:
     """Pick the header row (most recognised headers, earliest on a tie) and the table kind.
 
     Without a forced kind, a row counts for the kind it has more kind-specific headers of
@@ -590,6 +555,7 @@ def _find_header(
     Returns (kind, position of the last header row, columns, ignored, duplicates).
     """
     kinds: tuple[Kind, ...] = (forced,) if forced else ("group", "indicator")
+    codes = limits.header_codes
     best: tuple[int, int, Kind] | None = None  # (score, position, kind)
     for position, (_number, cells) in enumerate(head):
         if _row_blank(cells):
@@ -612,16 +578,16 @@ def _find_header(
     cells = head[position][1]
     # A two-row header (merged cells above or around sub-headers): take the labels of an
     # adjacent label-only row where the header row is blank, and "DVCTT" | "TTTT" under a
-    # merged "Cung cấp dịch vụ trực tuyến".
+    # merged "Cung cấp dịch vụ trực tuyến" (a five-group column made of split ones).
     fill: dict[int, tuple[str, int]] = {}
     for neighbour in (position - 1, position + 1):
         if 0 <= neighbour < len(head) and _is_header_like(head[neighbour][1], kind, codes):
             for index, cell in enumerate(head[neighbour][1]):
                 if type(cell) is str and _header_key(cell, kind, codes) and index not in fill:
                     fill[index] = (cell, neighbour)
-    columns: dict[str, _Column] = {}
-    ignored: list[_Column] = []
-    duplicates: list[tuple[_Column, _Column]] = []
+    columns: dict[str, _Header] = {}
+    ignored: list[_Header] = []
+    duplicates: list[tuple[_Header, _Header]] = []
     last_header_row = position
     for index in range(max(len(cells), max(fill, default=-1) + 1)):
         text = _text(cells[index]) if index < len(cells) else None
@@ -629,12 +595,13 @@ def _find_header(
         if index in fill:
             other, neighbour = fill[index]
             other_key = _header_key(other, kind, codes)
-            if key is None or (key == "CCDVTT" and other_key in SPLIT_GROUP_CODES):
+            combined = key in limits.five_groups and key not in limits.six_groups
+            if key is None or (combined and other_key in limits.split_groups):
                 text, key = _text(other), other_key
                 last_header_row = max(last_header_row, neighbour)
         if not text:
             continue
-        column = _Column(key or "", index, text, _letter(first_column + index))
+        column = _Header(key or "", index, text, xl_col_to_name(first_column + index))
         if key is None:
             ignored.append(column)
         elif key in columns:
@@ -661,9 +628,21 @@ def _is_header_like(cells: list, kind: str, codes: tuple[tuple[str, str], ...] =
     return recognised
 
 
-def _is_summary(name: str | None, code: str | None) -> bool:
-    """A summary line ("Tổng cộng", "Trung bình") rather than a unit: a short label, no code."""
-    return not code and bool(name) and len(name) <= 20 and _fold(name) in _SUMMARY_LABELS
+def _is_summary(name: str | None) -> bool:
+    """A summary line ("Tổng cộng", "Trung bình") rather than a unit: a short label (and, as
+    the caller checks, no code)."""
+    return bool(name) and len(name) <= 20 and _fold(name) in _SUMMARY_LABELS
+
+
+def repeats(keys: np.ndarray, extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The positions whose key (with `extra`, a second key) came before, and for each the
+    position of its first occurrence."""
+    if extra is not None and len(keys):
+        keys = keys * (int(extra.max()) + 1) + extra
+    _unique, first, again = np.unique(keys, return_index=True, return_inverse=True)
+    first = first[again.reshape(-1)]
+    repeated = np.flatnonzero(first != np.arange(len(keys)))
+    return repeated, first[repeated]
 
 
 def duplicate_key(code: str | None, name: str | None) -> str:
@@ -730,8 +709,6 @@ def _basename(filename: str) -> str:
 
 def _file_kind(kind: object) -> str | None:
     """What a file that is no table looks like, in words; None when the reader could not say."""
-    from django.utils.translation import gettext as _
-
     return {
         "pdf": _("a PDF document"),
         "png": _("a PNG image"),
@@ -747,56 +724,31 @@ def _file_kind(kind: object) -> str | None:
 def _read_failure(exc: ReadError) -> Failure:
     """A reader's refusal as a file-level failure."""
     p = dict(exc.params)
-    row = p.pop("row", None)
-    code = exc.code
-    if code == "not_spreadsheet":
-        kind = _file_kind(p.get("kind"))
-        if kind:
-            return Failure("not_spreadsheet.kind", row, None, params=(("kind", kind),))
-        return Failure("not_spreadsheet", row, None)
-    if code == "sheet_not_found":
-        sheets = ", ".join(f"“{name}”" for name in p["sheets"])  # type: ignore[union-attr]
-        return Failure(code, row, None, p["sheet"], (("sheet", p["sheet"]), ("sheets", sheets)))
+    row, key, value = p.pop("row", None), exc.code, None
+    if key == "not_spreadsheet" and (kind := _file_kind(p.get("kind"))):
+        key, p["kind"] = "not_spreadsheet.kind", kind
+    elif key == "sheet_not_found":
+        value, p["sheets"] = p["sheet"], ", ".join(f"“{name}”" for name in p["sheets"])
+    elif key.startswith("too_many"):
+        # Grouped as the language writes it (200.000 in Vietnamese), whatever the settings.
+        p["limit"] = f"{p['limit']:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
     key = {
         "upload_too_large": "file_too_large.upload",
         "zip_bomb": "file_too_large.zip_bomb",
         "too_many_cells": "too_many_rows.cells",
-    }.get(code, code)
-    params = {
-        "limit": p.get("limit"),
-        "ratio": p.get("ratio"),
-        "detail": p.get("detail", ""),
-        "path": p.get("path"),
-        "answer": p.get("answer"),
-        "field": p.get("field"),
-        "given": p.get("given"),
-        "group": p.get("group"),
-        "expected": p.get("expected"),
-    }
-    if "limit" in p and code.startswith("too_many"):
-        # Grouped as the language writes it (200.000 in Vietnamese), whatever the settings.
-        params["limit"] = f"{p['limit']:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
-    return Failure(key, row, None, params=tuple(params.items()))
+    }.get(key, key)
+    return Failure(key, row, None, value, tuple(p.items()))
 
 
 # ---------------------------------------------------------------------------------------------
 # The reading of one grid
 
 
-class _BAD:
-    """A cell that is not a number: `date` when it is a date."""
-
-    __slots__ = ("date",)
-
-    def __init__(self, is_date: bool) -> None:
-        self.date = is_date
-
-
-_NOT_NUMBER, _DATE = _BAD(False), _BAD(True)
+_NOT_NUMBER, _DATE = _BadNumber(), _BadNumber(is_date=True)  # a cell's value when it fails
 
 
 def _number_or_bad(count: bool):
-    def convert(value: object) -> Decimal | _BAD | None:
+    def convert(value: object) -> Decimal | _BadNumber | None:
         try:
             return _read_number(value, count=count)
         except _BadNumber as exc:
@@ -806,7 +758,11 @@ def _number_or_bad(count: bool):
 
 
 class _Reader:
-    """Reads one grid into a ParsedTable; collects failures, words nothing."""
+    """Reads one grid into a ParsedTable; collects failures, words nothing.
+
+    Positions are rows of the grid; each check maps a column's distinct values once and
+    gathers the answer per row (`Column.of`), and only failing positions are reported.
+    """
 
     def __init__(self, table: ParsedTable, limits: TableLimits) -> None:
         self.table = table
@@ -815,14 +771,9 @@ class _Reader:
         self.headers: dict[int, tuple[str, str]] = {}  # column position → (header, letter)
 
     def ref(self, row: int | None, column: int | None) -> CellRef:
-        header, letter = (
-            self.headers.get(column, (None, None)) if column is not None else (None, None)
-        )
-        if self.table.source_format == "json":
-            return CellRef(self.table.file, None, row, header, None, items=portal_json.ITEMS)
-        return CellRef(self.table.file, self.table.sheet, row, header, letter)
+        return self.table.ref(row, *self.headers.get(column, (None, None)))
 
-    def fail(self, key: str, row, at=None, value=None, **params) -> None:
+    def fail_at(self, key: str, row, at=None, value=None, **params) -> None:
         """Record a failure at `row` (number) and `at` (grid column position)."""
         self.failures.append(Failure(key, row, at, value, tuple(params.items())))
 
@@ -832,7 +783,7 @@ class _Reader:
         table = self.table
         blank_rows = np.ones(len(grid), dtype=bool)
         for column in grid.columns:
-            blank_rows &= Coded(column.values, column.index).of(_blank)
+            blank_rows &= column.of(_blank)
         head: list[tuple[int, list]] = []
         seen = 0
         for position in range(min(len(grid), HEADER_SCAN_LIMIT)):
@@ -842,11 +793,11 @@ class _Reader:
                 if seen >= HEADER_SCAN_ROWS:
                     break
         if blank_rows.all():
-            self.fail("empty_file", None)
+            self.fail_at("empty_file", None)
             return
-        found = _find_header(head, table.kind, grid.first_column, self.limits.header_codes)
+        found = _find_header(head, table.kind, grid.first_column, self.limits)
         if found is None:
-            self.fail("header_not_found", None, count=HEADER_SCAN_ROWS)
+            self.fail_at("header_not_found", None, count=HEADER_SCAN_ROWS)
             return
         kind, position, columns, ignored, duplicates = found
         table.kind = kind
@@ -855,109 +806,98 @@ class _Reader:
         for column in (*columns.values(), *ignored, *(second for _first, second in duplicates)):
             self.headers.setdefault(column.index, (column.header, column.letter))
         for column in ignored:
-            self.fail("column_ignored", header_row, column.index)
+            self.fail_at("column_ignored", header_row, column.index)
         for first, second in duplicates:
-            self.fail(
+            self.fail_at(
                 "duplicate_column",
                 header_row,
                 second.index,
                 first=first.letter,
                 header=first.header,
             )
-        body = np.arange(position + 1, len(grid))
-        body = body[~blank_rows[body]]
-        if kind == "group":
-            if self._group_columns(columns, header_row):
-                self._rows(grid, body, columns, header_row, _GroupChecks)
-        elif self._indicator_columns(columns, header_row):
-            self._rows(grid, body, columns, header_row, _IndicatorChecks)
-
-    def _group_columns(self, columns: dict[str, _Column], header_row: int) -> bool:
-        """Report structural problems of a group table; False when rows cannot be read."""
-        ok = True
-        if "unit_name" not in columns and "unit_code" not in columns:
-            self.fail("missing_column", header_row, column="Đơn vị / Mã đơn vị")
-            ok = False
-        six = [c for c in GROUP_CODES if c in columns]
-        five = "CCDVTT" in columns
-        if not six and not five:
-            if "total" in columns:
-                # The portal's table of a province's units gives totals only: they rank by
-                # the official total, and their groups are not given (docs/DOMAIN.md).
-                self.table.layout = "totals"
-                return ok
-            self.fail("missing_group_columns", header_row)
-            return False
-        split = [c for c in SPLIT_GROUP_CODES if c in columns]
-        if five and split:
-            self.fail(
-                "mixed_group_columns",
-                header_row,
-                columns["CCDVTT"].index,
-                six=", ".join(f"{columns[c].letter} “{columns[c].header}”" for c in split),
-            )
-            return False
-        self.table.layout = "five" if five else "six"
-        expected = FIVE_GROUP_CODES if five else GROUP_CODES
-        missing = [c for c in expected if c not in columns]
-        if missing:
-            # A group left out would be "no data" for every unit and rank them all on a
-            # total without it: the table is refused at its header.
-            self.fail(
-                "missing_group_column",
-                header_row,
-                groups=", ".join(missing),
-                names=", ".join(f"“{self.limits.group_names.get(c, c)}”" for c in missing),
-            )
-            return False
-        return ok
-
-    def _indicator_columns(self, columns: dict[str, _Column], header_row: int) -> bool:
-        ok = True
-        if "unit_name" not in columns and "unit_code" not in columns:
-            self.fail("missing_column", header_row, column="Đơn vị / Mã đơn vị")
-            ok = False
-        for key, label in (
-            ("indicator", "Chỉ tiêu"),
-            ("numerator", "Tử số"),
-            ("denominator", "Mẫu số"),
-        ):
-            if key not in columns:
-                self.fail(f"missing_column.{key}", header_row, column=label)
-                ok = False
-        return ok
-
-    # -- rows ----------------------------------------------------------------------------------
-
-    def _rows(self, grid, body, columns, header_row, checks) -> None:
-        reader = checks(self, grid, columns)
-        unit_rows = reader.run(body)
-        if unit_rows == 0:
-            self.fail("no_data_rows", header_row)
-
-
-class _Checks:
-    """What both table kinds share: unit cells, blank, note and summary rows, numbers.
-
-    Positions are rows of the grid; each check maps a column's distinct values once and
-    gathers the answer per row (`Coded.of`), and only failing positions are reported.
-    """
-
-    def __init__(self, reader: _Reader, grid: Grid, columns: dict[str, _Column]) -> None:
-        self.reader, self.grid, self.columns, self.limits = reader, grid, columns, reader.limits
-        self.numbers = grid.numbers
+        has_unit = "unit_name" in columns or "unit_code" in columns
+        if not has_unit:
+            self.fail_at("missing_column", header_row, column="Đơn vị / Mã đơn vị")
+        check = self._group_columns if kind == "group" else self._indicator_columns
+        if not check(columns, header_row) or not has_unit:
+            return
+        self.grid, self.columns, self.numbers = grid, columns, grid.numbers
         self._filled: dict[str, np.ndarray] = {}
         self.stt_col = columns.get("stt")
         self.unit_col = (columns.get("unit_name") or columns.get("unit_code")).index
         self.names = self.mapped("unit_name", _text)
         self.codes = self.mapped("unit_code", _text)
+        body = np.arange(position + 1, len(grid))
+        body = body[~blank_rows[body]]
+        rows = self._group_rows if kind == "group" else self._indicator_rows
+        if rows(body) == 0:
+            self.fail_at("no_data_rows", header_row)
 
-    def mapped(self, key: str, convert) -> Coded:
+    def _group_columns(self, columns: dict[str, _Header], header_row: int) -> bool:
+        """Report structural problems of a group table; False when rows cannot be read."""
+        limits = self.limits
+        six = [c for c in limits.six_groups if c in columns]
+        five = any(c in columns for c in limits.five_groups if c not in limits.six_groups)
+        if not six and not five:
+            if "total" in columns:
+                # The portal's table of a province's units gives totals only: they rank by
+                # the official total, and their groups are not given (docs/DOMAIN.md).
+                self.table.layout = "totals"
+                return True
+            self.fail_at("missing_group_columns", header_row)
+            return False
+        split = [c for c in limits.split_groups if c in columns]
+        if five and split:
+            combined = next(c for c in limits.five_groups if c in columns and c not in six)
+            self.fail_at(
+                "mixed_group_columns",
+                header_row,
+                columns[combined].index,
+                six=", ".join(f"{columns[c].letter} “{columns[c].header}”" for c in split),
+                combined=limits.group_names.get(combined, combined),
+                combined_max=_fmt(limits.group_max[combined]),
+                split=_(" and ").join(
+                    f"“{limits.group_names.get(c, c)}” ({_fmt(limits.group_max[c])})"
+                    for c in limits.split_groups
+                ),
+            )
+            return False
+        self.table.layout = "five" if five else "six"
+        expected = limits.five_groups if five else limits.six_groups
+        missing = [c for c in expected if c not in columns]
+        if missing:
+            # A group left out would be "no data" for every unit and rank them all on a
+            # total without it: the table is refused at its header.
+            self.fail_at(
+                "missing_group_column",
+                header_row,
+                groups=", ".join(missing),
+                names=", ".join(f"“{limits.group_names.get(c, c)}”" for c in missing),
+            )
+            return False
+        return True
+
+    def _indicator_columns(self, columns: dict[str, _Header], header_row: int) -> bool:
+        labels = {"indicator": "Chỉ tiêu", "numerator": "Tử số", "denominator": "Mẫu số"}
+        missing = [key for key in labels if key not in columns]
+        for key in missing:
+            self.fail_at(f"missing_column.{key}", header_row, column=labels[key], ids=self.ids)
+        return not missing
+
+    # -- rows ----------------------------------------------------------------------------------
+
+    @property
+    def ids(self) -> str:
+        """The framework's indicator ids as a fix names them: "1.1 … 5.4"."""
+        ids = self.limits.indicators
+        return f"{ids[0]} … {ids[-1]}" if ids else ""
+
+    def mapped(self, key: str, convert) -> Column:
         """Column `key` with `convert` applied to each distinct value; all None without it."""
         if key not in self.columns:
-            return Coded([None], np.zeros(len(self.grid), dtype=np.int64))
+            return Column([None], np.zeros(len(self.grid), dtype=np.int64))
         column = self.grid.columns[self.columns[key].index]
-        return Coded([convert(v) for v in column.values], column.index)
+        return Column([convert(v) for v in column.values], column.index)
 
     def filled(self, key: str) -> np.ndarray:
         """Per row: the cell of column `key` is not blank (worked out once per column)."""
@@ -981,12 +921,12 @@ class _Checks:
         for position in positions.tolist() if isinstance(positions, np.ndarray) else positions:
             values = {k: v(position) if callable(v) else v for k, v in params.items()}
             value = values.pop("value", self.cell(at, position) if isinstance(at, str) else None)
-            self.reader.fail(key, int(self.numbers[position]), column, value, **values)
+            self.fail_at(key, int(self.numbers[position]), column, value, **values)
 
     def keep_without_values(self, position: int) -> bool:
         """A row with no numbers: True when it is a unit row all the same (it then fails
         as one); False when it is skipped as a note, a heading or an empty template row."""
-        if self.reader.table.source_format == "json":
+        if self.table.source_format == "json":
             return True  # every item of the portal's list is a unit, never a note
         name, code = self.names[position], self.codes[position]
         cells = self.grid.row(position)
@@ -1020,56 +960,54 @@ class _Checks:
         no_unit = rows[~named[rows] & ~coded[rows]]
         self.fail("missing_unit", no_unit, self.unit_col)
         rows = rows[named[rows] | coded[rows]]
-        is_summary = self.names.of(lambda n: _is_summary(n, None))[rows] & ~coded[rows]
+        is_summary = self.names.of(_is_summary)[rows] & ~coded[rows]
         self.fail("summary_row_skipped", rows[is_summary], value=self.names.__getitem__)
         return rows[~is_summary], len(no_unit) + int((~is_summary).sum())
 
-    def read_numbers(self, key: str, rows: np.ndarray, *, count: bool) -> Coded:
+    def read_numbers(self, key: str, rows: np.ndarray, *, count: bool) -> Column:
         """A number column (None where blank or bad; all None without the column), with its
         cells on `rows` that are not numbers, dates or negative reported."""
         coded = self.mapped(key, _number_or_bad(count))
         not_number = coded.of(lambda v: v is _NOT_NUMBER)[rows]
         self.fail("not_a_number.count" if count else "not_a_number", rows[not_number], key)
         self.fail("not_a_number.date", rows[coded.of(lambda v: v is _DATE)[rows]], key)
-        if self.reader.table.source_format == "json":
+        if self.table.source_format == "json":
             # The portal gives numbers as numbers: a quoted "92,05" was typed or edited, and
             # which of "," and "." is the decimal mark is then a guess.
             quoted = self.mapped(key, lambda v: isinstance(v, str)).of(bool)[rows]
-            bad = coded.of(lambda v: isinstance(v, _BAD))[rows]
+            bad = coded.of(lambda v: isinstance(v, _BadNumber))[rows]
             self.fail("number_as_text", rows[quoted & ~bad], key)
-        values = Coded([None if isinstance(v, _BAD) else v for v in coded.values], coded.index)
+        values = Column(
+            [None if isinstance(v, _BadNumber) else v for v in coded.values], coded.index
+        )
         self.fail("negative_value", rows[values.of(lambda v: v is not None and v < 0)[rows]], key)
         return values
 
-    def pairs(self, rows: np.ndarray) -> Coded:
+    def pairs(self, rows: np.ndarray) -> Column:
         """Each row's unit as (code, name), over the distinct pairs of `rows`."""
         width = len(self.codes.values)
         pair_of = self.names.index[rows] * width + self.codes.index[rows]
         distinct, inverse = np.unique(pair_of, return_inverse=True)
         values = [(self.codes.values[p % width], self.names.values[p // width]) for p in distinct]
-        return Coded(values, inverse.reshape(-1).astype(np.int64))
+        return Column(values, inverse.reshape(-1).astype(np.int64))
 
     def duplicates(self, rows: np.ndarray, extra: np.ndarray | None) -> dict[int, int]:
         """Position → first row number, of each row whose unit (and `extra` key) came before."""
         pairs = self.pairs(rows)
         ids: dict[str, int] = {}
         keys = pairs.of(lambda p: ids.setdefault(duplicate_key(*p), len(ids)), np.int64)
-        if extra is not None:
-            keys = keys * (int(extra.max(initial=0)) + 1) + extra
-        _unique, first, again = np.unique(keys, return_index=True, return_inverse=True)
-        again = again.reshape(-1)
-        repeated = np.flatnonzero(first[again] != np.arange(len(keys)))
-        return {int(rows[i]): int(self.numbers[rows[first[again[i]]]]) for i in repeated}
+        repeated, first = repeats(keys, extra)
+        numbers = self.numbers[rows[first]].tolist()
+        return dict(zip(rows[repeated].tolist(), numbers, strict=True))
 
-
-class _GroupChecks(_Checks):
-    def run(self, body: np.ndarray) -> int:
+    def _group_rows(self, body: np.ndarray) -> int:
+        """Check the rows of a group table; return the count of unit rows."""
         columns, limits = self.columns, self.limits
-        layout = {"five": FIVE_GROUP_CODES, "six": GROUP_CODES, "totals": ()}[
-            self.reader.table.layout
+        layout = {"five": limits.five_groups, "six": limits.six_groups, "totals": ()}[
+            self.table.layout
         ]
         with_groups = np.zeros(len(self.grid), dtype=bool)
-        for group in (*GROUP_CODES, "CCDVTT"):
+        for group in {*limits.six_groups, *limits.five_groups}:
             with_groups |= self.filled(group)
         rows, count = self.unit_rows(body, (with_groups | self.filled("total"))[body])
         scored = self.filled("total") if not layout else with_groups
@@ -1083,18 +1021,22 @@ class _GroupChecks(_Checks):
             blank = rows[~self.filled(group)[rows]]
             self.fail("group_blank", blank, columns[group].index, group=group, unit=self.label)
         total = self.read_numbers("total", rows, count=False)
+        above = rows[total.of(lambda v: v is not None and v > limits.total_max)[rows]]
+        header = columns["total"].header if "total" in columns else None
+        self.fail("above_max", above, "total", max=_fmt(limits.total_max), group=header)
         bands = {_fold(b): b for b in limits.bands}
-        repeated = self.duplicates(rows, None)
-        has_child_group = "child_group" in columns
+        texts = self.mapped("band", _text)
+        unknown = rows[texts.of(lambda b: b is not None and _fold(b) not in bands)[rows]]
+        shown = ", ".join(bands.values())
+        self.fail("unknown_band", unknown, "band", value=texts.__getitem__, bands=shown)
+        band = Column([b and bands.get(_fold(b), b) for b in texts.values], texts.index)
+        stt, rank = self.mapped("stt", _read_int), self.mapped("rank", _read_int)
+        child_group = self.mapped("child_group", _text)
         for position in rows.tolist():
             groups = {g: values[g][position] for g in layout}
             official = total[position]
-            if official is not None and official > limits.total_max:
-                header = columns["total"].header
-                self.fail(
-                    "above_max", [position], "total", max=_fmt(limits.total_max), group=header
-                )
-            elif official is not None and groups and None not in groups.values():
+            complete = groups and None not in groups.values()
+            if complete and official is not None and official <= limits.total_max:
                 recomputed = sum(groups.values(), D(0))
                 if abs(recomputed - official) > limits.tolerance:
                     self.fail(
@@ -1106,40 +1048,19 @@ class _GroupChecks(_Checks):
                         total=_fmt(official),
                         diff=_fmt(abs(recomputed - official)),
                     )
-            band = _text(self.cell("band", position)) if "band" in columns else None
-            if band is not None and _fold(band) not in bands:
-                self.fail(
-                    "unknown_band", [position], "band", value=band, bands=", ".join(bands.values())
-                )
-            band = bands.get(_fold(band), band) if band else None
-            stt = _read_int(self.cell("stt", position)) if "stt" in columns else None
-            rank = _read_int(self.cell("rank", position)) if "rank" in columns else None
-            name, code = self.names[position], self.codes[position]
-            number = int(self.numbers[position])
-            child_group = _text(self.cell("child_group", position)) if has_child_group else None
-            self.reader.table.group_rows.append(
-                GroupRow(
-                    number,
-                    code,
-                    name,
-                    groups,
-                    official,
-                    band,
-                    rank if stt is None else stt,
-                    rank,
-                    child_group,
-                )
-            )
-            if position in repeated:
-                key = "duplicate_unit.code" if code else "duplicate_unit"
-                self.fail(
-                    key, [position], self.unit_col, value=self.label, first_row=repeated[position]
-                )
+            code, name = self.codes[position], self.names[position]
+            order = rank[position] if stt[position] is None else stt[position]
+            cells = (band[position], order, rank[position], child_group[position])
+            row = GroupRow(int(self.numbers[position]), code, name, groups, official, *cells)
+            self.table.group_rows.append(row)
+        for position, first in self.duplicates(rows, None).items():
+            key = "duplicate_unit.code" if self.codes[position] else "duplicate_unit"
+            self.fail(key, [position], self.unit_col, value=self.label, first_row=first)
+        self.table.ref_rows, self.table.units = self.numbers[rows], self.pairs(rows)
         return count
 
-
-class _IndicatorChecks(_Checks):
-    def run(self, body: np.ndarray) -> int:
+    def _indicator_rows(self, body: np.ndarray) -> int:
+        """Check the rows of an indicator table; return the count of unit rows."""
         limits = self.limits
         texts = self.mapped("indicator", lambda v: None if _blank(v) else _indicator_text(v))
         has_indicator = texts.of(lambda t: t is not None)
@@ -1152,6 +1073,7 @@ class _IndicatorChecks(_Checks):
             "indicator",
             value=None,
             unit=self.label,
+            ids=self.ids,
         )
         rows = rows[has_indicator[rows]]
         # An unknown id stays as written; the spellings of one id share its canonical form.
@@ -1168,7 +1090,7 @@ class _IndicatorChecks(_Checks):
         ids: dict[str, int] = {}
         spelt = [c or t or "" for c, t in zip(canonical, texts.values, strict=True)]
         id_of = np.asarray([ids.setdefault(s, len(ids)) for s in spelt], dtype=np.int64)
-        indicators = Coded(list(ids), id_of[texts.index])
+        indicators = Column(list(ids), id_of[texts.index])
         numerators = self.read_numbers("numerator", rows, count=True)
         denominators = self.read_numbers("denominator", rows, count=True)
         portal = self.read_numbers("portal_points", rows, count=False)
@@ -1212,9 +1134,8 @@ class _IndicatorChecks(_Checks):
                 unit=self.label,
                 first_row=first,
             )
-        self.reader.table.indicator_columns = IndicatorColumns(
-            ref_rows=self.numbers[rows],
-            units=self.pairs(rows),
+        self.table.ref_rows, self.table.units = self.numbers[rows], self.pairs(rows)
+        self.table.indicator_columns = IndicatorColumns(
             indicators=_subset(indicators, rows),
             numerators=_subset(numerators, rows),
             denominators=_subset(denominators, rows),
@@ -1223,25 +1144,23 @@ class _IndicatorChecks(_Checks):
         return count
 
 
-def _floats(coded: Coded, rows: np.ndarray) -> np.ndarray:
+def _floats(coded: Column, rows: np.ndarray) -> np.ndarray:
     """A number column on `rows` as floats, NaN where blank or bad: for comparisons only,
     which then hold for no NaN (the failing cells' messages use the exact Decimals)."""
     values = np.asarray([math.nan if v is None else float(v) for v in coded.values])
     return values[coded.index[rows]]
 
 
-def _subset(coded: Coded, rows: np.ndarray) -> Coded:
+def _subset(coded: Column, rows: np.ndarray) -> Column:
     """The column on `rows` only, with only the distinct values these rows hold."""
     index = coded.index[rows]
     used = np.flatnonzero(np.bincount(index, minlength=len(coded.values)))
     position = np.zeros(len(coded.values), dtype=np.int64)
     position[used] = np.arange(len(used))
-    return Coded([coded.values[u] for u in used.tolist()], position[index])
+    return Column([coded.values[u] for u in used.tolist()], position[index])
 
 
 def _indicator_label(indicator: str) -> str:
-    from django.utils.translation import gettext as _
-
     return _("indicator %(indicator)s") % {"indicator": indicator}
 
 

@@ -1,8 +1,8 @@
-"""Turn uploaded bytes into rows of cells: CSV text in any of the encodings Excel writes, or a
-workbook sheet read with python-calamine (XLSX, XLS, ODS).
+"""Turn uploaded bytes into a Grid of columns: CSV text in any of the encodings Excel writes,
+split by Arrow's CSV reader, or a workbook sheet read with python-calamine (XLSX, XLS, ODS).
 
 Pure: no Django, no database. Problems are raised as `ReadError(code, **params)`; the parser
-turns them into user-facing issues, so every message lives in `ingest.parsers`.
+turns them into user-facing issues, so every message lives in `ingest.messages`.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ import sys
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import python_calamine
 
 # Compound File Binary (OLE2): legacy .xls, and the wrapper Office puts around an encrypted
@@ -69,7 +69,6 @@ MAX_ROWS = 200_000  # rows of the sheet or CSV records, blank ones included
 MAX_CELLS = 2_000_000  # rows × columns actually read
 MAX_UNCOMPRESSED = 256 * 1024**2  # declared size of all parts of an .xlsx/.ods
 MAX_RATIO = 100  # declared size / compressed size of one part (real sheets: 5–20)
-ROW_BATCH = 2000  # rows per message from the child
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 DELIMITERS = (";", "\t", ",")  # preference order when the sniffing scores tie
@@ -91,68 +90,6 @@ class ReadError(Exception):
 
 
 @dataclass
-class SheetRows:
-    """An opened table: its rows, numbered as a spreadsheet shows them, and how it was read."""
-
-    format: str  # "csv" | "xlsx" | "xls" | "ods"
-    rows: Iterator[tuple[int, list]]  # (1-based row number, cells)
-    sheet: str | None = None
-    first_column: int = 0  # 0-based index of the column of each row's first cell
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet_names: list[str] = field(default_factory=list)
-    text: str | None = None  # CSV only: the decoded text the rows are read from
-    close: Callable[[], None] = lambda: None  # stop reading early (ends the reader process)
-
-
-def open_table(data: bytes, *, filename: str, sheet: str | None = None) -> SheetRows:
-    """Sniff what `data` is and return its rows; raise ReadError if it is not a readable table.
-
-    1. Empty bytes, or only a BOM and whitespace: "empty_file".
-    2. OLE2 (legacy .xls or an encrypted workbook): "password_protected" when it holds an
-       EncryptedPackage stream, else read with calamine.
-    3. ZIP (.xlsx, .ods): read with calamine; a ZIP that is not a workbook is "not_spreadsheet".
-    4. Known non-table signatures (PDF, images, archives, HTML): "not_spreadsheet".
-    5. Anything else is text: decode (BOM, strict UTF-8, else Windows-1258), normalise to NFC,
-       sniff the delimiter and read it as CSV.
-    `filename` is only used for hints; the content decides the format.
-    """
-    del filename  # the content decides; the name is not trusted
-    if len(data) > MAX_FILE_BYTES:
-        raise ReadError("upload_too_large", limit=MAX_FILE_BYTES // 1024**2)
-    head = data[:8]
-    if head.startswith(OLE2_MAGIC):
-        if ENCRYPTED_PACKAGE in data:
-            raise ReadError("password_protected")
-        return _open_workbook(data, sheet=sheet, default_format="xls")
-    if head.startswith(ZIP_MAGIC):
-        return _open_workbook(data, sheet=sheet, default_format="xlsx")
-    for magic, kind in _SIGNATURES:
-        if data.startswith(magic):
-            raise ReadError("not_spreadsheet", kind=kind)
-    text, encoding = decode_text(data)
-    if not text.strip():
-        raise ReadError("empty_file")
-    start = text.lstrip()[:16].lower()
-    if start.startswith(_MARKUP_PREFIXES):
-        raise ReadError("not_spreadsheet", kind="markup")
-    first_line, _newline, rest = text.partition("\n")
-    hint = first_line.rstrip("\r")
-    if hint[:4].lower() == "sep=" and len(hint) == 5 and hint[4] in ";,\t|":
-        # Excel's "sep=;" hint line: it names the delimiter and is not shown as a row.
-        delimiter, text = hint[4], rest
-    else:
-        delimiter = sniff_delimiter(text)
-    return SheetRows(
-        format="csv",
-        rows=_csv_rows(text, delimiter),
-        encoding=encoding,
-        delimiter=delimiter,
-        text=text,
-    )
-
-
-@dataclass
 class Column:
     """One column of a table, dictionary-encoded: row i holds `values[index[i]]`.
 
@@ -162,6 +99,13 @@ class Column:
 
     values: list  # distinct cells: str, or what a workbook cell holds (float, int, date …), None
     index: np.ndarray  # int64, one per row
+
+    def __getitem__(self, row: int):
+        return self.values[self.index[row]]
+
+    def of(self, test, dtype=bool) -> np.ndarray:
+        """`test` of each distinct value, gathered per row."""
+        return np.fromiter(map(test, self.values), dtype=dtype, count=len(self.values))[self.index]
 
 
 @dataclass
@@ -187,25 +131,32 @@ class Grid:
         return [c.values[c.index[position]] for c in self.columns]
 
 
-_GRID_META = ("format", "sheet", "first_column", "encoding", "delimiter")
-
-
 def read_grid(data: bytes, *, filename: str, sheet: str | None = None) -> Grid:
-    """Decode `data` once into a Grid; raise ReadError if it is no table or is out of bounds.
+    """Sniff what `data` is and decode it once into a Grid; raise ReadError if it is not a
+    readable table or is out of bounds.
 
-    1. open_table sniffs the format and yields rows (a workbook from a sandboxed process).
-    2. Rows are taken up to MAX_ROWS and MAX_CELLS; one more is "too_many_rows"/"_cells".
-    3. Each column is dictionary-encoded.
+    1. Empty bytes, or only a BOM and whitespace: "empty_file".
+    2. OLE2 (legacy .xls or an encrypted workbook): "password_protected" when it holds an
+       EncryptedPackage stream, else read with calamine (in a sandboxed process).
+    3. ZIP (.xlsx, .ods): read with calamine; a ZIP that is not a workbook is "not_spreadsheet".
+    4. Known non-table signatures (PDF, images, archives, HTML): "not_spreadsheet".
+    5. Anything else is text: decode (BOM, strict UTF-8, else Windows-1258), normalise to NFC,
+       sniff the delimiter and split it into columns (`_csv_grid`).
+    Rows are taken up to MAX_ROWS and MAX_CELLS; one more is "too_many_rows"/"_cells".
+    `filename` is only used for hints; the content decides the format.
     """
-    source = open_table(data, filename=filename, sheet=sheet)
-    meta = {key: getattr(source, key) for key in _GRID_META}
-    if source.text is not None and _splits_by_lines(source.text):
-        numbers, columns = _split_lines(source.text, source.delimiter or ";")
-        return Grid(numbers=numbers, columns=columns, **meta)
-    try:
-        return grid_from_rows(source.rows, **meta)
-    finally:
-        source.close()
+    del filename  # the content decides; the name is not trusted
+    if len(data) > MAX_FILE_BYTES:
+        raise ReadError("upload_too_large", limit=MAX_FILE_BYTES // 1024**2)
+    head = data[:8]
+    if head.startswith(OLE2_MAGIC):
+        if ENCRYPTED_PACKAGE in data:
+            raise ReadError("password_protected")
+        _check_ole2(data)
+        return _read_workbook(data, sheet=sheet, default_format="xls")
+    if head.startswith(ZIP_MAGIC):
+        return _read_workbook(data, sheet=sheet, default_format=_check_zip(data))
+    return _csv_grid(data)
 
 
 def grid_from_rows(rows: Iterable[tuple[int, list]], *, format: str, **meta) -> Grid:  # noqa: A002
@@ -230,51 +181,100 @@ def grid_from_rows(rows: Iterable[tuple[int, list]], *, format: str, **meta) -> 
     return Grid(format=format, numbers=np.asarray(numbers, dtype=np.int64), columns=columns, **meta)
 
 
-def _splits_by_lines(text: str) -> bool:
-    """True when the CSV's records are its lines: no quote, no line break but CRLF or LF.
-    Excel quotes only cells that hold a delimiter, a quote or a line break, so nearly every
-    export is such; its cells are then exactly the line split at the delimiter."""
-    return '"' not in text and text.count("\r") == text.count("\r\n")
-
-
-def _split_lines(text: str, delimiter: str) -> tuple[np.ndarray, list[Column]]:
-    """Split a CSV whose records are lines into columns with Arrow's string kernels."""
-    # Counted before anything is split: the records are the lines.
-    if text.count("\n", 0, len(text) - 1) >= MAX_ROWS:
+def _csv_grid(data: bytes) -> Grid:
+    """Decode CSV bytes and split them into columns, records numbered as Excel shows them."""
+    for magic, kind in _SIGNATURES:
+        if data.startswith(magic):
+            raise ReadError("not_spreadsheet", kind=kind)
+    text, encoding = decode_text(data)
+    if not text.strip():
+        raise ReadError("empty_file")
+    if text.lstrip()[:16].lower().startswith(_MARKUP_PREFIXES):
+        raise ReadError("not_spreadsheet", kind="markup")
+    first_line, _newline, rest = text.partition("\n")
+    hint = first_line.rstrip("\r")
+    if hint[:4].lower() == "sep=" and len(hint) == 5 and hint[4] in ";,\t|":
+        # Excel's "sep=;" hint line: it names the delimiter and is not shown as a row.
+        delimiter, text = hint[4], rest
+        width = _modal_width(text, delimiter)[1] if text.strip() else 1
+    else:
+        delimiter, width = sniff_delimiter(text)
+    # Counted before anything is split: there are at least as many lines as records.
+    if '"' not in text and text.count("\n", 0, len(text) - 1) >= MAX_ROWS:
         raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=None)
-    lines = text.split("\n")
-    if lines and not lines[-1]:
-        lines.pop()  # the line break that ends the last record starts no record
-    array = pa.array(lines, pa.large_string())
-    if "\r" in text:
-        array = pc.replace_substring_regex(array, pattern="\r$", replacement="")
-    parts = pc.split_pattern(array, pattern=delimiter)
-    counts = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
-    if counts.sum() > MAX_CELLS:
+    numbers, columns = _split_csv(text, delimiter, max(width, 1))
+    return Grid("csv", numbers, columns, encoding=encoding, delimiter=delimiter)
+
+
+def _split_csv(text: str, delimiter: str, width: int) -> tuple[np.ndarray, list[Column]]:
+    """Split CSV text into dictionary-encoded columns with Arrow's CSV reader.
+
+    Arrow reads rows of one field count, the table's (`width`); the other records (a title
+    above the table, a note below it, a ragged row) are handed aside with their numbers and
+    split by the csv module. Records, not lines, are rows: Excel shows a quoted multi-line
+    cell as one row.
+    """
+    aside: list[tuple[int, str]] = []
+
+    def put_aside(row) -> str:
+        aside.append((row.number, row.text))
+        return "skip" if len(aside) <= MAX_ROWS else "error"
+
+    names = [str(j) for j in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=put_aside,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if len(aside) > MAX_ROWS:
+            raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=None) from None
+        raise ReadError("corrupt_file", detail=_short(exc)) from exc
+    total = table.num_rows + len(aside)
+    if total > MAX_ROWS:
+        raise ReadError("too_many_rows", limit=MAX_ROWS, sheet=None)
+    odd = {
+        number - 1: next(csv.reader(io.StringIO(line, newline=""), delimiter=delimiter), [])
+        for number, line in aside
+    }
+    if table.num_rows * width + sum(map(len, odd.values())) > MAX_CELLS:
         raise ReadError("too_many_cells", limit=MAX_CELLS, sheet=None)
-    starts = parts.offsets.to_numpy()[:-1].astype(np.int64)
-    cells = pc.list_flatten(parts)
+    kept = np.ones(total, dtype=bool)
+    kept[list(odd)] = False
     columns = []
-    for j in range(int(counts.max(initial=0))):
-        has = counts > j
-        encoded = cells.take(pa.array(starts[has] + j)).dictionary_encode()
-        values = encoded.dictionary.to_pylist()
-        index = np.full(len(lines), len(values), dtype=np.int64)  # past the row's end: None
-        index[has] = encoded.indices.to_numpy()
-        columns.append(Column(values=[*values, None], index=index))
-    return np.arange(1, len(lines) + 1, dtype=np.int64), columns
+    for j in range(max([width, *map(len, odd.values())])):
+        if j < width:
+            encoded = table.column(j).combine_chunks().dictionary_encode()
+            values = encoded.dictionary.to_pylist()
+            index = np.empty(total, dtype=np.int64)
+            index[kept] = encoded.indices.to_numpy()
+        else:  # a column only some odd records reach: None on every row of the table
+            values, index = [None], np.zeros(total, dtype=np.int64)
+        if odd:
+            positions = {value: i for i, value in enumerate(values)}
+            for row, cells in odd.items():
+                cell = cells[j] if j < len(cells) else None  # past the row's end: None
+                index[row] = positions.setdefault(cell, len(positions))
+            values = list(positions)
+        columns.append(Column(values=values, index=index))
+    return np.arange(1, total + 1, dtype=np.int64), columns
 
 
 def _encode(cells: tuple) -> Column:
-    if all(type(c) is str for c in cells):
-        positions: dict = {}
-        for cell in cells:
-            positions.setdefault(cell, len(positions))
-        index = np.fromiter(map(positions.__getitem__, cells), dtype=np.int64, count=len(cells))
-        return Column(values=list(positions), index=index)
     # Workbook cells: 1, 1.0 and True are equal keys in a dict, but not the same cell.
     keys = [c if type(c) is str else (type(c), c) for c in cells]
-    positions = {}
+    positions: dict = {}
     values = []
     for key, cell in zip(keys, cells, strict=True):
         if key not in positions:
@@ -291,8 +291,6 @@ def decode_text(data: bytes) -> tuple[str, str]:
     strict UTF-8; else Windows-1258, whose Vietnamese text often carries combining tone marks,
     hence the NFC normalisation. Raise ReadError("not_spreadsheet") for binary data.
     """
-    if not data.strip(b" \t\r\n"):
-        raise ReadError("empty_file")
     if data.startswith(codecs.BOM_UTF8):
         text, encoding = _decode(data[3:], "utf-8"), "utf-8-sig"
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -340,55 +338,37 @@ def _looks_binary(text: str) -> bool:
     return controls > max(2, len(sample) // 200)
 
 
-def sniff_delimiter(text: str) -> str:
-    """Pick `;`, tab or `,`: the one that splits the most records into the same field count.
+def sniff_delimiter(text: str) -> tuple[str, int]:
+    """Pick `;`, tab or `,`: the one that splits the most records into the same field count;
+    return it with that count (the table's width).
 
     Title and note rows above or below the table have one field whatever the delimiter, and
     decimal commas inside `;`-separated rows give ragged field counts under `,`, so the
     delimiter whose modal field count (above one) covers the most records wins.
     """
-    best, best_score = DELIMITERS[0], (0, 0)
+    best, best_score = DELIMITERS[0], (0, 1)
     for delimiter in DELIMITERS:
-        try:
-            counts = Counter(
-                len(record)
-                for record in islice(
-                    csv.reader(io.StringIO(text[:TEXT_SAMPLE], newline=""), delimiter=delimiter),
-                    SNIFF_RECORDS,
-                )
-                if len(record) > 1
-            )
-        except csv.Error:
-            continue
-        if not counts:
-            continue
-        width, hits = max(counts.items(), key=lambda item: (item[1], item[0]))
-        score = (hits, width)
+        score = _modal_width(text, delimiter)
         if score > best_score:
             best, best_score = delimiter, score
-    return best
+    return best, best_score[1]
 
 
-def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list]]:
-    # Records, not lines, are rows: Excel shows a quoted multi-line cell as one row.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    number = 0
+def _modal_width(text: str, delimiter: str) -> tuple[int, int]:
+    """(records, field count) of the commonest field count above one in the first records."""
+    records = csv.reader(io.StringIO(text[:TEXT_SAMPLE], newline=""), delimiter=delimiter)
     try:
-        for record in reader:
-            number += 1
-            yield number, record
-    except csv.Error as exc:
-        raise ReadError("corrupt_file", detail=str(exc), row=number + 1) from exc
+        counts = Counter(len(r) for r in islice(records, SNIFF_RECORDS) if len(r) > 1)
+    except csv.Error:
+        return (0, 1)
+    width, hits = max(counts.items(), key=lambda item: (item[1], item[0]), default=(1, 0))
+    return (hits, width)
 
 
-def _open_workbook(data: bytes, *, sheet: str | None, default_format: str) -> SheetRows:
-    if default_format == "xlsx":
-        default_format = _check_zip(data)
-    else:
-        _check_ole2(data)
+def _read_workbook(data: bytes, *, sheet: str | None, default_format: str) -> Grid:
     if ISOLATE_WORKBOOKS:
-        return _open_workbook_isolated(data, sheet=sheet, default_format=default_format)
-    return _open_workbook_here(data, sheet=sheet, default_format=default_format)
+        return _read_workbook_isolated(data, sheet=sheet, default_format=default_format)
+    return _read_workbook_here(data, sheet=sheet, default_format=default_format)
 
 
 def _check_zip(data: bytes) -> str:
@@ -487,64 +467,32 @@ def _check_ole2(data: bytes) -> None:
         raise ReadError("corrupt_file", detail="invalid OLE2 allocation table")
 
 
-def _open_workbook_isolated(data: bytes, *, sheet: str | None, default_format: str) -> SheetRows:
-    """Read the workbook in a child process (`python -m ingest.readers`) and stream its rows."""
+def _read_workbook_isolated(data: bytes, *, sheet: str | None, default_format: str) -> Grid:
+    """Read the workbook in a child process (`python -m ingest.readers`) and take its Grid."""
     path = [str(_PROJECT_ROOT), *(p for p in sys.path if p)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    # The bounds go with the request: they are this process's (a test may lower them).
+    request = pickle.dumps((data, sheet, default_format, MAX_ROWS, MAX_CELLS))
     try:
-        child = subprocess.Popen(  # noqa: S603 (our own interpreter and module, no shell)
+        done = subprocess.run(  # noqa: S603 (our own interpreter and module, no shell)
             [sys.executable, "-m", "ingest.readers"],
-            stdin=subprocess.PIPE,
+            input=request,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd=_PROJECT_ROOT,
             env=env,
+            check=False,
         )
     except OSError:  # cannot start a process here: read in this one
-        return _open_workbook_here(data, sheet=sheet, default_format=default_format)
-
-    def stop() -> None:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        for stream in (child.stdin, child.stdout):
-            if stream and not stream.closed:
-                stream.close()
-
-    def receive() -> tuple[str, object]:
-        try:
-            return pickle.load(child.stdout)  # noqa: S301 (written by our own child process)
-        except (EOFError, pickle.UnpicklingError, OSError, ValueError):
-            stop()
-            raise ReadError("corrupt_file", detail=_child_failure(child.returncode)) from None
-
+        return _read_workbook_here(data, sheet=sheet, default_format=default_format)
     try:
-        child.stdin.write(pickle.dumps((data, sheet, default_format)))
-        child.stdin.close()
-    except OSError:
-        pass  # the child died early; receive() reports it
-    kind, payload = receive()
+        kind, payload = pickle.loads(done.stdout)  # noqa: S301 (written by our own child)
+    except Exception:  # a child that died wrote nothing, or half a message
+        raise ReadError("corrupt_file", detail=_child_failure(done.returncode)) from None
     if kind == "error":
-        stop()
         code, params = payload
         raise ReadError(code, **params)
-    meta = payload
-
-    def rows() -> Iterator[tuple[int, list]]:
-        try:
-            while True:
-                kind, payload = receive()
-                if kind == "rows":
-                    yield from payload
-                elif kind == "error":
-                    code, params = payload
-                    raise ReadError(code, **params)
-                else:
-                    return
-        finally:
-            stop()
-
-    return SheetRows(rows=rows(), close=stop, **meta)
+    return payload
 
 
 def _child_failure(returncode: int | None) -> str:
@@ -554,7 +502,9 @@ def _child_failure(returncode: int | None) -> str:
 
 
 def _child_main() -> None:
-    """Entry point of the reader process: request on stdin, pickled messages on stdout."""
+    """Entry point of the reader process: a request on stdin, its Grid (or the ReadError that
+    refuses it) pickled on stdout."""
+    global MAX_ROWS, MAX_CELLS  # noqa: PLW0603 (this process reads one request, then ends)
     try:
         import resource
 
@@ -562,27 +512,17 @@ def _child_main() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (WORKBOOK_CPU_SECONDS, WORKBOOK_CPU_SECONDS))
     except (ImportError, ValueError, OSError):
         pass  # no limits on this platform; the read still happens out of the parent
-    out = sys.stdout.buffer
-    data, sheet, default_format = pickle.loads(sys.stdin.buffer.read())  # noqa: S301
+    request = sys.stdin.buffer.read()
+    data, sheet, default_format, MAX_ROWS, MAX_CELLS = pickle.loads(request)  # noqa: S301
     try:
-        table = _open_workbook_here(data, sheet=sheet, default_format=default_format)
-        meta = {key: getattr(table, key) for key in (*_GRID_META, "sheet_names")}
-        pickle.dump(("meta", meta), out)
-        batch: list[tuple[int, list]] = []
-        for row in table.rows:
-            batch.append(row)
-            if len(batch) >= ROW_BATCH:
-                pickle.dump(("rows", batch), out)
-                batch = []
-        if batch:
-            pickle.dump(("rows", batch), out)
-        pickle.dump(("end", None), out)
+        answer = ("grid", _read_workbook_here(data, sheet=sheet, default_format=default_format))
     except ReadError as exc:
-        pickle.dump(("error", (exc.code, exc.params)), out)
-    out.flush()
+        answer = ("error", (exc.code, exc.params))
+    pickle.dump(answer, sys.stdout.buffer)
+    sys.stdout.buffer.flush()
 
 
-def _open_workbook_here(data: bytes, *, sheet: str | None, default_format: str) -> SheetRows:
+def _read_workbook_here(data: bytes, *, sheet: str | None, default_format: str) -> Grid:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError as exc:
@@ -620,18 +560,13 @@ def _open_workbook_here(data: bytes, *, sheet: str | None, default_format: str) 
         raise ReadError("corrupt_file", detail=_short(exc), sheet=name) from exc
     if start is None:
         raise ReadError("empty_file", sheet=name)
-    return SheetRows(
-        format=default_format,
-        rows=_sheet_rows(calamine_sheet, name),
-        sheet=name,
-        first_column=start[1],
-        sheet_names=names,
-    )
+    rows = _sheet_rows(calamine_sheet, name)
+    return grid_from_rows(rows, format=default_format, sheet=name, first_column=start[1])
 
 
 def _sheet_rows(sheet, name: str) -> Iterator[tuple[int, list]]:
     # python-calamine's iter_rows yields blank rows above the used range, so the index is the
-    # absolute row; cells start at the used range's first column (SheetRows.first_column).
+    # absolute row; cells start at the used range's first column (Grid.first_column).
     try:
         for index, cells in enumerate(sheet.iter_rows()):
             yield index + 1, cells
@@ -661,4 +596,7 @@ def _short(exc: BaseException) -> str:
 
 
 if __name__ == "__main__":
-    _child_main()
+    # Run as the importable module, so the Grid it pickles is ingest.readers.Grid.
+    from ingest.readers import _child_main as main
+
+    main()

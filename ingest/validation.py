@@ -21,7 +21,7 @@ from indicators.scoring import ARRAY_COUNT_DIGITS, NO_POINTS
 from indicators.services import GroupInput, IndicatorCounts, IndicatorInput
 from ingest import portal_json
 from ingest.messages import MAX_ISSUES, CellRef, Failure, Issue, report
-from ingest.parsers import ParsedTable, TableLimits, parse_table
+from ingest.parsers import ParsedTable, TableLimits, parse_table, repeats
 from units.models import AdministrativeUnit, CodeScheme, UnitCode, UnitLevel
 from units.selectors import unit_descendants
 from units.services import (
@@ -62,13 +62,11 @@ class ValidatedTable:
 
 def framework_limits(framework: Framework) -> TableLimits:
     """The limits a table is checked against: the framework version's own rows."""
+    fields = ("code", "name", "five_group_code", "max_points", "is_combined", "api_codes")
     return TableLimits.build(
-        groups=[
-            (g.code, g.name, g.five_group_code, g.max_points, g.is_combined, g.api_codes)
-            for g in framework.groups.order_by("position")
-        ],
-        indicators=framework.indicators.order_by("position").values_list("code", "max_points"),
-        bands=framework.bands.order_by("-min_total").values_list("name", flat=True),
+        groups=framework.groups.order_by("position").values(*fields),
+        indicators=framework.indicators.order_by("position").values("code", "max_points"),
+        bands=framework.bands.order_by("-min_total").values("name"),
     )
 
 
@@ -105,7 +103,7 @@ def validate_table(
         warnings=list(table.warnings),
         row_count=table.row_count,
     )
-    place = _Place(table)
+    place = _place(table)
     if framework is None:
         _add(result, place, [Failure("no_framework", None, None, str(as_of), (("date", as_of),))])
         return result
@@ -118,20 +116,9 @@ def validate_table(
         failure = Failure("scope_mismatch", None, None, params=(("named", named), ("scope", scope)))
         _add(result, place, [failure])
         return result
-    if table.indicator_columns is not None:
-        columns = table.indicator_columns
-        pairs, pair_index = columns.units.values, columns.units.index
-        numbers, extra = columns.ref_rows, columns.indicators.index
-    else:
-        rows = table.group_rows
-        distinct: dict[tuple, int] = {}
-        pair_index = np.asarray(
-            [distinct.setdefault((r.unit_code, r.unit_name), len(distinct)) for r in rows],
-            dtype=np.int64,
-        )
-        pairs = list(distinct)
-        numbers = np.asarray([r.ref_row for r in rows], dtype=np.int64)
-        extra = None
+    pairs, pair_index, numbers = table.units.values, table.units.index, table.ref_rows
+    columns = table.indicator_columns
+    extra = columns.indicators.index if columns is not None else None
     resolved = _resolve(pairs, scope=scope, as_of=as_of)
     result.level = resolved.level
     departments = _department_pairs(table, resolved, pairs, scope=scope)
@@ -179,22 +166,19 @@ def _names_the_scope(table: ParsedTable, scope: AdministrativeUnit) -> bool:
     return fold(table.scope_name or "") in names
 
 
-class _Place:
-    """Where a registry failure is: a row's unit (column 0 of its Failure), or the file."""
+def _place(table: ParsedTable):
+    """Where a registry failure is: a row's unit (column 0 of its Failure), or the file; an
+    item of the portal's JSON says which unit by itself."""
+    from django.utils.translation import gettext as _
 
-    def __init__(self, table: ParsedTable) -> None:
-        self.table = table
+    def ref(row: int | None, column: int | None) -> CellRef:
+        unit = column is not None and table.source_format != "json"
+        return table.ref(row, _("Unit") if unit else None)
 
-    def __call__(self, row: int | None, column: int | None) -> CellRef:
-        from django.utils.translation import gettext as _
-
-        if self.table.source_format == "json":  # the item says which unit
-            return CellRef(self.table.file, None, row, None, items=portal_json.ITEMS)
-        header = _("Unit") if column is not None else None
-        return CellRef(file=self.table.file, sheet=self.table.sheet, row=row, column=header)
+    return ref
 
 
-def _add(result: ValidatedTable, place: _Place, failures: list[Failure]) -> None:
+def _add(result: ValidatedTable, place, failures: list[Failure]) -> None:
     errors, warnings = report(failures, ref=place, max_issues=MAX_ISSUES)
     result.errors += errors
     result.warnings += warnings
@@ -408,14 +392,7 @@ def _repeated_units(
     """An error on each row that gives a unit (and indicator) again under another spelling;
     the rows the parser already reported as repeated are not reported twice."""
     known = np.flatnonzero(row_units > 0)
-    keys = (
-        row_units[known]
-        if extra is None
-        else row_units[known] * (int(extra.max()) + 1) + extra[known]
-    )
-    _unique, first, again = np.unique(keys, return_index=True, return_inverse=True)
-    again = again.reshape(-1)
-    repeated = np.flatnonzero(first[again] != np.arange(len(keys)))
+    repeated, first = repeats(row_units[known], None if extra is None else extra[known])
     if not len(repeated):
         return []
     reported = {
@@ -428,12 +405,13 @@ def _repeated_units(
         u.pk: u for u in AdministrativeUnit.objects.filter(pk__in=ids).select_related("parent")
     }
     failures = []
-    for k in repeated.tolist():
+    for k, f in zip(repeated.tolist(), first.tolist(), strict=True):
         row = int(numbers[known[k]])
         if row in reported:
             continue
-        first_row = int(numbers[known[first[again[k]]]])
-        shown = _row_label(table, known[k])
+        first_row = int(numbers[known[f]])
+        code, name = table.units[known[k]]
+        shown = name or code or ""
         unit = unit_describe(units[int(row_units[known[k]])])
         failures.append(
             Failure(
@@ -441,14 +419,6 @@ def _repeated_units(
             )
         )
     return failures
-
-
-def _row_label(table: ParsedTable, position: int) -> str:
-    if table.indicator_columns is not None:
-        code, name = table.indicator_columns.units[position]
-    else:
-        code, name = table.group_rows[position].unit_code, table.group_rows[position].unit_name
-    return name or code or ""
 
 
 def _missing_units(
@@ -502,40 +472,27 @@ def _indicator_inputs(
         failure = Failure(
             "indicators_missing", None, None, None, (("count", short), ("total", expected))
         )
-        _add(result, _Place(table), [failure])
+        _add(result, _place(table), [failure])
+    # Each column holds only the values its rows use (parsers._subset): one None sends all.
     whole = [_whole(v) for v in columns.numerators.values]
     whole_d = [_whole(v) for v in columns.denominators.values]
     cents = [_cents(v) for v in columns.portal_points.values]
-    needs_rows = (
-        np.asarray([w is None for w in whole], dtype=bool)[columns.numerators.index].any()
-        or np.asarray([w is None for w in whole_d], dtype=bool)[columns.denominators.index].any()
-        or np.asarray([c is None for c in cents], dtype=bool)[columns.portal_points.index].any()
-    )
-    if not needs_rows:
-        # Distinct values no kept row uses (the header's cells) may be None: zeros then.
-        whole, whole_d = [w or 0 for w in whole], [w or 0 for w in whole_d]
-        cents = [NO_POINTS if c is None else c for c in cents]
-        has_portal = any(c != NO_POINTS for c in cents)
-        result.indicator_counts = IndicatorCounts(
-            unit_ids=row_units,
-            indicator_codes=columns.indicators.values,
-            indicator_index=columns.indicators.index,
-            numerators=np.asarray(whole, dtype=np.int64)[columns.numerators.index],
-            denominators=np.asarray(whole_d, dtype=np.int64)[columns.denominators.index],
-            portal_cents=(
-                np.asarray(cents, dtype=np.int64)[columns.portal_points.index]
-                if has_portal
-                else None
-            ),
-            unit_peers=(
-                resolved.exact.levels_and_peer_keys(result.unit_ids) if resolved.exact else None
-            ),
-        )
+    if None in whole or None in whole_d or None in cents:
+        result.indicator_inputs = [
+            IndicatorInput(int(u), r.indicator_code, r.numerator, r.denominator, r.portal_points)
+            for u, r in zip(row_units.tolist(), table.rows, strict=True)
+        ]
         return
-    result.indicator_inputs = [
-        IndicatorInput(int(u), r.indicator_code, r.numerator, r.denominator, r.portal_points)
-        for u, r in zip(row_units.tolist(), columns.rows(), strict=True)
-    ]
+    portal = np.asarray(cents, dtype=np.int64)[columns.portal_points.index]
+    result.indicator_counts = IndicatorCounts(
+        unit_ids=row_units,
+        indicator_codes=columns.indicators.values,
+        indicator_index=columns.indicators.index,
+        numerators=np.asarray(whole, dtype=np.int64)[columns.numerators.index],
+        denominators=np.asarray(whole_d, dtype=np.int64)[columns.denominators.index],
+        portal_cents=portal if any(c != NO_POINTS for c in cents) else None,
+        unit_peers=resolved.exact.levels_and_peer_keys(result.unit_ids) if resolved.exact else None,
+    )
 
 
 def _whole(value: Decimal | None) -> int | None:

@@ -9,7 +9,7 @@ values table could have? Each layout gets two snapshots (the second lands in a t
 already holds one) and a commit, in throwaway tables of a scratch schema dropped at the end.
 Figures are medians of ROUNDS runs and ratios to the bare CSV COPY of the same run. The last
 line times the row work done in SQL (a typed staging COPY and one statement; see SKETCH_LOAD):
-the alternative that the columnar path (then ingest/columnar.py, numpy) was measured against and
+the alternative that the columnar path (then a reader of its own, numpy) was measured against and
 beat by about four times (docs/PERFORMANCE.md).
 """
 

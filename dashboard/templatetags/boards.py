@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dashboard.links import links_for
-from dashboard.templatetags.scores import MISSING, direction, points, rank_of
+from dashboard.templatetags.scores import MISSING, direction, disagreement_hint, points, rank_of
 
 register = template.Library()
 
@@ -103,7 +103,7 @@ def board_row(context, row, board=None, snapshot=None, compare=False, highlight=
     parts.append(f'<th scope="row">{name}</th>')
     flag = ""
     if row.totals_disagree:
-        hint = _("The official total differs from the sum of the groups by more than 0.02 points.")
+        hint = disagreement_hint()
         flag = (
             f'<small class="flag" title="{escape(hint)}"><span aria-hidden="true">⚠</span> '
             f"{escape(_('sum of groups'))} {points(row.total)}</small>"

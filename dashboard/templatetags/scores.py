@@ -16,6 +16,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from indicators.scoring import DISAGREEMENT_TOLERANCE
+
 register = template.Library()
 
 MISSING = "—"
@@ -42,6 +44,15 @@ def points(value, places: int = 2) -> str:
         # at a fifth of its cost: a national table formats ~60,000 figures.
         return f"{number:.{places}f}".replace(".", get_format("DECIMAL_SEPARATOR"))
     return number_format(number, decimal_pos=places, use_l10n=True)
+
+
+@register.simple_tag
+def disagreement_hint() -> str:
+    """Why a total is flagged, with the scoring's own tolerance (0,02 in Vietnamese)."""
+    text = _(
+        "The official total differs from the sum of the groups by more than %(tolerance)s points."
+    )
+    return text % {"tolerance": points(DISAGREEMENT_TOLERANCE)}
 
 
 @register.filter

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from ingest.parsers import GROUP_CODES, builtin_limits, parse_table
+from ingest.parsers import builtin_limits, parse_table
 
 DEFAULT_INDICATORS = builtin_limits().indicators
+GROUP_CODES = builtin_limits().six_groups
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 ALL_FILES = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))["files"]
