@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from indicators.models import IndicatorGroup
+from indicators.scoring import DISAGREEMENT_TOLERANCE
 from indicators.selectors import leaderboard, peer_sets, snapshot_latest_published
 from units.models import AdministrativeUnit, UnitLevel
 from units.services import unit_resolve
@@ -95,7 +96,10 @@ class Command(BaseCommand):
                 + " ".join(f"{_number(row.groups[g].ranking_points):>6}" for g in groups)
             )
         self.stdout.write("")
-        self.stdout.write(_("! official total differs from the recomputed sum by more than 0.02"))
+        self.stdout.write(
+            _("! official total differs from the recomputed sum by more than %(tolerance)s")
+            % {"tolerance": _number(DISAGREEMENT_TOLERANCE)}
+        )
         self.stdout.write(_("* unconfirmed"))
 
     def _scope(self, text: str, as_of: datetime.date) -> AdministrativeUnit:
