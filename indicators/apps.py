@@ -7,4 +7,10 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("766 index")
 
     def ready(self) -> None:
-        from indicators import cache_receivers  # noqa: F401  (cached published data follows edits)
+        from indicators import (
+            cache_receivers,  # noqa: F401  (cached published data follows edits)
+            receivers,
+        )
+        from indicators.signals import snapshot_published
+
+        snapshot_published.connect(receivers.on_snapshot_published, dispatch_uid="cache-warming")

@@ -108,3 +108,30 @@ def test_drafts_are_never_cached(admin_client, weeks):
     draft = make_snapshot(scope=province, as_of=WEEK_2)
     load_groups(draft, {communes[0]: (groups_for(Decimal("10.00")), None)})
     assert published_cache._prefix(draft) is None
+
+
+def test_a_warmed_snapshot_serves_its_first_readers_as_a_second_visit(admin_client, weeks):
+    """Warming after a publish builds what a unit page reads: the first visit of a unit then
+    costs what a second visit costs, not what a cold one does."""
+    from django.core.cache import cache
+
+    from indicators import published_cache
+    from indicators.models import Snapshot
+
+    province, communes = weeks
+    latest = Snapshot.objects.filter(scope=province, as_of=WEEK_2).get()
+
+    def visit(unit) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(f"/don-vi/{unit.pk}/").status_code == 200
+        return len(queries)
+
+    cache.clear()
+    cold, again = visit(communes[0]), visit(communes[0])
+    assert again < cold
+    cache.clear()
+    assert published_cache.warm(snapshot_id=latest.pk) == len(communes)
+    assert visit(communes[1]) == again
+    # A draft is never warmed (nor cached).
+    draft = make_snapshot(scope=province, as_of=WEEK_2 + datetime.timedelta(7))
+    assert published_cache.warm(snapshot_id=draft.pk) == 0
