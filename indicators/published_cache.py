@@ -181,12 +181,14 @@ def peer_rows(*, snapshot: Snapshot, peer_key: str) -> list[selectors.Leaderboar
     )
 
 
-def unit_what_it_takes(*, snapshot: Snapshot, unit_id: int) -> selectors.WhatItTakes | None:
+def unit_what_it_takes(
+    *, snapshot: Snapshot, unit_id: int, peers: list[selectors.LeaderboardRow] | None = None
+) -> selectors.WhatItTakes | None:
     """`selectors.unit_what_it_takes`, cached: a published snapshot's plans never change."""
     prefix = _prefix(snapshot)
     return _cached(
         prefix and f"{prefix}:takes:{unit_id}",
-        lambda: selectors.unit_what_it_takes(snapshot=snapshot, unit_id=unit_id),
+        lambda: selectors.unit_what_it_takes(snapshot=snapshot, unit_id=unit_id, peers=peers),
     )
 
 
@@ -219,12 +221,14 @@ def warm(*, snapshot_id: int) -> int:
     with translation.override(settings.LANGUAGE_CODE):
         if _prefix(snapshot) is None:  # a draft, or the cache is off
             return 0
-        unit_ids = []
-        for peer_set in peer_sets(snapshot=snapshot):
-            unit_ids += [r.unit_id for r in peer_rows(snapshot=snapshot, peer_key=peer_set.key)]
+        tables = [
+            peer_rows(snapshot=snapshot, peer_key=p.key) for p in peer_sets(snapshot=snapshot)
+        ]
+        unit_ids = [row.unit_id for rows in tables for row in rows]
         board_rows(snapshot=snapshot, unit_ids=unit_ids)
         units = AdministrativeUnit.objects.in_bulk(unit_ids)
-        for unit_id in unit_ids:
-            unit_series(unit=units[unit_id])
-            unit_what_it_takes(snapshot=snapshot, unit_id=unit_id)
+        for rows in tables:
+            for row in rows:
+                unit_series(unit=units[row.unit_id])
+                unit_what_it_takes(snapshot=snapshot, unit_id=row.unit_id, peers=rows)
     return len(unit_ids)

@@ -794,18 +794,25 @@ def _median(values: list[Decimal]) -> Decimal:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def unit_what_it_takes(*, snapshot: Snapshot, unit_id: int) -> WhatItTakes | None:
-    """Return what it takes for a unit with indicator values in a snapshot, else None (9 queries).
+def unit_what_it_takes(
+    *, snapshot: Snapshot, unit_id: int, peers: list[LeaderboardRow] | None = None
+) -> WhatItTakes | None:
+    """Return what it takes for a unit with indicator values in a snapshot, else None (9 queries;
+    3 when `peers`, the unit's whole peer table, is given by a caller that has it).
 
     Goals assume the total and group points the table ranks on move with the indicator points
     (a unit whose official total differs from its groups keeps that difference).
     """
-    own = leaderboard(snapshot=snapshot, unit_ids=[unit_id])
+    if peers is None:
+        own = leaderboard(snapshot=snapshot, unit_ids=[unit_id])
+    else:
+        own = [p for p in peers if p.unit_id == unit_id]
     values = indicator_values(snapshot=snapshot, unit_ids=[unit_id])
     if not own or not values:
         return None
     row = own[0]
-    peers = leaderboard(snapshot=snapshot, peer_key=row.peer_key)
+    if peers is None:
+        peers = leaderboard(snapshot=snapshot, peer_key=row.peer_key)
     received = max((int(v.denominator) for v in values if v.denominator is not None), default=0)
     remaining = what_it_takes.remaining_dossiers(
         received,

@@ -316,6 +316,18 @@ def measure_pages(
     return ratios
 
 
+def warm_cache(history: History, cache_url: str) -> int:
+    """Warm the server's cache (the Redis at cache_url) for the latest snapshot, as the worker
+    does after a publish (`published_cache.warm`); return the units warmed."""
+    from django.test import override_settings
+
+    from indicators import published_cache
+
+    shared = {"default": {"BACKEND": "scoreboard.cache.ForgivingRedisCache", "LOCATION": cache_url}}
+    with override_settings(CACHES=shared):
+        return published_cache.warm(snapshot_id=history.latest.pk)
+
+
 @dataclass
 class LoadResult:
     clients: int

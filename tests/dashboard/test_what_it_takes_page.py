@@ -224,3 +224,21 @@ def test_the_pdf_uses_the_bundled_font_and_fetches_nothing_else(tmp_path, caplog
     assert not pdf.pages[0]["/Resources"].get("/XObject")  # neither image was read
     refused = [r.getMessage() for r in caplog.records if "not fetched" in r.getMessage()]
     assert len(refused) == 2 and "secret.png" in refused[1]
+
+
+def test_what_it_takes_given_the_peer_table_is_what_it_takes_read_alone(wards_with_counts):
+    """The cache's warming hands each unit its peer table (read once per table): the plans
+    are the same as a unit's page reading it alone."""
+    from indicators.selectors import leaderboard
+
+    _world, snapshot = wards_with_counts
+    rows = leaderboard(snapshot=snapshot)
+    tables = {}
+    for row in rows:
+        tables.setdefault(row.peer_key, []).append(row)
+    for row in rows:
+        alone = unit_what_it_takes(snapshot=snapshot, unit_id=row.unit_id)
+        given = unit_what_it_takes(
+            snapshot=snapshot, unit_id=row.unit_id, peers=tables[row.peer_key]
+        )
+        assert given == alone
