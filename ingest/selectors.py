@@ -98,7 +98,11 @@ class Preview:
 
 
 def _scores(snapshot_id: int) -> dict[int, UnitScore]:
-    rows = UnitScore.objects.filter(snapshot_id=snapshot_id).select_related("unit", "band")
+    rows = (
+        UnitScore.objects.filter(snapshot_id=snapshot_id)
+        .select_related("unit", "band")
+        .with_group_scores()
+    )
     return {s.unit_id: s for s in rows}
 
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indicators.models import UnitScore
-from indicators.services import _hundredths_text, _points_text, _store_columns
+from indicators.services import _points_text, _store_columns
 from tests.indicators.factories import make_snapshot
 from tests.units.factories import DistrictFactory, ProvinceFactory
 
@@ -43,16 +43,12 @@ def store_and_read(snapshot, units, texts, cents):
             "has_indicator_values": pa.array([True] * count),
             "listed_in_source": pa.array([False] * count),
             "official_total": _points_text(np.asarray(cents, dtype=np.int64)),
-            "group_document": pa.array(texts, pa.string()),
-            "indicator_document": pa.array(list(reversed(texts)), pa.string()),
         },
     )
     return list(
         UnitScore.objects.filter(snapshot=snapshot)
         .order_by("unit_id")
-        .values_list(
-            "peer_key", "totals_disagree", "official_total", "group_document", "indicator_document"
-        )
+        .values_list("peer_key", "totals_disagree", "official_total")
     )
 
 
@@ -62,8 +58,6 @@ def expected(texts, cents):
             text[:64],
             n % 2 == 0,
             None if c == -1 else Decimal(c).scaleb(-2),
-            text,
-            list(reversed(texts))[n],
         )
         for n, (text, c) in enumerate(zip(texts, cents, strict=True))
     ]
@@ -88,7 +82,9 @@ def test_any_text_comes_back_as_it_went_in(units, texts, data):
 
 
 @given(st.lists(st.integers(-1, 12_000), max_size=50))
-def test_hundredths_text_is_the_integers_text(values):
+def test_points_text_is_the_hundredths_as_points(values):
     array = np.asarray(values, dtype=np.int64)
-    expected = [None if v == -1 else str(v) for v in values]
-    assert _hundredths_text(array).to_pylist() == expected
+    expected = [None if v == -1 else Decimal(v).scaleb(-2) for v in values]
+    assert [None if p is None else Decimal(str(p)) for p in _points_text(array).to_pylist()] == (
+        expected
+    )
