@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indicators.models import UnitScore
-from indicators.services import _points_text, _store_columns
+from indicators import scoring
+from indicators.models import Indicator, IndicatorValue, UnitScore, ValueStatus
+from indicators.services import Column, _points_text, _store_columns, _store_facts
 from tests.indicators.factories import make_snapshot
 from tests.units.factories import DistrictFactory, ProvinceFactory
 
@@ -88,3 +89,68 @@ def test_points_text_is_the_hundredths_as_points(values):
     assert [None if p is None else Decimal(str(p)) for p in _points_text(array).to_pylist()] == (
         expected
     )
+
+
+VALUE = st.tuples(
+    st.one_of(st.none(), st.integers(0, 10**12 - 1)),  # numerator
+    st.one_of(st.none(), st.integers(0, 10**12 - 1)),  # denominator
+    st.integers(-1, 10_000),  # points in hundredths, -1 for none
+    st.booleans(),  # which of the two statuses that fit the points
+)
+
+
+def _status(cents: int, other: bool) -> str:
+    """A status that fits the points (the table checks it)."""
+    if cents == -1:
+        return ValueStatus.NOT_APPLICABLE if other else ValueStatus.NO_DATA
+    return ValueStatus.ZERO_DENOMINATOR_FULL if other else ValueStatus.OK
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.lists(VALUE, min_size=1, max_size=21))
+def test_fact_rows_come_back_as_they_went_in(units, values):
+    """The binary COPY of fact rows (PostgreSQL; `_store_columns` elsewhere) round trip."""
+    snapshot, unit_list = units
+    values = [(n, d, p, _status(p, other)) for n, d, p, other in values]
+    indicators = list(Indicator.objects.order_by("pk")[: len(values)])
+    IndicatorValue.objects.filter(snapshot=snapshot).delete()
+    numerators = np.asarray([n or 0 for n, _d, _p, _s in values], dtype=np.int64)
+    denominators = np.asarray([d or 0 for _n, d, _p, _s in values], dtype=np.int64)
+    cents = np.asarray([p for _n, _d, p, _s in values], dtype=np.int64)
+    status = np.asarray([scoring.STATUS_ORDER.index(s) for *_rest, s in values], dtype=np.int64)
+    count = len(values)
+    _store_facts(
+        IndicatorValue,
+        {
+            "snapshot_id": Column("int8", np.full(count, snapshot.pk, dtype=np.int64)),
+            "unit_id": Column("int8", np.full(count, unit_list[0].pk, dtype=np.int64)),
+            "indicator_id": Column("int8", np.asarray([i.pk for i in indicators[:count]])),
+            "numerator": Column("count", numerators, np.asarray([v[0] is None for v in values])),
+            "denominator": Column(
+                "count", denominators, np.asarray([v[1] is None for v in values])
+            ),
+            "points": Column("points", cents, cents == -1),
+            "portal_points": Column("points", cents[::-1].copy(), cents[::-1] == -1),
+            "status": Column("label", status, labels=[s.value for s in scoring.STATUS_ORDER]),
+        },
+    )
+    stored = {
+        v.indicator_id: (v.numerator, v.denominator, v.points, v.portal_points, v.status)
+        for v in IndicatorValue.objects.filter(snapshot=snapshot)
+    }
+
+    def points(c):
+        return None if c == -1 else Decimal(int(c)).scaleb(-2)
+
+    assert [stored[i.pk] for i in indicators[:count]] == [
+        (
+            None if n is None else Decimal(n),
+            None if d is None else Decimal(d),
+            points(p),
+            points(cents[::-1][k]),
+            str(s),
+        )
+        for k, (n, d, p, s) in enumerate(values)
+    ]
