@@ -842,8 +842,8 @@ def _store_facts(model, columns: Mapping[str, Column]) -> None:
     if connection.vendor != "postgresql" or any(c.kind == "text" for c in columns.values()):
         _store_columns(model, {name: column.arrow() for name, column in columns.items()})
         return
-    data = _copy_binary(list(columns.values()))
-    if data is None:
+    chunks = _copy_binary(list(columns.values()))
+    if not chunks:
         return
     column_list = ", ".join(_qn(c) for c in columns)
     with (
@@ -852,7 +852,8 @@ def _store_facts(model, columns: Mapping[str, Column]) -> None:
             f"COPY {_qn(model._meta.db_table)} ({column_list}) FROM STDIN (FORMAT binary)"
         ) as copy,
     ):
-        copy.write(data)
+        for chunk in chunks:
+            copy.write(chunk)
 
 
 # PostgreSQL's binary COPY: the signature, no flags, no header extension; -1 ends the data.
@@ -861,66 +862,75 @@ _BINARY_TRAILER = b"\xff\xff"
 _COUNT_DIGITS_LIMIT = 10**12  # three base-10000 digits
 
 
-def _binary_field(column: Column) -> tuple[np.ndarray, np.ndarray | None]:
-    """A column's values in PostgreSQL's binary send format, one row of bytes per value, and
-    how many of them each value uses when that varies (None: all of them)."""
+def _binary_parts(column: Column) -> tuple[list[tuple[str, np.ndarray]], int | None]:
+    """A column's values in PostgreSQL's binary send format, as big-endian parts (dtype,
+    values per row) and, for a label, the byte length of each label (None otherwise)."""
     values = np.asarray(column.values, dtype=np.int64)
-    count = len(values)
     if column.kind in ("int8", "int4"):
-        return values.astype(">i8" if column.kind == "int8" else ">i4").view(np.uint8).reshape(
-            count, -1
-        ), None
+        return [(">i8" if column.kind == "int8" else ">i4", values)], None
     if column.kind == "label":
-        encoded = [label.encode() for label in column.labels]
-        width = max(len(e) for e in encoded)
-        table = np.zeros((len(encoded), width), dtype=np.uint8)
-        for n, e in enumerate(encoded):
-            table[n, : len(e)] = np.frombuffer(e, dtype=np.uint8)
-        return table[values], np.asarray([len(e) for e in encoded], dtype=np.int64)[values]
+        return [], None  # written per label: see _copy_binary
     # numeric: ndigits, weight, sign, dscale, then base-10000 digits (leading and trailing
     # zero digits are allowed: PostgreSQL strips them).
+    known = values[~column.null] if column.null is not None else values
     if column.kind == "points":  # hundredths ≤ 100.00: [whole points, hundredths × 100]
-        known = values[~column.null] if column.null is not None else values
         if known.size and (known.min() < 0 or known.max() >= 10_000 * 100):
             raise ValueError("points out of range")
         words = [2, 0, 0, 2, values // 100, values % 100 * 100]
     else:  # whole counts below 10¹²: three digits, four decimals
-        if values.size and (values.min() < 0 or values.max() >= _COUNT_DIGITS_LIMIT):
+        if known.size and (known.min() < 0 or known.max() >= _COUNT_DIGITS_LIMIT):
             raise ValueError("count out of range")
         words = [3, 2, 0, 4, values // 10**8, values // 10**4 % 10**4, values % 10**4]
-    out = np.empty((count, len(words)), dtype=">i2")
-    for n, word in enumerate(words):
-        out[:, n] = word
-    return out.view(np.uint8).reshape(count, -1), None
+    return [(">i2", word) for word in words], None
 
 
-def _copy_binary(columns: list[Column]) -> bytes | None:
-    """Rows in COPY's binary format, assembled by numpy (None when there are none): per row
-    the field count, then per field its length (-1 for NULL) and its bytes."""
+def _copy_binary(columns: list[Column]) -> list:
+    """Rows in COPY's binary format, as buffers to write in turn (none when there are no
+    rows): per row the field count,
+    then per field its length (-1 for NULL) and its bytes.
+
+    Rows of one shape (the same fields NULL, the same labels) have one width: each shape is
+    one numpy record array, filled a column at a time, so no Python runs per row. Shapes
+    follow one another, each in the rows' order (the order of rows in a COPY means nothing).
+    """
     count = len(columns[0].values)
     if not count:
-        return None
-    fields = [_binary_field(c) for c in columns]
-    width = 2 + sum(4 + payload.shape[1] for payload, _used in fields)
-    rows = np.empty((count, width), dtype=np.uint8)
-    keep = None
-    rows[:, :2] = np.frombuffer(np.asarray(len(columns), ">i2").tobytes(), dtype=np.uint8)
-    at = 2
-    for column, (payload, used) in zip(columns, fields, strict=True):
-        size = payload.shape[1]
-        length = np.full(count, size, dtype=np.int64) if used is None else used.copy()
-        null = column.null
-        if null is not None:
-            length[null] = -1
-        rows[:, at : at + 4] = length.astype(">i4").view(np.uint8).reshape(count, 4)
-        rows[:, at + 4 : at + 4 + size] = payload
-        if used is not None or (null is not None and null.any()):
-            if keep is None:
-                keep = np.ones((count, width), dtype=bool)
-            keep[:, at + 4 : at + 4 + size] = np.arange(size) < np.maximum(length, 0)[:, None]
-        at += 4 + size
-    body = rows.tobytes() if keep is None else rows[keep].tobytes()
-    return _BINARY_HEADER + body + _BINARY_TRAILER
+        return []
+    parts = [_binary_parts(c)[0] for c in columns]
+    # A row's shape: one bit per nullable column, then the codes of its labels.
+    shape = np.zeros(count, dtype=np.int64)
+    for column in columns:
+        if column.kind == "label":
+            shape = shape * len(column.labels) + column.values
+        elif column.null is not None:
+            shape = shape * 2 + column.null
+    kinds, inverse = np.unique(shape, return_inverse=True) if shape.any() else ([0], None)
+    chunks = [_BINARY_HEADER]
+    for k in range(len(kinds)):
+        rows = np.flatnonzero(inverse == k) if len(kinds) > 1 else slice(None)
+        first = rows[0] if len(kinds) > 1 else 0
+        fields: list[tuple[str, str]] = [("n", ">i2")]
+        filled: list[tuple[str, object]] = [("n", len(columns))]
+        for c, (column, pieces) in enumerate(zip(columns, parts, strict=True)):
+            if column.kind == "label":
+                label = column.labels[column.values[first]].encode()
+                fields += [(f"l{c}", ">i4"), (f"v{c}", f"S{len(label)}")]
+                filled += [(f"l{c}", len(label)), (f"v{c}", label)]
+            elif column.null is not None and column.null[first]:
+                fields.append((f"l{c}", ">i4"))
+                filled.append((f"l{c}", -1))
+            else:
+                fields.append((f"l{c}", ">i4"))
+                filled.append((f"l{c}", sum(np.dtype(d).itemsize for d, _v in pieces)))
+                for p, (dtype, values) in enumerate(pieces):
+                    fields.append((f"v{c}_{p}", dtype))
+                    filled.append((f"v{c}_{p}", values if np.isscalar(values) else values[rows]))
+        records = np.empty(count if len(kinds) == 1 else len(rows), dtype=np.dtype(fields))
+        for name, values in filled:
+            records[name] = values
+        chunks.append(memoryview(records.view(np.uint8)))
+    chunks.append(_BINARY_TRAILER)
+    return chunks
 
 
 def _store_columns(model, columns: Mapping[str, pa.Array]) -> None:
