@@ -543,7 +543,7 @@ class SeriesPoint:
 def unit_series(*, unit: AdministrativeUnit, snapshot_id: int | None = None) -> list[SeriesPoint]:
     """Return the unit's standings in every published snapshot (and snapshot_id), in 1 query.
 
-    Oldest first; no document is read, whatever the length of the history.
+    Oldest first; no group or indicator row is read, whatever the length of the history.
     """
     visible = Q(snapshot__status=SnapshotStatus.PUBLISHED)
     if snapshot_id is not None:

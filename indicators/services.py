@@ -628,9 +628,9 @@ def _recompute(
     """Recompute every derived score of a snapshot; the caller holds the transaction.
 
     Reads the inputs in a constant number of statements, applies the rules to all units at
-    once (`indicators.recompute`), then replaces the snapshot's unit rows in one bulk write;
-    the source figures (indicator values, official group points and totals) are written back
-    with them. `values` are the snapshot's indicator values when the caller has them in hand
+    once (`indicators.recompute`), then replaces the snapshot's unit rows and group scores in
+    one bulk write each; the official group points and totals are written back with them,
+    and the indicator values, which it only reads, stay as they are. `values` are the snapshot's indicator values when the caller has them in hand
     (`_read_values` reads them otherwise), and `keys` the peer keys of at least the
     snapshot's units (`units.selectors.peer_keys`).
     """
@@ -958,9 +958,9 @@ def _copy_text(columns: Iterable[pa.Array]) -> memoryview:
     """Rows in COPY's text format, built by Arrow's string kernels: fields joined by tabs,
     NULL as \\N, backslashes and line breaks escaped.
 
-    Not CSV: JSON documents are full of quotes, which CSV doubles and PostgreSQL then
-    undoes character by character; the text format leaves them as they are, and a national
-    snapshot's rows load a quarter faster (docs/PERFORMANCE.md).
+    Not CSV: quotes in text (the JSON documents of the time) are doubled by CSV and undone
+    by PostgreSQL character by character; the text format leaves them as they are. The fact
+    tables take the binary format instead (`_store_facts`).
     """
     fields = []
     for values in columns:
