@@ -886,51 +886,58 @@ def _binary_parts(column: Column) -> tuple[list[tuple[str, np.ndarray]], int | N
 
 def _copy_binary(columns: list[Column]) -> list:
     """Rows in COPY's binary format, as buffers to write in turn (none when there are no
-    rows): per row the field count,
-    then per field its length (-1 for NULL) and its bytes.
+    rows): per row the field count, then per field its length (-1 for NULL) and its bytes.
 
-    Rows of one shape (the same fields NULL, the same labels) have one width: each shape is
-    one numpy record array, filled a column at a time, so no Python runs per row. Shapes
-    follow one another, each in the rows' order (the order of rows in a COPY means nothing).
+    Every row is first one record of a numpy record array at its widest (every field with
+    its bytes, labels padded), filled a column at a time, so no Python runs per row; then
+    the bytes of NULLs and of the padding are dropped by one boolean mask. The rows keep
+    their order: the key index takes ascending keys fastest (out of order, a national value
+    table took 20–90 % longer to store).
     """
     count = len(columns[0].values)
     if not count:
         return []
-    parts = [_binary_parts(c)[0] for c in columns]
-    # A row's shape: one bit per nullable column, then the codes of its labels.
-    shape = np.zeros(count, dtype=np.int64)
-    for column in columns:
+    fields: list[tuple[str, str]] = [("n", ">i2")]
+    filled: list[tuple[str, object]] = [("n", len(columns))]
+    varying: list[tuple[str, np.ndarray]] = []  # payload field, bytes used per row
+    for c, column in enumerate(columns):
+        pieces, _unused = _binary_parts(column)
+        null = column.null if column.null is not None and column.null.any() else None
         if column.kind == "label":
-            shape = shape * len(column.labels) + column.values
-        elif column.null is not None:
-            shape = shape * 2 + column.null
-    kinds, inverse = np.unique(shape, return_inverse=True) if shape.any() else ([0], None)
-    chunks = [_BINARY_HEADER]
-    for k in range(len(kinds)):
-        rows = np.flatnonzero(inverse == k) if len(kinds) > 1 else slice(None)
-        first = rows[0] if len(kinds) > 1 else 0
-        fields: list[tuple[str, str]] = [("n", ">i2")]
-        filled: list[tuple[str, object]] = [("n", len(columns))]
-        for c, (column, pieces) in enumerate(zip(columns, parts, strict=True)):
-            if column.kind == "label":
-                label = column.labels[column.values[first]].encode()
-                fields += [(f"l{c}", ">i4"), (f"v{c}", f"S{len(label)}")]
-                filled += [(f"l{c}", len(label)), (f"v{c}", label)]
-            elif column.null is not None and column.null[first]:
-                fields.append((f"l{c}", ">i4"))
-                filled.append((f"l{c}", -1))
-            else:
-                fields.append((f"l{c}", ">i4"))
-                filled.append((f"l{c}", sum(np.dtype(d).itemsize for d, _v in pieces)))
-                for p, (dtype, values) in enumerate(pieces):
-                    fields.append((f"v{c}_{p}", dtype))
-                    filled.append((f"v{c}_{p}", values if np.isscalar(values) else values[rows]))
-        records = np.empty(count if len(kinds) == 1 else len(rows), dtype=np.dtype(fields))
-        for name, values in filled:
+            encoded = [label.encode() for label in column.labels]
+            sizes = np.asarray([len(e) for e in encoded], dtype=np.int64)[column.values]
+            width = int(sizes.max())  # of the labels used: no padding when all are alike
+            fields += [(f"l{c}", ">i4"), (f"v{c}", f"S{width}")]
+            labels = np.asarray([e[:width] for e in encoded], dtype=f"S{width}")
+            filled += [(f"l{c}", sizes), (f"v{c}", labels[column.values])]
+            if (sizes != width).any():
+                varying.append((f"v{c}", sizes))
+            continue
+        size = sum(np.dtype(dtype).itemsize for dtype, _values in pieces)
+        fields.append((f"l{c}", ">i4"))
+        filled.append((f"l{c}", size if null is None else np.where(null, -1, size)))
+        if null is not None and null.all():
+            continue  # no bytes at all
+        fields.append((f"v{c}", [(f"p{p}", dtype) for p, (dtype, _v) in enumerate(pieces)]))
+        for p, (_dtype, values) in enumerate(pieces):
+            filled.append(((f"v{c}", f"p{p}"), values))
+        if null is not None:
+            varying.append((f"v{c}", np.where(null, 0, size)))
+    records = np.empty(count, dtype=np.dtype(fields))
+    for name, values in filled:
+        if isinstance(name, tuple):
+            records[name[0]][name[1]] = values
+        else:
             records[name] = values
-        chunks.append(memoryview(records.view(np.uint8)))
-    chunks.append(_BINARY_TRAILER)
-    return chunks
+    data = records.view(np.uint8).reshape(count, records.dtype.itemsize)
+    if varying:
+        keep = np.ones(data.shape, dtype=bool)
+        for name, used in varying:
+            start = records.dtype.fields[name][1]
+            width = records.dtype.fields[name][0].itemsize
+            keep[:, start : start + width] = np.arange(width) < used[:, None]
+        data = data[keep]
+    return [_BINARY_HEADER, memoryview(data.reshape(-1)), _BINARY_TRAILER]
 
 
 def _store_columns(model, columns: Mapping[str, pa.Array]) -> None:
