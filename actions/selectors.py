@@ -132,7 +132,7 @@ class UnitFigures:
 
 
 def unit_figures(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], UnitFigures]:
-    """Return the figures of (snapshot id, unit id) pairs in 3 queries."""
+    """Return the figures of (snapshot id, unit id) pairs in 5 queries."""
     pairs = set(pairs)
     if not pairs:
         return {}
@@ -140,9 +140,10 @@ def unit_figures(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Unit
     unit_ids = {u for _s, u in pairs}
     scores = [
         score
-        for score in UnitScore.objects.with_values()
-        .filter(snapshot_id__in=snapshot_ids, unit_id__in=unit_ids)
+        for score in UnitScore.objects.filter(snapshot_id__in=snapshot_ids, unit_id__in=unit_ids)
         .select_related("snapshot")
+        .with_group_scores()
+        .with_indicator_values()
         if (score.snapshot_id, score.unit_id) in pairs
     ]
     frameworks = {score.snapshot.framework_id for score in scores}
@@ -153,10 +154,7 @@ def unit_figures(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Unit
         result[(score.snapshot_id, score.unit_id)] = UnitFigures(
             total=score.ranking_total,
             groups={g.group_id: g.ranking_points for g in score.group_scores(groups)},
-            indicators={
-                v.indicator_id: v.points
-                for v in (score.indicator_values(indicators) if score.indicator_document else [])
-            },
+            indicators={v.indicator_id: v.points for v in score.indicator_values(indicators)},
         )
     return result
 

@@ -41,6 +41,7 @@ from indicators.models import (
     SnapshotPeriod,
     SnapshotStatus,
     UnitScore,
+    attach_facts,
 )
 from indicators.models import UnitScore as UnitScoreModel
 from indicators.selectors import (
@@ -183,6 +184,7 @@ class UnitScoreList(LoginNotRequiredMixin, ListAPIView):
         page = super().paginate_queryset(queryset)
         # The group cells of the page's snapshots, in one query.
         scores = page if page is not None else list(queryset)
+        attach_facts(scores)
         self._groups = _group_cells(scores)
         return page
 

@@ -125,7 +125,10 @@ def csv_cell(value, kind: str, dialect: CsvDialect = EXCEL_VI) -> str:
         return str(int(value))
     if kind == COUNT:
         number = _decimal(value)
-        text = f"{number:f}" if number != number.to_integral_value() else str(int(number))
+        # normalize(): stored counts carry four decimals ("12.5000" is written "12.5").
+        text = (
+            f"{number.normalize():f}" if number != number.to_integral_value() else str(int(number))
+        )
         return text.replace(".", dialect.decimal)
     if kind == DATE and isinstance(value, datetime.date):
         return value.isoformat() if dialect.iso_dates else value.strftime("%d/%m/%Y")

@@ -31,6 +31,7 @@ from indicators.models import (
     Snapshot,
     SnapshotStatus,
     UnitScore,
+    attach_facts,
 )
 from indicators.selectors import (
     PEER_SET_LABELS,
@@ -991,7 +992,7 @@ def compare_page(
     dropped: int = 0,
     readable: Q | None = None,
 ) -> ComparePage:
-    """Build the comparison of up to four units over time in 2 queries (3 with a search)."""
+    """Build the comparison of up to four units over time in 3 queries (4 with a search)."""
     page = ComparePage(query=(query or "").strip()[:100], dropped=dropped)
     ids = [u.pk for u in units]
     scores = list(
@@ -1021,6 +1022,7 @@ def compare_page(
             IndicatorGroup.objects.filter(framework_id__in=frameworks).order_by("position")
         )
         by_id = {g.pk: g for g in framework_groups}
+        attach_facts([column.score for column in page.columns if column.score])
         for column in page.columns:
             if column.score:
                 for gs in column.score.group_scores(by_id):

@@ -3,37 +3,35 @@
 The framework (groups, indicators, bands) is data loaded by a data migration, versioned by
 `Framework.valid_from`; a revision of the rules is a new framework, never an edit of code.
 A `Snapshot` is "the index for one scope as of a date for a period"; its scores live in
-`UnitScore`, one row per unit written set-based by `indicators.services`: totals, ranks and
-movement, and as documents the unit's group scores (`group_document`) and indicator values
-(`indicator_document`). `GroupScore` and `IndicatorValue` are their read models.
+`UnitScore`, one row per unit written set-based by `indicators.services` (totals, band, rank
+and movement), with two fact tables beside it: `GroupScore`, one row per (snapshot, unit,
+group), and `IndicatorValue`, one row per (snapshot, unit, indicator).
 """
 
 from __future__ import annotations
 
 import datetime
-import json
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 from decimal import Decimal
-from functools import lru_cache
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from indicators import scoring
+from scoreboard.db import id_list
 
 POINTS = {"max_digits": 6, "decimal_places": 2}
 # The score table skips Django's per-foreign-key indexes: its (snapshot, unit) key and the
 # (unit, snapshot) index already serve every lookup, and each extra index slows the bulk load.
-# It keeps its references checked, but not by foreign-key constraints: PostgreSQL checks
-# those one row at a time at commit, ~10,000 checks for a national snapshot (with the score
-# tables of the time). Migrations 0003 and 0007 put in their place one set-based
-# check per statement (triggers with transition tables): every row's snapshot, unit and band
-# exist and cannot be deleted while the row does. The indicator and group ids inside the
-# documents are guarded by triggers too (migrations 0005, 0006): an indicator or group of a
-# framework that snapshots use cannot be deleted. On SQLite (development) the services' own
-# checks remain.
+# The score tables (unit rows and their group and indicator facts) keep their references
+# checked, but not by foreign-key constraints: PostgreSQL checks those one row at a time,
+# ~400 ms more per reference for a national snapshot's 70,455 indicator rows
+# (docs/PERFORMANCE.md). Migrations 0003, 0007 and 0012 put in their place one set-based check
+# per statement (triggers with transition tables): every row's snapshot, unit, band, group and
+# indicator exist and cannot be deleted while the row does. On SQLite (development) the
+# services' own checks remain.
 SCORE_REFERENCE = {"db_index": False, "db_constraint": False}
 
 
@@ -474,18 +472,70 @@ class Movement:
         return self.previous_rank - self.rank
 
 
+# The statuses that carry points, and those that do not (IndicatorValue's check).
+_SCORED = [
+    ValueStatus.OK,
+    ValueStatus.ZERO_DENOMINATOR_FULL,
+    ValueStatus.ZERO_DENOMINATOR_ZERO,
+]
+_POINTLESS = [ValueStatus.NO_DATA, ValueStatus.NOT_APPLICABLE]
+
+
 class UnitScoreQuerySet(models.QuerySet):
-    def with_values(self) -> UnitScoreQuerySet:
-        """Load the indicator documents too."""
-        return self.defer(None)
+    """Unit scores that can bring their fact rows along, one query per kind for all of them."""
+
+    _facts: tuple[str, ...] = ()
+
+    def with_group_scores(self) -> UnitScoreQuerySet:
+        """Load each score's group rows too (`UnitScore.group_scores`), in one more query."""
+        return self._with("groups")
+
+    def with_indicator_values(self) -> UnitScoreQuerySet:
+        """Load each score's indicator rows too (`UnitScore.indicator_values`), in one more query."""
+        return self._with("values")
+
+    def _with(self, kind: str) -> UnitScoreQuerySet:
+        clone = self._chain()
+        clone._facts = (*self._facts, kind)
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._facts = self._facts
+        return clone
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if (
+            fresh
+            and self._facts
+            and self._result_cache
+            and isinstance(self._result_cache[0], UnitScore)
+        ):
+            attach_facts(self._result_cache, self._facts)
 
 
-class UnitScoreManager(models.Manager.from_queryset(UnitScoreQuerySet)):
-    """Unit scores without their indicator documents (~700 bytes a unit, which only the
-    breakdown reads), unless `with_values()` asks for them."""
-
-    def get_queryset(self) -> UnitScoreQuerySet:
-        return super().get_queryset().defer("indicator_document")
+def attach_facts(scores: Sequence[UnitScore], kinds: Sequence[str] = ("groups",)) -> None:
+    """Give each score its group ("groups") and/or indicator ("values") rows, read in one
+    query per kind: what `with_group_scores` does, for scores already read."""
+    if not scores:
+        return
+    snapshot_ids = sorted({s.snapshot_id for s in scores})
+    unit_ids = sorted({s.unit_id for s in scores})
+    for kind, model, attribute in (
+        ("groups", GroupScore, "_group_rows"),
+        ("values", IndicatorValue, "_value_rows"),
+    ):
+        if kind not in kinds:
+            continue
+        found: dict[tuple[int, int], list] = {}
+        for row in model.objects.filter(
+            snapshot_id__in=snapshot_ids, unit_id__in=id_list(unit_ids)
+        ):
+            found.setdefault((row.snapshot_id, row.unit_id), []).append(row)
+        for score in scores:
+            setattr(score, attribute, found.get((score.snapshot_id, score.unit_id), []))
 
 
 class UnitScore(Movement, models.Model):
@@ -534,22 +584,7 @@ class UnitScore(Movement, models.Model):
     # The unit is a row of the loaded group table, even if every figure in it is blank: it
     # stays on the board as "no data" instead of vanishing.
     listed_in_source = models.BooleanField(_("listed in the source"), default=False)
-    # The unit's group scores as JSON text: {"g": group ids, "p": points, "o": official points
-    # (hundredths), "r": ranks, "c": peers ranked}, the lists aligned, a group without a score
-    # left out. In the unit's row rather than a row per group: a national snapshot's ~23,500
-    # group rows cost twice a bare COPY to store, one index entry each (docs/PERFORMANCE.md).
-    # Read through `group_scores()`.
-    group_document = models.TextField(_("group scores"), blank=True, default="")
-    # The unit's indicator values as JSON text: {"i": indicator ids, "n": numerators,
-    # "d": denominators, "p": points in hundredths, "pp": portal points in hundredths,
-    # "s": statuses}, the lists aligned; "" when the source gave none. In the unit's row: a
-    # national snapshot is one COPY of 3,355 rows rather than 70,455 value rows (one index
-    # entry each) or a second table (docs/PERFORMANCE.md). Plain text rather than jsonb, which
-    # PostgreSQL would parse on every write for queries no code makes. Read through
-    # `indicator_values()`; left out of `objects` queries unless asked for (`with_values()`).
-    indicator_document = models.TextField(_("indicator values"), blank=True, default="")
-
-    objects = UnitScoreManager()
+    objects = UnitScoreQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("unit score")
@@ -578,119 +613,157 @@ class UnitScore(Movement, models.Model):
         return f"{self.unit_id} @ {self.snapshot_id}: {self.ranking_total}"
 
     def group_scores(self, groups: dict[int, IndicatorGroup]) -> list[GroupScore]:
-        """The unit's group scores, each with its group (`groups`: the framework's, by id)."""
-        return group_scores_of(self.unit_id, self.snapshot_id, self.group_document, groups)
+        """The unit's group scores in framework order, each with its group (`groups`: the
+        framework's, by id); read now unless the queryset brought them (`with_group_scores`)."""
+        rows = getattr(self, "_group_rows", None)
+        if rows is None:
+            rows = list(
+                GroupScore.objects.filter(snapshot_id=self.snapshot_id, unit_id=self.unit_id)
+            )
+        for row in rows:
+            row.group = groups[row.group_id]
+        return sorted(rows, key=lambda row: row.group.position)
 
     def indicator_values(self, indicators: dict[int, Indicator]) -> list[IndicatorValue]:
-        """The unit's indicator values, each with its indicator (`indicators`: the
-        framework's, by id); none when the source gave none."""
-        if not self.indicator_document:
-            return []
-        doc = json.loads(self.indicator_document, parse_float=Decimal)
-        return [
-            IndicatorValue(
-                unit_id=self.unit_id,
-                indicator=indicators[indicator_id],
-                numerator=_count(numerator),
-                denominator=_count(denominator),
-                points=_hundredths(points),
-                portal_points=_hundredths(portal),
-                status=status,
+        """The unit's indicator values in framework order, each with its indicator
+        (`indicators`: the framework's, by id); none when the source gave none. Read now
+        unless the queryset brought them (`with_indicator_values`)."""
+        rows = getattr(self, "_value_rows", None)
+        if rows is None:
+            rows = list(
+                IndicatorValue.objects.filter(snapshot_id=self.snapshot_id, unit_id=self.unit_id)
             )
-            for indicator_id, numerator, denominator, points, portal, status in zip(
-                doc["i"], doc["n"], doc["d"], doc["p"], doc["pp"], doc["s"], strict=True
-            )
-        ]
+        for row in rows:
+            row.indicator = indicators[row.indicator_id]
+        return sorted(rows, key=lambda row: row.indicator.position)
 
 
-def group_scores_of(
-    unit_id: int, snapshot_id: int, document: str, groups: dict[int, IndicatorGroup]
-) -> list[GroupScore]:
-    """Decode a `UnitScore.group_document` (for readers that fetch it with values())."""
-    return [
-        GroupScore(
-            unit_id=unit_id,
-            snapshot_id=snapshot_id,
-            group=groups[group_id],
-            points=points,
-            official_points=official,
-            rank=rank,
-            peer_count=peer_count,
-        )
-        for group_id, (points, official, rank, peer_count) in group_figures_of(document).items()
-    ]
-
-
-def group_figures_of(document: str) -> dict[int, tuple]:
-    """A `UnitScore.group_document` as {group id: (points, official points, rank, peers
-    ranked)}, without building objects: a national leaderboard decodes 3,355 of them."""
-    if not document:
-        return {}
-    doc = json.loads(document)
-    return {
-        group_id: (_hundredths(points), _hundredths(official), rank, peer_count)
-        for group_id, points, official, rank, peer_count in zip(
-            doc["g"], doc["p"], doc["o"], doc["r"], doc["c"], strict=True
-        )
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class GroupScore:
+class GroupScore(models.Model):
     """A unit's points in one group (or combined block) of one snapshot, with its peer rank.
 
     Points are recomputed from indicator values when the snapshot has them, else the
     source's figure; `official_points` is the source's figure when a group table gave one.
-    Stored in `UnitScore.group_document`.
+    A group without a figure has no row. Written with the unit's row by the recompute (a
+    group table's figures wait here, as official points, until it runs).
     """
 
-    unit_id: int
-    snapshot_id: int
-    group: IndicatorGroup
-    points: Decimal | None
-    official_points: Decimal | None
-    rank: int | None
-    peer_count: int | None
+    pk = models.CompositePrimaryKey("snapshot", "unit", "group")
 
-    @property
-    def group_id(self) -> int:
-        return self.group.pk
+    snapshot = models.ForeignKey(
+        Snapshot,
+        verbose_name=_("snapshot"),
+        on_delete=models.CASCADE,
+        related_name="group_scores",
+        **SCORE_REFERENCE,
+    )
+    unit = models.ForeignKey(
+        "units.AdministrativeUnit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        **SCORE_REFERENCE,
+    )
+    group = models.ForeignKey(
+        IndicatorGroup,
+        verbose_name=_("group"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        **SCORE_REFERENCE,
+    )
+    points = models.DecimalField(_("points"), null=True, blank=True, **POINTS)
+    official_points = models.DecimalField(_("official points"), null=True, blank=True, **POINTS)
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    peer_count = models.PositiveIntegerField(_("peers ranked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("group score")
+        verbose_name_plural = _("group scores")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points__isnull=True) | Q(points__gte=0, points__lte=100),
+                name="group_score_points_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(official_points__isnull=True)
+                | Q(official_points__gte=0, official_points__lte=100),
+                name="group_score_official_points_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(rank__isnull=True) | Q(rank__gte=1, rank__lte=F("peer_count")),
+                name="group_score_rank_within_peers",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} @ {self.snapshot_id} · {self.group_id}: {self.ranking_points}"
 
     @property
     def ranking_points(self) -> Decimal | None:
         return self.official_points if self.official_points is not None else self.points
 
 
-def _count(value: int | Decimal | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
+class IndicatorValue(models.Model):
+    """A unit's numerator, denominator and points for one indicator in one snapshot.
 
+    A unit with values has one for every indicator of the framework ("no data" or "not
+    applicable" where the source gave none): the recompute relies on that completeness.
+    """
 
-def _hundredths(value: int | None) -> Decimal | None:
-    return None if value is None else _decimal_hundredths(value)
+    pk = models.CompositePrimaryKey("snapshot", "unit", "indicator")
 
+    snapshot = models.ForeignKey(
+        Snapshot,
+        verbose_name=_("snapshot"),
+        on_delete=models.CASCADE,
+        related_name="indicator_values",
+        **SCORE_REFERENCE,
+    )
+    unit = models.ForeignKey(
+        "units.AdministrativeUnit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        **SCORE_REFERENCE,
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("indicator"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        **SCORE_REFERENCE,
+    )
+    numerator = models.DecimalField(
+        _("numerator"), max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    denominator = models.DecimalField(
+        _("denominator"), max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    points = models.DecimalField(_("points"), null=True, blank=True, **POINTS)
+    portal_points = models.DecimalField(_("portal points"), null=True, blank=True, **POINTS)
+    status = models.CharField(_("status"), max_length=24, choices=ValueStatus.choices)
 
-@lru_cache(maxsize=16_384)
-def _decimal_hundredths(value: int) -> Decimal:
-    # Decimals are immutable, and a snapshot's points repeat: a national leaderboard converts
-    # ~50,000 of them, among a few thousand distinct values.
-    return Decimal(value).scaleb(-2)
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points__isnull=True) | Q(points__gte=0, points__lte=100),
+                name="indicator_value_points_range",
+            ),
+            models.CheckConstraint(
+                condition=(Q(numerator__isnull=True) | Q(numerator__gte=0))
+                & (Q(denominator__isnull=True) | Q(denominator__gte=0)),
+                name="indicator_value_counts_nonneg",
+            ),
+            models.CheckConstraint(
+                condition=Q(points__isnull=True, status__in=_POINTLESS)
+                | Q(points__isnull=False, status__in=_SCORED),
+                name="indicator_value_status_points",
+            ),
+        ]
 
-
-@dataclass(frozen=True, slots=True)
-class IndicatorValue:
-    """A unit's numerator, denominator and points for one indicator in one snapshot."""
-
-    unit_id: int
-    indicator: Indicator
-    numerator: Decimal | None
-    denominator: Decimal | None
-    points: Decimal | None
-    portal_points: Decimal | None
-    status: str
-
-    @property
-    def indicator_id(self) -> int:
-        return self.indicator.pk
+    def __str__(self) -> str:
+        return f"{self.unit_id} @ {self.snapshot_id} · {self.indicator_id}: {self.points}"
 
     @property
     def points_lost(self) -> Decimal | None:

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import get_language
 
 from indicators import selectors
-from indicators.models import IndicatorGroup, Snapshot, SnapshotStatus, group_figures_of
+from indicators.models import GroupScore, IndicatorGroup, Snapshot, SnapshotStatus
 from scoreboard.cache import version_bump, versions
 from units.models import AdministrativeUnit
 
@@ -105,7 +106,7 @@ def peer_sets(*, snapshot: Snapshot) -> list[selectors.PeerSet]:
 class BoardOrder:
     """A whole snapshot in one order, before access or filters: what a board pages from."""
 
-    entries: list[selectors.BoardEntry]  # group documents left out
+    entries: list[selectors.BoardEntry]
     has_part_figures: bool  # a unit has figures for a part of a combined block (DVCTT, TTTT)
 
 
@@ -128,20 +129,19 @@ def board_order(
             group_id=group_id,
             peer_order=peer_order,
         )
-        return BoardOrder(
-            [e._replace(group_document="") for e in entries],
-            any(_has_part_figures(e.group_document, part_ids) for e in entries),
-        )
+        return BoardOrder(entries, _has_part_figures(snapshot, part_ids))
 
     prefix = _prefix(snapshot)
     shape = f"{sort}:{int(descending)}:{int(bool(peer_order))}"
     return _cached(prefix and f"{prefix}:order:{shape}", build)
 
 
-def _has_part_figures(document: str, part_ids: frozenset[int]) -> bool:
-    figures = group_figures_of(document)
-    return any(
-        pk in part_ids and (f[0] is not None or f[1] is not None) for pk, f in figures.items()
+def _has_part_figures(snapshot: Snapshot, part_ids: frozenset[int]) -> bool:
+    # A group row exists only where the unit has a figure (points or official points).
+    return (
+        GroupScore.objects.filter(snapshot_id=snapshot.pk, group_id__in=part_ids)
+        .filter(Q(points__isnull=False) | Q(official_points__isnull=False))
+        .exists()
     )
 
 

@@ -2,8 +2,8 @@
 bands, competition ranks and movement for every unit at once.
 
 Pure (no ORM): `indicators.services` reads the snapshot's inputs in a constant number of
-statements, calls `recompute_scores`, and stores what it returns in one bulk write (the unit
-rows, each with its group scores). Every figure is a whole number of hundredths of a point (the sources are rounded to
+statements, calls `recompute_scores`, and stores what it returns in two bulk writes (the unit
+rows, and their group scores as rows). Every figure is a whole number of hundredths of a point (the sources are rounded to
 two decimals when loaded, and sums of such figures are exact), so the rules of
 `indicators.scoring` — which stay the reference; `tests/indicators/test_recompute.py`
 compares both — hold exactly in int64 arithmetic. For a national snapshot (3,355 communes,

@@ -22,7 +22,14 @@ from django.db import connection, transaction
 from django.test import override_settings
 
 from accounts.models import AuditEvent
-from indicators.models import Indicator, IndicatorGroup, Snapshot, UnitScore
+from indicators.models import (
+    GroupScore,
+    Indicator,
+    IndicatorGroup,
+    IndicatorValue,
+    Snapshot,
+    UnitScore,
+)
 from indicators.services import snapshot_create_draft
 from ingest import services
 from ingest.models import Upload, UploadStatus
@@ -43,8 +50,9 @@ class BenchResult:
     units: int
     ingest_seconds: list[float]
     copy_seconds: list[float]
-    # The same units' rows, already scored, COPYed into the real score table (its
-    # indexes, checks and reference triggers), nothing else: what storage alone costs.
+    # The same units' rows, already scored, COPYed into the real score tables (unit rows,
+    # group scores, indicator values: their keys, checks and reference triggers), nothing
+    # else: what storage alone costs.
     store_seconds: list[float]
 
     @property
@@ -120,7 +128,8 @@ def _copy_baseline(data: bytes) -> float:
 
 
 def _store_once(scope: AdministrativeUnit, unit_ids: list[int], round_number: int) -> float:
-    """Time a COPY of one snapshot's scored unit rows, values included, into the score table."""
+    """Time a COPY of one snapshot's scored rows into the score tables: the unit rows, their
+    group scores and their indicator values."""
     as_of = datetime.date(2024, 8, 1) + datetime.timedelta(days=7 * round_number)
     snapshot = snapshot_create_draft(
         scope=scope, as_of=as_of, period="ytd", period_year=as_of.year, is_synthetic=True
@@ -132,56 +141,51 @@ def _store_once(scope: AdministrativeUnit, unit_ids: list[int], round_number: in
         IndicatorGroup.objects.filter(framework=snapshot.framework).values_list("pk", flat=True)
     )
     rng = random.Random(round_number)
-
-    def numbers(low: int, high: int, width: int) -> str:
-        return ",".join(str(rng.randint(low, high)) for _ in range(width))
-
-    def document(keys: str, ids: list[int], lists: dict[str, str]) -> str:
-        body = "".join(f',"{key}":[{text}]' for key, text in lists.items())
-        return f'{{"{keys}":[{",".join(map(str, ids))}]{body}}}'
-
-    width, groups = len(indicator_ids), len(group_ids)
-    nulls, oks = ",".join(["null"] * width), ",".join(['"ok"'] * width)
     count = len(unit_ids)
-    # The rows UnitScore holds (one per unit), built before the clock starts.
-    text = "".join(
-        f"{snapshot.pk}\t{unit_id}\t{scope.pk}:commune\tf\tt\tf\t"
-        f"{rng.randint(0, 10000) / 100}\t{rng.randint(0, 10000) / 100}\t{rank}\t{count}\t"
-        + document(
-            "g",
-            group_ids,
-            {
-                "p": numbers(0, 2000, groups),
-                "o": ",".join(["null"] * groups),
-                "r": numbers(1, count, groups),
-                "c": ",".join([str(count)] * groups),
-            },
-        )
-        + "\t"
-        + document(
-            "i",
-            indicator_ids,
-            {
-                "n": numbers(0, 3000, width),
-                "d": numbers(3000, 6000, width),
-                "p": numbers(0, 300, width),
-                "pp": nulls,
-                "s": oks,
-            },
-        )
-        + "\n"
+    sid = snapshot.pk
+    # The rows of the three tables, built before the clock starts.
+    units = "".join(
+        f"{sid}\t{unit_id}\t{scope.pk}:commune\tf\tt\tf\t"
+        f"{rng.randint(0, 10000) / 100}\t{rng.randint(0, 10000) / 100}\t{rank}\t{count}\n"
         for rank, unit_id in enumerate(unit_ids, start=1)
     )
-    columns = (
-        "snapshot_id, unit_id, peer_key, totals_disagree, has_indicator_values, "
-        "listed_in_source, total, ranking_total, rank, peer_count, group_document, "
-        "indicator_document"
+    groups = "".join(
+        f"{sid}\t{unit_id}\t{group_id}\t{rng.randint(0, 2000) / 100}\t\\N\t"
+        f"{rng.randint(1, count)}\t{count}\n"
+        for unit_id in unit_ids
+        for group_id in group_ids
     )
+    values = "".join(
+        f"{sid}\t{unit_id}\t{indicator_id}\t{rng.randint(0, 3000)}\t{rng.randint(3000, 6000)}\t"
+        f"{rng.randint(0, 300) / 100}\t\\N\tok\n"
+        for unit_id in unit_ids
+        for indicator_id in indicator_ids
+    )
+    tables = [
+        (
+            UnitScore,
+            "snapshot_id, unit_id, peer_key, totals_disagree, has_indicator_values, "
+            "listed_in_source, total, ranking_total, rank, peer_count",
+            units,
+        ),
+        (
+            GroupScore,
+            "snapshot_id, unit_id, group_id, points, official_points, rank, peer_count",
+            groups,
+        ),
+        (
+            IndicatorValue,
+            "snapshot_id, unit_id, indicator_id, numerator, denominator, points, portal_points, "
+            "status",
+            values,
+        ),
+    ]
     with connection.cursor() as cursor:
         started = time.perf_counter()
-        with cursor.cursor.copy(f"COPY {UnitScore._meta.db_table} ({columns}) FROM STDIN") as copy:
-            copy.write(text)
-        # The reference triggers run at the end of the COPY statement: counted.
+        for model, columns, text in tables:
+            with cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+                copy.write(text)
+        # The reference triggers run at the end of each COPY statement: counted.
         return time.perf_counter() - started
 
 
@@ -230,6 +234,8 @@ def _vacuum(say: Callable[[str], None]) -> None:
         AdministrativeUnit._meta.db_table,
         Snapshot._meta.db_table,
         UnitScore._meta.db_table,
+        GroupScore._meta.db_table,
+        IndicatorValue._meta.db_table,
         Upload._meta.db_table,
         AuditEvent._meta.db_table,
     ]

@@ -1,7 +1,7 @@
 -- The reporting schema: published figures as plain rows, with names, dates and periods
 -- joined in, for Metabase, Superset or Excel on a read-only role (docs/REPORTING.md).
--- Rebuilt after every migrate (reporting/services.py). Points are numeric(6, 2), as in the
--- tables; the documents keep them in hundredths.
+-- Rebuilt after every migrate (reporting/services.py). Points are numeric(6, 2) and counts
+-- numeric(16, 4), as in the tables.
 
 CREATE VIEW reporting.snapshots AS
 SELECT s.id AS snapshot_id,
@@ -61,8 +61,8 @@ JOIN reporting.snapshots s ON s.snapshot_id = us.snapshot_id
 JOIN reporting.units u ON u.unit_id = us.unit_id
 LEFT JOIN indicators_band b ON b.id = us.band_id;
 
--- The group and indicator documents are JSON text of aligned lists (indicators/models.py,
--- UnitScore): the lists are unnested side by side by their ordinal.
+-- One row per (snapshot, unit, group) and per (snapshot, unit, indicator): the fact tables
+-- indicators_groupscore and indicators_indicatorvalue (indicators/models.py), names joined in.
 CREATE VIEW reporting.group_scores AS
 SELECT s.snapshot_id, s.scope_name, s.as_of, s.period, s.period_year, s.period_number,
        s.status, s.revision,
@@ -71,16 +71,14 @@ SELECT s.snapshot_id, s.scope_name, s.as_of, s.period, s.period_year, s.period_n
        g.name AS group_name,
        g.is_combined,
        g.max_points,
-       ((d.doc -> 'p' ->> (e.n - 1)::int)::numeric / 100)::numeric(6, 2) AS points,
-       ((d.doc -> 'o' ->> (e.n - 1)::int)::numeric / 100)::numeric(6, 2) AS official_points,
-       (d.doc -> 'r' ->> (e.n - 1)::int)::int AS rank,
-       (d.doc -> 'c' ->> (e.n - 1)::int)::int AS peer_count
-FROM indicators_unitscore us
-JOIN reporting.snapshots s ON s.snapshot_id = us.snapshot_id
-JOIN reporting.units u ON u.unit_id = us.unit_id
-CROSS JOIN LATERAL (SELECT NULLIF(us.group_document, '')::json AS doc) d
-CROSS JOIN LATERAL json_array_elements_text(d.doc -> 'g') WITH ORDINALITY AS e(group_id, n)
-JOIN indicators_indicatorgroup g ON g.id = e.group_id::bigint;
+       gs.points,
+       gs.official_points,
+       gs.rank,
+       gs.peer_count
+FROM indicators_groupscore gs
+JOIN reporting.snapshots s ON s.snapshot_id = gs.snapshot_id
+JOIN reporting.units u ON u.unit_id = gs.unit_id
+JOIN indicators_indicatorgroup g ON g.id = gs.group_id;
 
 CREATE VIEW reporting.indicator_values AS
 SELECT s.snapshot_id, s.scope_name, s.as_of, s.period, s.period_year, s.period_number,
@@ -90,15 +88,13 @@ SELECT s.snapshot_id, s.scope_name, s.as_of, s.period, s.period_year, s.period_n
        i.code AS indicator_code,
        i.name AS indicator_name,
        i.max_points,
-       (d.doc -> 'n' ->> (e.n - 1)::int)::numeric AS numerator,
-       (d.doc -> 'd' ->> (e.n - 1)::int)::numeric AS denominator,
-       ((d.doc -> 'p' ->> (e.n - 1)::int)::numeric / 100)::numeric(6, 2) AS points,
-       ((d.doc -> 'pp' ->> (e.n - 1)::int)::numeric / 100)::numeric(6, 2) AS portal_points,
-       d.doc -> 's' ->> (e.n - 1)::int AS value_status
-FROM indicators_unitscore us
-JOIN reporting.snapshots s ON s.snapshot_id = us.snapshot_id
-JOIN reporting.units u ON u.unit_id = us.unit_id
-CROSS JOIN LATERAL (SELECT NULLIF(us.indicator_document, '')::json AS doc) d
-CROSS JOIN LATERAL json_array_elements_text(d.doc -> 'i') WITH ORDINALITY AS e(indicator_id, n)
-JOIN indicators_indicator i ON i.id = e.indicator_id::bigint
+       iv.numerator,
+       iv.denominator,
+       iv.points,
+       iv.portal_points,
+       iv.status AS value_status
+FROM indicators_indicatorvalue iv
+JOIN reporting.snapshots s ON s.snapshot_id = iv.snapshot_id
+JOIN reporting.units u ON u.unit_id = iv.unit_id
+JOIN indicators_indicator i ON i.id = iv.indicator_id
 JOIN indicators_indicatorgroup g ON g.id = i.group_id;

@@ -231,7 +231,9 @@ def _sources(snapshot) -> dict[int, tuple]:
         )
         for groups in [IndicatorGroup.objects.filter(framework=snapshot.framework).in_bulk()]
         for indicators in [Indicator.objects.filter(framework=snapshot.framework).in_bulk()]
-        for s in UnitScore.objects.with_values().filter(snapshot=snapshot)
+        for s in UnitScore.objects.filter(snapshot=snapshot)
+        .with_group_scores()
+        .with_indicator_values()
     }
 
 
@@ -239,7 +241,7 @@ def _sources(snapshot) -> dict[int, tuple]:
 def test_each_load_keeps_the_other_kind_of_source_and_marks_the_draft_stale(
     framework, groups_first
 ):
-    """Group figures and indicator values share the unit's row: loading one keeps the other."""
+    """Group figures and indicator values are a draft's two sources: loading one keeps the other."""
     province = ProvinceFactory()
     listed, valued, both = (DistrictFactory(parent=province) for _ in range(3))
     snapshot = make_snapshot(scope=province)
@@ -269,14 +271,26 @@ def test_each_load_keeps_the_other_kind_of_source_and_marks_the_draft_stale(
     assert _sources(snapshot) == expected  # the recompute carries every source over
 
 
-def test_score_reads_leave_the_values_out_unless_asked(framework):
+def test_scores_bring_their_fact_rows_in_one_query_per_kind(framework, django_assert_num_queries):
     province = ProvinceFactory()
-    unit = DistrictFactory(parent=province)
+    units = [DistrictFactory(parent=province) for _ in range(4)]
     snapshot = make_snapshot(scope=province)
-    load_indicators(snapshot, full_marks(unit))
+    load_indicators(snapshot, {k: v for u in units for k, v in full_marks(u).items()})
     services.snapshot_recompute(snapshot_id=snapshot.pk)
-    assert "indicator_document" in UnitScore.objects.get(snapshot=snapshot).get_deferred_fields()
-    assert "indicator_document" in snapshot.unit_scores.get().get_deferred_fields()
-    with_values = UnitScore.objects.with_values().get(snapshot=snapshot)
-    assert with_values.get_deferred_fields() == set()
-    assert len(with_values.indicator_values(Indicator.objects.in_bulk())) == len(INDICATOR_MAX)
+    indicators = Indicator.objects.in_bulk()
+    groups = IndicatorGroup.objects.in_bulk()
+    with django_assert_num_queries(3):
+        scores = list(
+            UnitScore.objects.filter(snapshot=snapshot).with_group_scores().with_indicator_values()
+        )
+        read = {
+            s.unit_id: ([v.indicator.code for v in s.indicator_values(indicators)],
+                        [g.group.code for g in s.group_scores(groups)])
+            for s in scores
+        }  # fmt: skip
+    framework_order = [i.code for i in sorted(indicators.values(), key=lambda i: i.position)]
+    assert all(value_codes == framework_order for value_codes, _groups in read.values())
+    assert all(len(group_codes) == 7 for _values, group_codes in read.values())
+    score = UnitScore.objects.get(snapshot=snapshot, unit=units[0])
+    with django_assert_num_queries(1):  # not brought along: read when asked
+        assert len(score.indicator_values(indicators)) == len(INDICATOR_MAX)

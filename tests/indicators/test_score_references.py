@@ -1,11 +1,13 @@
-"""The score table keeps its references checked, set-based (migrations 0003, 0007, 0009)."""
+"""The score tables keep their references checked, set-based (migrations 0003, 0007, 0012)."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 
 from indicators.models import (
+    GroupScore,
     Indicator,
     IndicatorGroup,
+    IndicatorValue,
     UnitScore,
 )
 from indicators.services import snapshot_recompute
@@ -37,13 +39,30 @@ def test_a_new_unit_row_must_name_existing_rows(scored, field):
     row = {
         "snapshot_id": snapshot.pk,
         "unit_id": DistrictFactory(parent=unit.parent).pk,
-        "indicator_document": UnitScore.objects.with_values()
-        .get(snapshot=snapshot)
-        .indicator_document,
     }
     UnitScore.objects.create(**row)  # the same row with real references goes in
     with raises_reference_error(), transaction.atomic():
         UnitScore.objects.create(**{**row, "unit_id": unit.pk, field: MISSING})
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [
+        (GroupScore, "snapshot_id"),
+        (GroupScore, "unit_id"),
+        (GroupScore, "group_id"),
+        (IndicatorValue, "snapshot_id"),
+        (IndicatorValue, "unit_id"),
+        (IndicatorValue, "indicator_id"),
+    ],
+)
+def test_a_fact_row_must_name_existing_rows(scored, model, field):
+    snapshot, unit = scored
+    row = model.objects.filter(snapshot=snapshot, unit=unit).values()[0]
+    other = DistrictFactory(parent=unit.parent).pk
+    model.objects.bulk_create([model(**{**row, "unit_id": other})])  # real references go in
+    with raises_reference_error(), transaction.atomic():
+        model.objects.bulk_create([model(**{**row, "unit_id": other, field: MISSING})])
 
 
 @pytest.mark.parametrize("field", ["snapshot_id", "unit_id", "band_id"])
@@ -84,13 +103,17 @@ def test_rows_that_scores_name_cannot_be_deleted_behind_the_orm(scored, table, k
 
 def test_the_orm_still_deletes_a_snapshot_with_its_scores(scored):
     snapshot, _unit = scored
+    assert GroupScore.objects.filter(snapshot=snapshot).exists()
+    assert IndicatorValue.objects.filter(snapshot=snapshot).exists()
     snapshot.delete()
     assert not UnitScore.objects.filter(snapshot_id=snapshot.pk).exists()
+    assert not GroupScore.objects.filter(snapshot_id=snapshot.pk).exists()
+    assert not IndicatorValue.objects.filter(snapshot_id=snapshot.pk).exists()
 
 
 @pytest.mark.parametrize("model", [Indicator, IndicatorGroup])
 def test_indicators_and_groups_of_a_framework_in_use_cannot_be_deleted(scored, model):
-    """Their ids live inside the score documents: triggers keep them meaningful."""
+    """Stricter than the fact rows' references: a framework's parts stay while snapshots use it."""
     row = model.objects.first()
     with raises_reference_error(), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE id = %s", [row.pk])

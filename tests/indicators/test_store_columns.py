@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indicators.models import UnitScore
-from indicators.services import _hundredths_text, _points_text, _store_columns
+from indicators import scoring
+from indicators.models import Indicator, IndicatorValue, UnitScore, ValueStatus
+from indicators.services import Column, _points_text, _store_columns, _store_facts
 from tests.indicators.factories import make_snapshot
 from tests.units.factories import DistrictFactory, ProvinceFactory
 
@@ -43,16 +44,12 @@ def store_and_read(snapshot, units, texts, cents):
             "has_indicator_values": pa.array([True] * count),
             "listed_in_source": pa.array([False] * count),
             "official_total": _points_text(np.asarray(cents, dtype=np.int64)),
-            "group_document": pa.array(texts, pa.string()),
-            "indicator_document": pa.array(list(reversed(texts)), pa.string()),
         },
     )
     return list(
         UnitScore.objects.filter(snapshot=snapshot)
         .order_by("unit_id")
-        .values_list(
-            "peer_key", "totals_disagree", "official_total", "group_document", "indicator_document"
-        )
+        .values_list("peer_key", "totals_disagree", "official_total")
     )
 
 
@@ -62,8 +59,6 @@ def expected(texts, cents):
             text[:64],
             n % 2 == 0,
             None if c == -1 else Decimal(c).scaleb(-2),
-            text,
-            list(reversed(texts))[n],
         )
         for n, (text, c) in enumerate(zip(texts, cents, strict=True))
     ]
@@ -88,7 +83,74 @@ def test_any_text_comes_back_as_it_went_in(units, texts, data):
 
 
 @given(st.lists(st.integers(-1, 12_000), max_size=50))
-def test_hundredths_text_is_the_integers_text(values):
+def test_points_text_is_the_hundredths_as_points(values):
     array = np.asarray(values, dtype=np.int64)
-    expected = [None if v == -1 else str(v) for v in values]
-    assert _hundredths_text(array).to_pylist() == expected
+    expected = [None if v == -1 else Decimal(v).scaleb(-2) for v in values]
+    assert [None if p is None else Decimal(str(p)) for p in _points_text(array).to_pylist()] == (
+        expected
+    )
+
+
+VALUE = st.tuples(
+    st.one_of(st.none(), st.integers(0, 10**12 - 1)),  # numerator
+    st.one_of(st.none(), st.integers(0, 10**12 - 1)),  # denominator
+    st.integers(-1, 10_000),  # points in hundredths, -1 for none
+    st.booleans(),  # which of the two statuses that fit the points
+)
+
+
+def _status(cents: int, other: bool) -> str:
+    """A status that fits the points (the table checks it)."""
+    if cents == -1:
+        return ValueStatus.NOT_APPLICABLE if other else ValueStatus.NO_DATA
+    return ValueStatus.ZERO_DENOMINATOR_FULL if other else ValueStatus.OK
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.lists(VALUE, min_size=1, max_size=21))
+def test_fact_rows_come_back_as_they_went_in(units, values):
+    """The binary COPY of fact rows (PostgreSQL; `_store_columns` elsewhere) round trip."""
+    snapshot, unit_list = units
+    values = [(n, d, p, _status(p, other)) for n, d, p, other in values]
+    indicators = list(Indicator.objects.order_by("pk")[: len(values)])
+    IndicatorValue.objects.filter(snapshot=snapshot).delete()
+    numerators = np.asarray([n or 0 for n, _d, _p, _s in values], dtype=np.int64)
+    denominators = np.asarray([d or 0 for _n, d, _p, _s in values], dtype=np.int64)
+    cents = np.asarray([p for _n, _d, p, _s in values], dtype=np.int64)
+    status = np.asarray([scoring.STATUS_ORDER.index(s) for *_rest, s in values], dtype=np.int64)
+    count = len(values)
+    _store_facts(
+        IndicatorValue,
+        {
+            "snapshot_id": Column("int8", np.full(count, snapshot.pk, dtype=np.int64)),
+            "unit_id": Column("int8", np.full(count, unit_list[0].pk, dtype=np.int64)),
+            "indicator_id": Column("int8", np.asarray([i.pk for i in indicators[:count]])),
+            "numerator": Column("count", numerators, np.asarray([v[0] is None for v in values])),
+            "denominator": Column(
+                "count", denominators, np.asarray([v[1] is None for v in values])
+            ),
+            "points": Column("points", cents, cents == -1),
+            "portal_points": Column("points", cents[::-1].copy(), cents[::-1] == -1),
+            "status": Column("label", status, labels=[s.value for s in scoring.STATUS_ORDER]),
+        },
+    )
+    stored = {
+        v.indicator_id: (v.numerator, v.denominator, v.points, v.portal_points, v.status)
+        for v in IndicatorValue.objects.filter(snapshot=snapshot)
+    }
+
+    def points(c):
+        return None if c == -1 else Decimal(int(c)).scaleb(-2)
+
+    assert [stored[i.pk] for i in indicators[:count]] == [
+        (
+            None if n is None else Decimal(n),
+            None if d is None else Decimal(d),
+            points(p),
+            points(cents[::-1][k]),
+            str(s),
+        )
+        for k, (n, d, p, s) in enumerate(values)
+    ]

@@ -30,7 +30,7 @@ def test_bench_publishes_every_round_and_rolls_back(framework, settings):
     assert any(line.startswith("  warm-up: ") for line in lines)
     # What is measured is a clean national table, not the wording of problems.
     assert "  the file reads without an issue (ingest/parsers.py)" in lines
-    assert any("score table alone" in line and "× the bare COPY" in line for line in lines)
+    assert any("score tables alone" in line and "× the bare COPY" in line for line in lines)
     assert AdministrativeUnit.objects.count() == units_before
     assert not Upload.objects.exists() and not Snapshot.objects.exists()
     # The uploaded files went to a throwaway folder, not to MEDIA_ROOT.

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             f"(each the median of {COPY_SAMPLES}): {result.copy:.3f} s"
         )
         self.stdout.write(
-            f"COPY of the same units' scored rows into the score table alone, median of {repeat}: "
+            f"COPY of the same units' scored rows into the score tables alone, median of {repeat}: "
             f"{result.store:.3f} s ({result.store_ratio:.2f}× the bare COPY)"
         )
         self.stdout.write(f"ingest/copy ratio: {result.ratio:.2f}")
