@@ -49,29 +49,32 @@ class Issue:
         return f"{self.message} {self.fix}"
 
 
-L = gettext_lazy
 _E, _W = "error", "warning"
-_NUMBER_FIX = L("Type a number such as 19,2 or 19.2, without letters, units or “%%”.")
-_COUNT_FIX = L("Type a whole number such as 5105 (5.105 and 5,105 are both read as 5105).")
-_UNIT_COLUMN_FIX = L("Add a column headed “Đơn vị” (unit name) or “Mã đơn vị” (unit code).")
-_MISSING = L("%(where)s: the required column “%(column)s” is missing.")
-_NOT_A_NUMBER = L("%(where)s: “%(value)s” is not a number.")
-_NOT_A_UNIT = L("%(where)s: “%(value)s” is not a unit of %(scope)s on %(date)s.")
-_AGAIN = L("%(where)s: “%(value)s” appears again (first in row %(first_row)s).")
-_INDICATOR_AGAIN = L(
+_NUMBER_FIX = gettext_lazy("Type a number such as 19,2 or 19.2, without letters, units or “%%”.")
+_COUNT_FIX = gettext_lazy(
+    "Type a whole number such as 5105 (5.105 and 5,105 are both read as 5105)."
+)
+_UNIT_COLUMN_FIX = gettext_lazy(
+    "Add a column headed “Đơn vị” (unit name) or “Mã đơn vị” (unit code)."
+)
+_MISSING = gettext_lazy("%(where)s: the required column “%(column)s” is missing.")
+_NOT_A_NUMBER = gettext_lazy("%(where)s: “%(value)s” is not a number.")
+_NOT_A_UNIT = gettext_lazy("%(where)s: “%(value)s” is not a unit of %(scope)s on %(date)s.")
+_AGAIN = gettext_lazy("%(where)s: “%(value)s” appears again (first in row %(first_row)s).")
+_INDICATOR_AGAIN = gettext_lazy(
     "%(where)s: indicator %(indicator)s of “%(unit)s” appears again (first in row %(first_row)s)."
 )
-_UPLOAD_AS = L(
+_UPLOAD_AS = gettext_lazy(
     "Upload the table as an Excel workbook (.xlsx, .xls), an OpenDocument spreadsheet (.ods) or "
     "a CSV file; a table saved as a web page must be opened in Excel and saved as .xlsx first."
 )
 _EMPTY = (
-    L("%(where)s: the file is empty."),
-    L("Export the table again and check it has a header row and one row per unit."),
+    gettext_lazy("%(where)s: the file is empty."),
+    gettext_lazy("Export the table again and check it has a header row and one row per unit."),
 )
 _ABOVE_MAX = (
-    L("%(where)s: %(value)s is above the maximum of %(max)s points for %(group)s."),
-    L("Check the value against the portal: %(group)s is out of %(max)s points."),
+    gettext_lazy("%(where)s: %(value)s is above the maximum of %(max)s points for %(group)s."),
+    gettext_lazy("Check the value against the portal: %(group)s is out of %(max)s points."),
 )
 
 # key → (severity, message, fix). A key "code.variant" is reported as "code": one code may be
@@ -81,65 +84,83 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     "empty_file": (_E, *_EMPTY),
     "password_protected": (
         _E,
-        L("%(where)s: the file is password-protected, so it cannot be read."),
-        L(
+        gettext_lazy("%(where)s: the file is password-protected, so it cannot be read."),
+        gettext_lazy(
             "Remove the password in Excel: File → Info → Protect Workbook → Encrypt with "
             "Password, clear the password, save, and upload the file again."
         ),
     ),
     "sheet_not_found": (
         _E,
-        L("%(where)s: there is no sheet named “%(sheet)s”; the workbook has %(sheets)s."),
-        L("Pick one of the sheets listed, or leave the sheet blank to read the first one."),
+        gettext_lazy(
+            "%(where)s: there is no sheet named “%(sheet)s”; the workbook has %(sheets)s."
+        ),
+        gettext_lazy(
+            "Pick one of the sheets listed, or leave the sheet blank to read the first one."
+        ),
     ),
     "file_too_large": (
         _E,
-        L("%(where)s: the workbook unpacks to more than %(limit)s MB."),
-        L("Keep only the sheet with the table (delete other sheets, images) and save again."),
+        gettext_lazy("%(where)s: the workbook unpacks to more than %(limit)s MB."),
+        gettext_lazy(
+            "Keep only the sheet with the table (delete other sheets, images) and save again."
+        ),
     ),
     "file_too_large.upload": (
         _E,
-        L("%(where)s: the file is larger than %(limit)s MB."),
-        L("Keep only the table (one sheet, no images) and save it again, or save it as CSV."),
+        gettext_lazy("%(where)s: the file is larger than %(limit)s MB."),
+        gettext_lazy(
+            "Keep only the table (one sheet, no images) and save it again, or save it as CSV."
+        ),
     ),
     "file_too_large.zip_bomb": (
         _E,
-        L("%(where)s: a part of the workbook unpacks to %(ratio)s times its packed size."),
-        L("Open the file in Excel, copy the table into a new workbook and upload that one."),
+        gettext_lazy(
+            "%(where)s: a part of the workbook unpacks to %(ratio)s times its packed size."
+        ),
+        gettext_lazy(
+            "Open the file in Excel, copy the table into a new workbook and upload that one."
+        ),
     ),
     "too_many_rows": (
         _E,
-        L("%(where)s: the table has more than %(limit)s rows."),
-        L(
+        gettext_lazy("%(where)s: the table has more than %(limit)s rows."),
+        gettext_lazy(
             "A national table has about 70,000 rows (3,321 communes × 21 indicators): "
             "remove the empty or repeated rows below the table, or split the file."
         ),
     ),
     "too_many_rows.cells": (
         _E,
-        L("%(where)s: the table has more than %(limit)s cells."),
-        L("Delete the columns and rows that are not part of the table, then save again."),
+        gettext_lazy("%(where)s: the table has more than %(limit)s cells."),
+        gettext_lazy(
+            "Delete the columns and rows that are not part of the table, then save again."
+        ),
     ),
     "corrupt_file": (
         _E,
-        L("%(where)s: the file is damaged or in a format that cannot be read (%(detail)s)."),
-        L("Open it in Excel or LibreOffice, save it again as .xlsx, and upload that file."),
+        gettext_lazy(
+            "%(where)s: the file is damaged or in a format that cannot be read (%(detail)s)."
+        ),
+        gettext_lazy(
+            "Open it in Excel or LibreOffice, save it again as .xlsx, and upload that file."
+        ),
     ),
     "json_invalid": (
         _E,
-        L("%(where)s: the file starts like JSON but is not valid JSON (%(detail)s)."),
-        L(
+        gettext_lazy("%(where)s: the file starts like JSON but is not valid JSON (%(detail)s)."),
+        gettext_lazy(
             "Save the portal's response again in full (a copy cut off while it downloaded "
             "ends early), or upload the table as .xlsx or .csv."
         ),
     ),
     "portal_shape": (
         _E,
-        L(
+        gettext_lazy(
             "%(where)s: this JSON is not a response of the portal's 766 results: “%(path)s” "
             "is missing or not what the portal sends."
         ),
-        L(
+        gettext_lazy(
             "Upload the portal's response to “service-results” as it was saved (an object "
             "with data.evaluation, one item per unit), or a bundle of the portal sync "
             "(docs/FORMATS.md)."
@@ -147,64 +168,70 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     ),
     "portal_field_missing": (
         _E,
-        L(
+        gettext_lazy(
             "%(where)s: item %(path)s has no field “%(field)s” (its fields: %(given)s); the "
             "portal's results give it for every unit."
         ),
-        L(
+        gettext_lazy(
             "Upload the portal's response as it was saved. If the portal has renamed the "
             "field, tell the administrators: the reader expects the portal's names."
         ),
     ),
     "portal_group_unknown": (
         _E,
-        L(
+        gettext_lazy(
             "%(where)s: %(path)s gives the group “%(field)s”, which the framework in force "
             "does not have (its codes: %(expected)s)."
         ),
-        L(
+        gettext_lazy(
             "Check the response against the portal. If the portal has added or renamed a "
             "group, tell the administrators: the framework's groups decide what is read."
         ),
     ),
     "portal_bundle_partial": (
         _E,
-        L(
+        gettext_lazy(
             "%(where)s: the bundle has the responses of other groups but not “%(path)s” "
             "(group %(group)s), so every unit would lack that group."
         ),
-        L("Fetch the bundle again until every group's endpoint has answered, then upload it."),
+        gettext_lazy(
+            "Fetch the bundle again until every group's endpoint has answered, then upload it."
+        ),
     ),
     "portal_refused": (
         _E,
-        L("%(where)s: the portal answered “%(answer)s” instead of results (%(detail)s)."),
-        L("Fetch the results again once the portal answers “OK”, and upload that response."),
+        gettext_lazy(
+            "%(where)s: the portal answered “%(answer)s” instead of results (%(detail)s)."
+        ),
+        gettext_lazy(
+            "Fetch the results again once the portal answers “OK”, and upload that response."
+        ),
     ),
     "not_spreadsheet": (
         _E,
-        L("%(where)s: this is not a spreadsheet or a CSV text file."),
+        gettext_lazy("%(where)s: this is not a spreadsheet or a CSV text file."),
         _UPLOAD_AS,
     ),
     "not_spreadsheet.kind": (
         _E,
-        L("%(where)s: this is not a spreadsheet: it looks like %(kind)s."),
+        gettext_lazy("%(where)s: this is not a spreadsheet: it looks like %(kind)s."),
         _UPLOAD_AS,
     ),
     "internal_error": (
         _E,
-        L("%(where)s: the file could not be processed because of an internal error."),
-        L("Report this to the site administrators and attach the file."),
+        gettext_lazy("%(where)s: the file could not be processed because of an internal error."),
+        gettext_lazy("Report this to the site administrators and attach the file."),
     ),
     "too_many_issues": (
         _E,
-        L("%(where)s: %(count)s more problems are not listed."),
-        L("Fix the problems listed, then upload the file again."),
+        gettext_lazy("%(where)s: %(count)s more problems are not listed."),
+        gettext_lazy("Fix the problems listed, then upload the file again."),
     ),
     # Header
     "header_not_found": (
         _E,
-        L("%(where)s: no header row found in the first %(count)s rows."),
-        L(
+        gettext_lazy("%(where)s: no header row found in the first %(count)s rows."),
+        gettext_lazy(
             "Put a header row above the data: “Đơn vị” and the group columns (e.g. "
             "“Công khai, minh bạch (18 điểm)” or CKMB, TDGQ, DVCTT, TTTT, SHHS, MDHL) for a "
             "group table; “Đơn vị”, “Chỉ tiêu”, “Tử số”, “Mẫu số” for an indicator table."
@@ -212,26 +239,36 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     ),
     "column_ignored": (
         _W,
-        L("%(where)s: this column is not recognised and is ignored."),
-        L("Nothing to do if the column is not needed; otherwise rename it."),
+        gettext_lazy("%(where)s: this column is not recognised and is ignored."),
+        gettext_lazy("Nothing to do if the column is not needed; otherwise rename it."),
     ),
     "duplicate_column": (
         _E,
-        L("%(where)s: this column holds the same data as column %(first)s “%(header)s”."),
-        L("Delete or rename one of the two columns."),
+        gettext_lazy(
+            "%(where)s: this column holds the same data as column %(first)s “%(header)s”."
+        ),
+        gettext_lazy("Delete or rename one of the two columns."),
     ),
     "missing_column": (_E, _MISSING, _UNIT_COLUMN_FIX),
     "missing_column.indicator": (
         _E,
         _MISSING,
-        L("Add a column headed “Chỉ tiêu” with the indicator id (%(ids)s)."),
+        gettext_lazy("Add a column headed “Chỉ tiêu” with the indicator id (%(ids)s)."),
     ),
-    "missing_column.numerator": (_E, _MISSING, L("Add a column headed “Tử số” (numerator).")),
-    "missing_column.denominator": (_E, _MISSING, L("Add a column headed “Mẫu số” (denominator).")),
+    "missing_column.numerator": (
+        _E,
+        _MISSING,
+        gettext_lazy("Add a column headed “Tử số” (numerator)."),
+    ),
+    "missing_column.denominator": (
+        _E,
+        _MISSING,
+        gettext_lazy("Add a column headed “Mẫu số” (denominator)."),
+    ),
     "missing_group_columns": (
         _E,
-        L("%(where)s: no group columns and no total found."),
-        L(
+        gettext_lazy("%(where)s: no group columns and no total found."),
+        gettext_lazy(
             "Head the group columns with their names, e.g. “Công khai, minh bạch (18 điểm)”, "
             "or with the codes CKMB, TDGQ, DVCTT (CLGQ), TTTT, SHHS (MDSH), MDHL; a table of "
             "totals alone needs a column “Tổng điểm”."
@@ -239,90 +276,100 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     ),
     "missing_group_column": (
         _E,
-        L("%(where)s: the group table has no column for %(groups)s."),
-        L(
+        gettext_lazy("%(where)s: the group table has no column for %(groups)s."),
+        gettext_lazy(
             "Add the missing column(s) with the points the portal shows (%(names)s): a "
             "group left out would rank every unit on a wrong total."
         ),
     ),
     "mixed_group_columns": (
         _E,
-        L("%(where)s: the five-group column is mixed with the six-group column(s) %(six)s."),
-        L(
+        gettext_lazy(
+            "%(where)s: the five-group column is mixed with the six-group column(s) %(six)s."
+        ),
+        gettext_lazy(
             "Use either “%(combined)s” (%(combined_max)s points) or the columns %(split)s, "
             "not both."
         ),
     ),
     "no_data_rows": (
         _E,
-        L("%(where)s: the table has a header row but no unit rows."),
-        L("Add one row per unit below the header row."),
+        gettext_lazy("%(where)s: the table has a header row but no unit rows."),
+        gettext_lazy("Add one row per unit below the header row."),
     ),
     # Rows and cells
     "note_row_skipped": (
         _W,
-        L("%(where)s: “%(value)s” has no numbers and was skipped as a note or heading."),
-        L("Nothing to do if it is a note or a heading; if it is a unit, enter its values."),
+        gettext_lazy("%(where)s: “%(value)s” has no numbers and was skipped as a note or heading."),
+        gettext_lazy(
+            "Nothing to do if it is a note or a heading; if it is a unit, enter its values."
+        ),
     ),
     "summary_row_skipped": (
         _W,
-        L("%(where)s: “%(value)s” looks like a summary row, not a unit, and was skipped."),
-        L("Nothing to do; summaries are recomputed from the unit rows."),
+        gettext_lazy(
+            "%(where)s: “%(value)s” looks like a summary row, not a unit, and was skipped."
+        ),
+        gettext_lazy("Nothing to do; summaries are recomputed from the unit rows."),
     ),
     "missing_unit": (
         _E,
-        L("%(where)s: the row has numbers but no unit name or code."),
-        L("Fill in “Đơn vị” or “Mã đơn vị”, or delete the row."),
+        gettext_lazy("%(where)s: the row has numbers but no unit name or code."),
+        gettext_lazy("Fill in “Đơn vị” or “Mã đơn vị”, or delete the row."),
     ),
     "no_values": (
         _E,
-        L("%(where)s: “%(value)s” has no group values."),
-        L("Enter the group points from the portal, or delete the row."),
+        gettext_lazy("%(where)s: “%(value)s” has no group values."),
+        gettext_lazy("Enter the group points from the portal, or delete the row."),
     ),
     "not_a_number": (_E, _NOT_A_NUMBER, _NUMBER_FIX),
     "not_a_number.count": (_E, _NOT_A_NUMBER, _COUNT_FIX),
     "number_as_text": (
         _E,
-        L("%(where)s: “%(value)s” is written as text, in quotes; the portal gives numbers."),
-        L(
+        gettext_lazy(
+            "%(where)s: “%(value)s” is written as text, in quotes; the portal gives numbers."
+        ),
+        gettext_lazy(
             "Upload the portal's response as it was saved, not edited: the portal writes "
             "92.05 without quotes (and a quoted “92,05” leaves the decimal mark a guess)."
         ),
     ),
     "not_a_number.date": (
         _E,
-        L("%(where)s: “%(value)s” is a date, not a number."),
-        L(
+        gettext_lazy("%(where)s: “%(value)s” is a date, not a number."),
+        gettext_lazy(
             "Excel turned the number into a date: format the column as Number (or Text) "
             "and type the value again."
         ),
     ),
     "negative_value": (
         _E,
-        L("%(where)s: %(value)s is negative."),
-        L("Points and counts cannot be negative: correct the value."),
+        gettext_lazy("%(where)s: %(value)s is negative."),
+        gettext_lazy("Points and counts cannot be negative: correct the value."),
     ),
     "above_max": (_E, *_ABOVE_MAX),
     "group_blank": (
         _W,
-        L("%(where)s: no value for %(group)s of “%(unit)s”; it is kept as “no data”, not zero."),
-        L("Leave it blank if the portal shows no data; type 0 for a real zero."),
+        gettext_lazy(
+            "%(where)s: no value for %(group)s of “%(unit)s”; it is kept as “no data”, not zero."
+        ),
+        gettext_lazy("Leave it blank if the portal shows no data; type 0 for a real zero."),
     ),
     "total_mismatch": (
         _W,
-        L(
+        gettext_lazy(
             "%(where)s: the groups of “%(unit)s” add up to %(sum)s but the official "
             "total is %(total)s (difference %(diff)s)."
         ),
-        L(
+        gettext_lazy(
             "Both figures are kept side by side; check the total against the portal "
             "if the difference is more than rounding."
         ),
     ),
     "unknown_band": (
         _W,
-        L("%(where)s: “%(value)s” is not a known classification."),
-        L(
+        gettext_lazy("%(where)s: “%(value)s” is not a known classification."),
+        gettext_lazy(
             "Use %(bands)s, or leave it blank; the classification is recomputed from the "
             "total anyway."
         ),
@@ -330,16 +377,20 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     "duplicate_unit": (
         _E,
         _AGAIN,
-        L(
+        gettext_lazy(
             "Keep one row per unit: delete or merge the duplicate. If two units share "
             "this name, add the “Mã đơn vị” column with their codes."
         ),
     ),
-    "duplicate_unit.code": (_E, _AGAIN, L("Keep one row per unit: delete or merge the duplicate.")),
+    "duplicate_unit.code": (
+        _E,
+        _AGAIN,
+        gettext_lazy("Keep one row per unit: delete or merge the duplicate."),
+    ),
     "duplicate_indicator": (
         _E,
         _INDICATOR_AGAIN,
-        L(
+        gettext_lazy(
             "Keep one row per unit and indicator: delete or merge the duplicate. If two "
             "units share this name (a national table often has such), add the “Mã đơn vị” "
             "column with their codes."
@@ -348,110 +399,118 @@ CATALOGUE: dict[str, tuple[Severity, object, object]] = {
     "duplicate_indicator.code": (
         _E,
         _INDICATOR_AGAIN,
-        L("Keep one row per unit and indicator: delete or merge the duplicate."),
+        gettext_lazy("Keep one row per unit and indicator: delete or merge the duplicate."),
     ),
     "unknown_indicator": (
         _E,
-        L("%(where)s: “%(value)s” is not a known indicator id."),
-        L("Use one of: %(known)s."),
+        gettext_lazy("%(where)s: “%(value)s” is not a known indicator id."),
+        gettext_lazy("Use one of: %(known)s."),
     ),
     "missing_indicator": (
         _E,
-        L("%(where)s: the row of “%(unit)s” has no indicator id."),
-        L("Fill in “Chỉ tiêu” with the indicator id (%(ids)s), or delete the row."),
+        gettext_lazy("%(where)s: the row of “%(unit)s” has no indicator id."),
+        gettext_lazy("Fill in “Chỉ tiêu” with the indicator id (%(ids)s), or delete the row."),
     ),
     "numerator_exceeds_denominator": (
         _E,
-        L("%(where)s: the numerator %(numerator)s is larger than the denominator %(denominator)s."),
-        L("Check both counts against the portal: the numerator counts part of the denominator."),
+        gettext_lazy(
+            "%(where)s: the numerator %(numerator)s is larger than the denominator %(denominator)s."
+        ),
+        gettext_lazy(
+            "Check both counts against the portal: the numerator counts part of the denominator."
+        ),
     ),
     "missing_numerator": (
         _E,
-        L("%(where)s: the denominator is filled in but the numerator is blank."),
-        L("Fill in “Tử số”, or clear both counts if there is no data."),
+        gettext_lazy("%(where)s: the denominator is filled in but the numerator is blank."),
+        gettext_lazy("Fill in “Tử số”, or clear both counts if there is no data."),
     ),
     "missing_denominator": (
         _E,
-        L("%(where)s: the numerator is filled in but the denominator is blank."),
-        L("Fill in “Mẫu số”, or clear both counts if there is no data."),
+        gettext_lazy("%(where)s: the numerator is filled in but the denominator is blank."),
+        gettext_lazy("Fill in “Mẫu số”, or clear both counts if there is no data."),
     ),
     "indicator_no_data": (
         _W,
-        L(
+        gettext_lazy(
             "%(where)s: indicator %(indicator)s of “%(unit)s” has no counts and no score; "
             "it is kept as “no data”."
         ),
-        L("Nothing to do if the portal shows no data; otherwise fill in “Tử số” and “Mẫu số”."),
+        gettext_lazy(
+            "Nothing to do if the portal shows no data; otherwise fill in “Tử số” and “Mẫu số”."
+        ),
     ),
     # The registry (ingest.validation)
     "no_framework": (
         _E,
-        L("%(where)s: no version of the 766 framework is valid on %(date)s."),
-        L("Check the as-of date of the upload."),
+        gettext_lazy("%(where)s: no version of the 766 framework is valid on %(date)s."),
+        gettext_lazy("Check the as-of date of the upload."),
     ),
     "scope_mismatch": (
         _E,
-        L(
+        gettext_lazy(
             "%(where)s: the file is the portal's table of “%(named)s”, but this upload is "
             "for %(scope)s."
         ),
-        L("Upload it for the scope it names, or upload the table of %(scope)s."),
+        gettext_lazy("Upload it for the scope it names, or upload the table of %(scope)s."),
     ),
     "no_rows": (
         _E,
-        L("%(where)s: the file has no data rows."),
-        L("Export the table again with its rows."),
+        gettext_lazy("%(where)s: the file has no data rows."),
+        gettext_lazy("Export the table again with its rows."),
     ),
     "unknown_unit": (
         _E,
         _NOT_A_UNIT,
-        L("Check the spelling, the scope and the as-of date of the upload."),
+        gettext_lazy("Check the spelling, the scope and the as-of date of the upload."),
     ),
-    "unknown_unit.candidates": (_E, _NOT_A_UNIT, L("Did you mean: %(candidates)s?")),
+    "unknown_unit.candidates": (_E, _NOT_A_UNIT, gettext_lazy("Did you mean: %(candidates)s?")),
     "portal_code_clash": (
         _E,
-        L("%(where)s: the code “%(value)s” is already the portal code of %(unit)s."),
-        L(
+        gettext_lazy("%(where)s: the code “%(value)s” is already the portal code of %(unit)s."),
+        gettext_lazy(
             "Check the row's code against the portal: one code names one unit. If the "
             "portal moved the code, ask the administrators to correct the registry."
         ),
     ),
     "unknown_department": (
         _E,
-        L("%(where)s: “%(value)s” looks like a department of %(scope)s not yet registered."),
-        L(
+        gettext_lazy(
+            "%(where)s: “%(value)s” looks like a department of %(scope)s not yet registered."
+        ),
+        gettext_lazy(
             "A data admin registers the file's departments from the upload page (“Register "
             "the departments”) or with manage.py ingest … --register-departments."
         ),
     ),
     "ambiguous_unit": (
         _E,
-        L("%(where)s: “%(value)s” names several units of %(scope)s: %(candidates)s."),
-        L("Add the unit code (column “Mã đơn vị”) or write the name in full."),
+        gettext_lazy("%(where)s: “%(value)s” names several units of %(scope)s: %(candidates)s."),
+        gettext_lazy("Add the unit code (column “Mã đơn vị”) or write the name in full."),
     ),
     "duplicate_unit.registry": (
         _E,
-        L("%(where)s: “%(value)s” is %(unit)s, already given in row %(first)s."),
-        L("Keep one row per unit (and indicator); delete or correct the other."),
+        gettext_lazy("%(where)s: “%(value)s” is %(unit)s, already given in row %(first)s."),
+        gettext_lazy("Keep one row per unit (and indicator); delete or correct the other."),
     ),
     "missing_units": (
         _E,
-        L(
+        gettext_lazy(
             "%(where)s: %(count)s unit(s) of %(scope)s are missing from the file: "
             "%(names)s%(more)s."
         ),
-        L(
+        gettext_lazy(
             "Every unit of the peer set must be in the file, or its rank out of n would be "
             "wrong: add the missing rows."
         ),
     ),
     "indicators_missing": (
         _W,
-        L(
+        gettext_lazy(
             "%(where)s: %(count)s unit(s) lack some of the %(total)s indicators; those "
             "indicators count as “no data”."
         ),
-        L("Add the missing indicator rows if the portal shows them."),
+        gettext_lazy("Add the missing indicator rows if the portal shows them."),
     ),
 }
 
