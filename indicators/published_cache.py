@@ -159,7 +159,7 @@ def board_rows(
             snapshot=snapshot, unit_ids=list(unit_ids), codes=codes, groups=groups
         )
         return {r.unit_id: r for r in rows}
-    keys = {unit_id: f"{prefix}:row:{unit_id}" for unit_id in unit_ids}
+    keys = {unit_id: _row_key(prefix, unit_id) for unit_id in unit_ids}
     found = cache.get_many(list(keys.values()))
     rows = {unit_id: found[key] for unit_id, key in keys.items() if key in found}
     missing = [unit_id for unit_id in unit_ids if unit_id not in rows]
@@ -167,9 +167,18 @@ def board_rows(
         built = selectors.leaderboard(
             snapshot=snapshot, unit_ids=missing, codes=codes, groups=groups
         )
-        cache.set_many({keys[r.unit_id]: r for r in built}, _timeout())
+        _keep_rows(prefix, built)
         rows.update((r.unit_id, r) for r in built)
     return rows
+
+
+def _row_key(prefix: str, unit_id: int) -> str:
+    return f"{prefix}:row:{unit_id}"
+
+
+def _keep_rows(prefix: str, rows: Sequence[selectors.LeaderboardRow]) -> None:
+    """Cache built rows one by one, as `board_rows` reads them."""
+    cache.set_many({_row_key(prefix, r.unit_id): r for r in rows}, _timeout())
 
 
 def peer_rows(*, snapshot: Snapshot, peer_key: str) -> list[selectors.LeaderboardRow]:
@@ -219,15 +228,17 @@ def warm(*, snapshot_id: int) -> int:
     if snapshot is None:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
-        if _prefix(snapshot) is None:  # a draft, or the cache is off
+        prefix = _prefix(snapshot)
+        if prefix is None:  # a draft, or the cache is off
             return 0
         tables = [
             peer_rows(snapshot=snapshot, peer_key=p.key) for p in peer_sets(snapshot=snapshot)
         ]
         unit_ids = [row.unit_id for rows in tables for row in rows]
-        board_rows(snapshot=snapshot, unit_ids=unit_ids)
         units = AdministrativeUnit.objects.in_bulk(unit_ids)
         for rows in tables:
+            # A peer table's rows are its units' board rows (`selectors.leaderboard` both).
+            _keep_rows(prefix, rows)
             for row in rows:
                 unit_series(unit=units[row.unit_id])
                 unit_what_it_takes(snapshot=snapshot, unit_id=row.unit_id, peers=rows)
